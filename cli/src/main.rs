@@ -1,0 +1,3 @@
+//! The `clausula` command-line tool.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! Clausula engine (filled by the core-engine issue).

@@ -1,0 +1,757 @@
+//! The canonical printer: AST to text. The formatter is this printer plus the comments.
+//!
+//! Layout rules: two-space indent, one blank line between declarations, one line per field,
+//! row, step and requirement; lines longer than [`WIDTH`] columns are broken at fixed places
+//! (before a requirement's message, after a rule's `=`, between `and`/`or` operands, between
+//! the entries of example data). Parentheses are printed where precedence needs them, plus
+//! around `and` inside `or`, comparisons inside comparisons and comparisons under `not`.
+
+use unicode_width::UnicodeWidthStr;
+
+use crate::ast::*;
+use crate::literal::quote;
+use crate::span::Span;
+
+/// Preferred maximum line width, in display columns (CJK characters count two).
+pub const WIDTH: usize = 100;
+const INDENT: &str = "  ";
+
+/// Prints a file in canonical form, without comments.
+pub fn print(file: &SourceFile) -> String {
+    stacker::maybe_grow(
+        crate::parse::STACK_RED_ZONE,
+        crate::parse::STACK_SEGMENT,
+        || {
+            let mut p = Printer::new(&[], "");
+            p.file(file);
+            p.finish()
+        },
+    )
+}
+
+/// Prints one expression in canonical form.
+pub fn print_expr(e: &Expr) -> String {
+    stacker::maybe_grow(
+        crate::parse::STACK_RED_ZONE,
+        crate::parse::STACK_SEGMENT,
+        || expr(e, 0),
+    )
+}
+
+/// Whether `name` can be written bare (an identifier that is not a reserved word).
+pub fn is_plain_ident(name: &str) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    (first == '_' || unicode_ident::is_xid_start(first))
+        && chars.all(|c| c == '_' || unicode_ident::is_xid_continue(c))
+        && !RESERVED.contains(&name)
+}
+
+/// Words that cannot be names.
+pub const RESERVED: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "in",
+    "within",
+    "if",
+    "then",
+    "else",
+    "true",
+    "false",
+    "as_of",
+    "where",
+    "otherwise",
+];
+
+fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+pub(crate) struct Printer<'a> {
+    out: String,
+    comments: &'a [Comment],
+    next_comment: usize,
+    source: &'a str,
+}
+
+impl<'a> Printer<'a> {
+    pub(crate) fn new(comments: &'a [Comment], source: &'a str) -> Printer<'a> {
+        Printer {
+            out: String::new(),
+            comments,
+            next_comment: 0,
+            source,
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> String {
+        self.flush_before(u32::MAX, 0);
+        while self.out.ends_with("\n\n") {
+            self.out.pop();
+        }
+        if !self.out.is_empty() && !self.out.ends_with('\n') {
+            self.out.push('\n');
+        }
+        self.out
+    }
+
+    /// Prints every comment that starts before `pos` on its own line.
+    fn flush_before(&mut self, pos: u32, indent: usize) {
+        while let Some(c) = self.comments.get(self.next_comment) {
+            if c.span.start >= pos {
+                break;
+            }
+            self.push_indent(indent);
+            self.out.push_str(c.text.trim_end());
+            self.out.push('\n');
+            self.next_comment += 1;
+        }
+    }
+
+    /// A comment on the same source line after `pos` (and before `limit`), if any.
+    fn trailing_after(&mut self, pos: u32, limit: u32) -> Option<&'a str> {
+        let c = self.comments.get(self.next_comment)?;
+        if c.span.start < pos || c.span.start >= limit {
+            return None;
+        }
+        let between = self.source.get(pos as usize..c.span.start as usize)?;
+        if between.contains('\n') {
+            return None;
+        }
+        self.next_comment += 1;
+        Some(c.text.trim_end())
+    }
+
+    fn push_indent(&mut self, indent: usize) {
+        for _ in 0..indent {
+            self.out.push_str(INDENT);
+        }
+    }
+
+    /// Writes one logical line (possibly several physical lines in `text`) for an element.
+    fn line(&mut self, indent: usize, span: Span, text: &str) {
+        self.flush_before(span.start, indent);
+        let mut lines = text.split('\n').peekable();
+        while let Some(l) = lines.next() {
+            self.push_indent(indent);
+            self.out.push_str(l);
+            if lines.peek().is_some() {
+                self.out.push('\n');
+            }
+        }
+        if let Some(c) = self.trailing_after(span.end, u32::MAX) {
+            self.out.push_str("  ");
+            self.out.push_str(c);
+        }
+        self.out.push('\n');
+    }
+
+    /// Writes the opening line of a block (`… {`) for an element starting at `start`;
+    /// `first_child` bounds which trailing comment belongs to this line.
+    fn open(&mut self, indent: usize, start: u32, first_child: u32, text: &str) {
+        self.flush_before(start, indent);
+        self.push_indent(indent);
+        self.out.push_str(text);
+        if let Some(c) = self.trailing_after(start, first_child) {
+            self.out.push_str("  ");
+            self.out.push_str(c);
+        }
+        self.out.push('\n');
+    }
+
+    /// Closes a block that ends at `end`: comments left inside it go before the brace.
+    fn close(&mut self, indent: usize, end: u32, text: &str) {
+        self.flush_before(end, indent + 1);
+        self.push_indent(indent);
+        self.out.push_str(text);
+        if let Some(c) = self.trailing_after(end, u32::MAX) {
+            self.out.push_str("  ");
+            self.out.push_str(c);
+        }
+        self.out.push('\n');
+    }
+
+    pub(crate) fn file(&mut self, file: &SourceFile) {
+        // (previous item, whether it printed on one line)
+        let mut prev: Option<(&Item, bool)> = None;
+        for item in &file.items {
+            if let Some((prev, prev_one_line)) = prev {
+                // One-line rules (and imports) the author grouped stay grouped; everything
+                // else is separated by a blank line.
+                let groupable = prev_one_line
+                    && matches!(
+                        (prev, item),
+                        (Item::Import(_), Item::Import(_)) | (Item::Rule(_), Item::Rule(_))
+                    );
+                let keep_together = groupable
+                    && (matches!(item, Item::Import(_))
+                        || !self.blank_line_between(prev.span().end, item.span().start));
+                if !keep_together {
+                    self.out.push('\n');
+                }
+            }
+            let before = self.out.len();
+            self.item(item);
+            let one_line = self
+                .out
+                .get(before..)
+                .is_some_and(|t| t.trim_end().lines().count() <= 1);
+            prev = Some((item, one_line));
+        }
+    }
+
+    /// Whether the source has an empty line between two positions (true without a source).
+    fn blank_line_between(&self, a: u32, b: u32) -> bool {
+        match self.source.get(a as usize..b as usize) {
+            Some(between) if !self.source.is_empty() => {
+                let lines: Vec<&str> = between.split('\n').collect();
+                // Whole lines strictly between the two items.
+                let inner = lines.get(1..lines.len().saturating_sub(1)).unwrap_or(&[]);
+                inner.iter().any(|l| l.trim().is_empty())
+            }
+            _ => true,
+        }
+    }
+
+    fn item(&mut self, item: &Item) {
+        match item {
+            Item::Policy(d) => self.policy(d),
+            Item::Import(d) => self.line(0, d.span, &format!("import {}", quote(&d.path.value))),
+            Item::Input(d) => self.input(d),
+            Item::Param(d) => self.param(d),
+            Item::Rule(d) => self.rule(d),
+            Item::Table(d) => self.table(d),
+            Item::Directory(d) => self.directory(d),
+            Item::Outcome(d) => self.outcome(d),
+            Item::Example(d) => self.example(d),
+        }
+    }
+
+    fn policy(&mut self, d: &PolicyDecl) {
+        let mut head = format!("policy {}", d.name.name);
+        push_label(&mut head, d.title.as_ref());
+        let next = d
+            .source
+            .as_ref()
+            .map(|s| s.span.start)
+            .or(d.effective.as_ref().map(|e| e.span.start))
+            .unwrap_or(d.span.end);
+        self.open(0, d.span.start, next, &head);
+        if let Some(s) = &d.source {
+            self.line(1, s.span, &format!("source {}", quote(&s.value)));
+        }
+        if let Some(e) = &d.effective {
+            let mut t = format!("effective {}", e.from.value);
+            if let Some(to) = &e.to {
+                t.push_str(&format!("..{}", to.value));
+            }
+            self.line(1, e.span, &t);
+        }
+    }
+
+    fn input(&mut self, d: &InputDecl) {
+        let mut head = format!("input {}{}", d.name.name, if d.is_list { "[]" } else { "" });
+        push_label(&mut head, d.label.as_ref());
+        head.push_str(" {");
+        if d.fields.is_empty() {
+            head.push('}');
+            self.line(0, d.span, &head);
+            return;
+        }
+        let first = d.fields.first().map_or(d.span.end, |f| f.span.start);
+        self.open(0, d.span.start, first, &head);
+        for f in &d.fields {
+            let mut t = format!("{}: {}", f.name.name, type_expr(&f.ty, 1));
+            if let Some(def) = &f.default {
+                t.push_str(&format!(" = {}", expr(def, 0)));
+            }
+            push_label(&mut t, f.label.as_ref());
+            self.line(1, f.span, &t);
+        }
+        self.close(0, d.span.end, "}");
+    }
+
+    fn param(&mut self, d: &ParamDecl) {
+        let mut head = format!("param {}", d.name.name);
+        push_label(&mut head, d.label.as_ref());
+        head.push_str(&format!(": {}", type_expr(&d.ty, 0)));
+        let first = d.steps.first().map_or(d.span.end, |s| s.span.start);
+        self.open(0, d.span.start, first, &head);
+        for s in &d.steps {
+            let mut t = format!("from {} = {}", s.from.value, expr(&s.value, 0));
+            if let Some(c) = &s.cite {
+                t.push_str(&format!(" cite {}", quote(&c.value)));
+            }
+            self.line(1, s.span, &t);
+        }
+    }
+
+    fn rule(&mut self, d: &RuleDecl) {
+        let mut head = String::from("rule ");
+        if let Some(l) = &d.list {
+            head.push_str(&l.name);
+            head.push('.');
+        }
+        head.push_str(&d.name.name);
+        push_label(&mut head, d.label.as_ref());
+        head.push_str(" =");
+        let value = expr(&d.value, 0);
+        let one_line = format!("{head} {value}");
+        if width(&one_line) <= WIDTH && !value.contains('\n') {
+            self.line(0, d.span, &one_line);
+        } else {
+            let body = broken_expr(&d.value, 1);
+            self.line(0, d.span, &format!("{head}\n{body}"));
+        }
+    }
+
+    fn table(&mut self, d: &TableDecl) {
+        let mut head = format!("table {}", d.name.name);
+        push_label(&mut head, d.label.as_ref());
+        head.push_str(match d.hit {
+            HitPolicy::First => " hit first",
+            HitPolicy::Unique => " hit unique",
+            HitPolicy::Collect(_) => " hit collect",
+        });
+        if let HitPolicy::Collect(agg) = d.hit {
+            head.push(' ');
+            head.push_str(agg.as_str());
+        }
+        head.push_str(" {");
+        match &d.body {
+            TableBody::Rows(rows) => {
+                let first = rows.first().map_or(d.span.end, |r| r.span.start);
+                self.open(0, d.span.start, first, &head);
+                self.rows(1, rows);
+            }
+            TableBody::Versions(versions) => {
+                let first = versions.first().map_or(d.span.end, |v| v.span.start);
+                self.open(0, d.span.start, first, &head);
+                for v in versions {
+                    let mut t = format!("from {}", v.from.value);
+                    if let Some(c) = &v.cite {
+                        t.push_str(&format!(" cite {}", quote(&c.value)));
+                    }
+                    t.push_str(" {");
+                    let first = v.rows.first().map_or(v.span.end, |r| r.span.start);
+                    self.open(1, v.span.start, first, &t);
+                    self.rows(2, &v.rows);
+                    self.close(1, v.span.end, "}");
+                }
+            }
+        }
+        self.close(0, d.span.end, "}");
+    }
+
+    fn rows(&mut self, indent: usize, rows: &[TableRow]) {
+        for r in rows {
+            let t = match &r.condition {
+                Some(c) => format!("when {} => {}", expr(c, 0), expr(&r.value, 0)),
+                None => format!("otherwise => {}", expr(&r.value, 0)),
+            };
+            self.line(indent, r.span, &t);
+        }
+    }
+
+    fn directory(&mut self, d: &DirectoryDecl) {
+        let mut head = format!("directory {}", d.name.name);
+        push_label(&mut head, d.label.as_ref());
+        head.push_str(&format!(" key {}", d.key.name));
+        if let Some(s) = &d.source {
+            head.push_str(&format!(" from {}", quote(&s.value)));
+        }
+        head.push_str(" {");
+        if d.columns.is_empty() && d.rows.is_empty() {
+            head.push('}');
+            self.line(0, d.span, &head);
+            return;
+        }
+        let first = d
+            .columns
+            .first()
+            .map(|c| c.span.start)
+            .or(d.rows.first().map(|r| r.span.start))
+            .unwrap_or(d.span.end);
+        self.open(0, d.span.start, first, &head);
+        let cols: Vec<String> = d
+            .columns
+            .iter()
+            .map(|c| {
+                let mut t = format!("{}: {}", c.name.name, type_expr(&c.ty, 1));
+                push_label(&mut t, c.label.as_ref());
+                t
+            })
+            .collect();
+        if !cols.is_empty() {
+            let joined = cols.join(", ");
+            let has_inner_comment = d.columns.len() > 1
+                && self.comment_within(
+                    d.columns.first().map_or(0, |c| c.span.start),
+                    d.columns.last().map_or(0, |c| c.span.start),
+                );
+            if width(&joined) + 2 <= WIDTH && !has_inner_comment {
+                let span = d.columns.first().map(|c| c.span).unwrap_or_default().to(d
+                    .columns
+                    .last()
+                    .map(|c| c.span)
+                    .unwrap_or_default());
+                self.line(1, span, &joined);
+            } else {
+                let n = cols.len();
+                for (i, (c, t)) in d.columns.iter().zip(cols).enumerate() {
+                    let sep = if i + 1 < n { "," } else { "" };
+                    self.line(1, c.span, &format!("{t}{sep}"));
+                }
+            }
+        }
+        for r in &d.rows {
+            let cells: Vec<String> = r
+                .cells
+                .iter()
+                .map(|c| format!("{} = {}", c.column.name, expr(&c.value, 0)))
+                .collect();
+            let t = if cells.is_empty() {
+                format!("{} {{}}", quote(&r.key.value))
+            } else {
+                format!("{} {{ {} }}", quote(&r.key.value), cells.join(", "))
+            };
+            self.line(1, r.span, &t);
+        }
+        self.close(0, d.span.end, "}");
+    }
+
+    fn comment_within(&self, start: u32, end: u32) -> bool {
+        self.comments
+            .get(self.next_comment..)
+            .unwrap_or(&[])
+            .iter()
+            .any(|c| c.span.start > start && c.span.start < end)
+    }
+
+    fn outcome(&mut self, d: &OutcomeDecl) {
+        let mut head = format!("outcome {}", d.name.name);
+        push_label(&mut head, d.label.as_ref());
+        head.push_str(" {");
+        if d.items.is_empty() {
+            head.push('}');
+            self.line(0, d.span, &head);
+            return;
+        }
+        let first = d.items.first().map_or(d.span.end, outcome_item_start);
+        self.open(0, d.span.start, first, &head);
+        for item in &d.items {
+            match item {
+                OutcomeItem::Require(r) => self.requirement(1, "require", r),
+                OutcomeItem::Unless(r) => self.requirement(1, "unless", r),
+                OutcomeItem::Amount(a) => {
+                    let mut head = format!("amount {}", a.name.name);
+                    push_label(&mut head, a.label.as_ref());
+                    head.push_str(" =");
+                    let value = expr(&a.value, 0);
+                    let one = format!("{head} {value}");
+                    if width(&one) + 2 <= WIDTH {
+                        self.line(1, a.span, &one);
+                    } else {
+                        let body = broken_expr(&a.value, 1);
+                        self.line(1, a.span, &format!("{head}\n{body}"));
+                    }
+                }
+            }
+        }
+        self.close(0, d.span.end, "}");
+    }
+
+    fn requirement(&mut self, indent: usize, kw: &str, r: &Requirement) {
+        let mut cond = format!("{kw} {}", expr(&r.condition, 0));
+        if let Some(g) = &r.guard {
+            cond.push_str(&format!(" when {}", expr(g, 0)));
+        }
+        let mut tail = quote(&r.message.value);
+        if let Some(c) = &r.cite {
+            tail.push_str(&format!(" cite {}", quote(&c.value)));
+        }
+        let one = format!("{cond} {tail}");
+        if width(&one) + 2 * indent <= WIDTH {
+            self.line(indent, r.span, &one);
+        } else {
+            self.line(indent, r.span, &format!("{cond}\n{INDENT}{INDENT}{tail}"));
+        }
+    }
+
+    fn example(&mut self, d: &ExampleDecl) {
+        let head = format!(
+            "example {} as_of {} {{",
+            quote(&d.name.value),
+            d.as_of.value
+        );
+        self.open(0, d.span.start, d.given.span().start, &head);
+        match &d.given {
+            DataValue::Object(entries, span) if !entries.is_empty() => {
+                let first = entries.first().map_or(span.end, |(k, _)| k.span.start);
+                self.open(1, span.start, first, "given {");
+                let n = entries.len();
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    let sep = if i + 1 < n { "," } else { "" };
+                    let key = data_key(&k.value);
+                    let text = data(v, 2, key.len() + 2);
+                    self.line(2, k.span.to(v.span()), &format!("{key}: {text}{sep}"));
+                }
+                self.close(1, span.end, "}");
+            }
+            other => {
+                let t = format!("given {}", data(other, 1, 6));
+                self.line(1, other.span(), &t);
+            }
+        }
+        for e in &d.expects {
+            match e {
+                Expectation::Error { code, span } => {
+                    self.line(1, *span, &format!("expect error {}", quote(&code.value)));
+                }
+                Expectation::Outcome {
+                    outcome,
+                    status,
+                    amounts,
+                    missing,
+                    span,
+                } => {
+                    let mut t = format!("expect {} {}", outcome.name, status.as_str());
+                    for (name, value) in amounts {
+                        t.push_str(&format!(" {} = {}", name.name, value.text));
+                    }
+                    if let Some(m) = missing {
+                        let items: Vec<String> = m.iter().map(|s| quote(&s.value)).collect();
+                        t.push_str(&format!(" missing [{}]", items.join(", ")));
+                    }
+                    self.line(1, *span, &t);
+                }
+            }
+        }
+        self.close(0, d.span.end, "}");
+    }
+}
+
+fn outcome_item_start(i: &OutcomeItem) -> u32 {
+    match i {
+        OutcomeItem::Require(r) | OutcomeItem::Unless(r) => r.span.start,
+        OutcomeItem::Amount(a) => a.span.start,
+    }
+}
+
+fn push_label(out: &mut String, label: Option<&StrLit>) {
+    if let Some(l) = label {
+        out.push(' ');
+        out.push_str(&quote(&l.value));
+    }
+}
+
+fn type_expr(t: &TypeExpr, indent: usize) -> String {
+    match t {
+        TypeExpr::Named(i) => i.name.clone(),
+        TypeExpr::Enum { variants, .. } => {
+            let items: Vec<String> = variants
+                .iter()
+                .map(|v| {
+                    let mut s = v.name.name.clone();
+                    push_label(&mut s, v.label.as_ref());
+                    s
+                })
+                .collect();
+            let inline = format!("enum {{ {} }}", items.join(", "));
+            if width(&inline) + 2 * indent + 20 <= WIDTH {
+                inline
+            } else {
+                let body: Vec<String> = items.iter().map(|i| format!("{INDENT}{i},")).collect();
+                format!("enum {{\n{}\n}}", body.join("\n"))
+            }
+        }
+    }
+}
+
+fn data_key(key: &str) -> String {
+    if is_plain_ident(key) {
+        key.to_string()
+    } else {
+        quote(key)
+    }
+}
+
+/// Prints example data; objects and arrays break one entry per line when too wide.
+/// `indent` is the indent of the line the value starts on, `used` the columns before it.
+fn data(v: &DataValue, indent: usize, used: usize) -> String {
+    let inline = data_inline(v);
+    if width(&inline) + used + 2 * indent <= WIDTH {
+        return inline;
+    }
+    let pad = INDENT;
+    match v {
+        DataValue::Object(entries, _) if !entries.is_empty() => {
+            let n = entries.len();
+            let lines: Vec<String> = entries
+                .iter()
+                .enumerate()
+                .map(|(i, (k, v))| {
+                    let key = data_key(&k.value);
+                    let sep = if i + 1 < n { "," } else { "" };
+                    let inner = data(v, indent + 1, key.len() + 2);
+                    format!("{pad}{key}: {}{sep}", indent_rest(&inner))
+                })
+                .collect();
+            format!("{{\n{}\n}}", lines.join("\n"))
+        }
+        DataValue::Array(items, _) if !items.is_empty() => {
+            let n = items.len();
+            let lines: Vec<String> = items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let sep = if i + 1 < n { "," } else { "" };
+                    format!("{pad}{}{sep}", indent_rest(&data(v, indent + 1, 0)))
+                })
+                .collect();
+            format!("[\n{}\n]", lines.join("\n"))
+        }
+        _ => inline,
+    }
+}
+
+/// Indents every line but the first by one level (for nesting multi-line values).
+fn indent_rest(s: &str) -> String {
+    s.replace('\n', &format!("\n{INDENT}"))
+}
+
+fn data_inline(v: &DataValue) -> String {
+    match v {
+        DataValue::Null(_) => "null".to_string(),
+        DataValue::Bool(b, _) => b.to_string(),
+        DataValue::Number(n) => n.text.clone(),
+        DataValue::Str(s) => quote(&s.value),
+        DataValue::Date(d) => d.value.to_string(),
+        DataValue::Array(items, _) => {
+            let parts: Vec<String> = items.iter().map(data_inline).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        DataValue::Object(entries, _) => {
+            if entries.is_empty() {
+                return "{}".to_string();
+            }
+            let parts: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{}: {}", data_key(&k.value), data_inline(v)))
+                .collect();
+            format!("{{ {} }}", parts.join(", "))
+        }
+    }
+}
+
+/// An expression on continuation lines: `and`/`or` chains one operand per line.
+fn broken_expr(e: &Expr, indent: usize) -> String {
+    let pad = INDENT.repeat(indent);
+    if let ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), _, _) = &e.kind {
+        let mut operands = Vec::new();
+        flatten(e, *op, &mut operands);
+        let min = 3;
+        let mut lines = Vec::new();
+        for (i, o) in operands.iter().enumerate() {
+            let text = expr(o, min);
+            if i == 0 {
+                lines.push(format!("{pad}{text}"));
+            } else {
+                lines.push(format!("{pad}{} {text}", op.as_str()));
+            }
+        }
+        lines.join("\n")
+    } else {
+        format!("{pad}{}", expr(e, 0))
+    }
+}
+
+fn flatten<'e>(e: &'e Expr, op: BinaryOp, out: &mut Vec<&'e Expr>) {
+    match &e.kind {
+        ExprKind::Binary(o, l, r) if *o == op => {
+            flatten(l, op, out);
+            out.push(r);
+        }
+        _ => out.push(e),
+    }
+}
+
+const POSTFIX_PRECEDENCE: u8 = 8;
+
+/// The base of `.field` or `[index]`; a number literal needs parentheses (`(5).x`).
+fn postfix_base(base: &Expr) -> String {
+    match base.kind {
+        ExprKind::Number(_) => format!("({})", expr(base, 0)),
+        _ => expr(base, POSTFIX_PRECEDENCE),
+    }
+}
+
+/// Prints `e` so that it parses back to the same tree when it appears where an operand of
+/// binding power at least `min` is expected.
+fn expr(e: &Expr, min: u8) -> String {
+    let (text, prec) = match &e.kind {
+        ExprKind::Number(n) => (n.text.clone(), u8::MAX),
+        ExprKind::Str(s) => (quote(s), u8::MAX),
+        ExprKind::Bool(b) => (b.to_string(), u8::MAX),
+        ExprKind::Date(d) => (d.to_string(), u8::MAX),
+        ExprKind::Duration(d) => (format!("{} {}", d.count, d.unit.as_str()), u8::MAX),
+        ExprKind::AsOf => ("as_of".to_string(), u8::MAX),
+        ExprKind::Name(n) => (n.clone(), u8::MAX),
+        ExprKind::Field(base, f) => (
+            format!("{}.{}", postfix_base(base), f.name),
+            POSTFIX_PRECEDENCE,
+        ),
+        ExprKind::Index(base, i) => (
+            format!("{}[{}]", postfix_base(base), expr(i, 0)),
+            POSTFIX_PRECEDENCE,
+        ),
+        ExprKind::Unary(UnaryOp::Not, x) => {
+            // Clarity: `not (a == b)` rather than `not a == b`.
+            (format!("not {}", expr(x, 5)), NOT_PRECEDENCE)
+        }
+        ExprKind::Unary(UnaryOp::Neg, x) => {
+            (format!("-{}", expr(x, NEG_PRECEDENCE)), NEG_PRECEDENCE)
+        }
+        ExprKind::Binary(op, l, r) => {
+            let p = op.precedence();
+            let (lmin, rmin) = match op {
+                // `and` inside `or` always gets parentheses; a left `or` chain stays bare.
+                BinaryOp::Or if matches!(l.kind, ExprKind::Binary(BinaryOp::Or, ..)) => (1, 3),
+                BinaryOp::Or => (3, 3),
+                // Comparisons never chain bare.
+                _ if op.is_comparison() => (p + 1, p + 1),
+                _ => (p, p + 1),
+            };
+            (
+                format!("{} {} {}", expr(l, lmin), op.as_str(), expr(r, rmin)),
+                p,
+            )
+        }
+        ExprKind::If(c, a, b) => (
+            format!("if {} then {} else {}", expr(c, 0), expr(a, 0), expr(b, 0)),
+            0,
+        ),
+        ExprKind::Call(name, args) => {
+            let parts: Vec<String> = args
+                .iter()
+                .map(|a| match &a.filter {
+                    Some(f) => format!("{} where {}", expr(&a.value, 0), expr(f, 0)),
+                    None => expr(&a.value, 0),
+                })
+                .collect();
+            (format!("{}({})", name.name, parts.join(", ")), u8::MAX)
+        }
+        ExprKind::List(items) => {
+            let parts: Vec<String> = items.iter().map(|i| expr(i, 0)).collect();
+            (format!("[{}]", parts.join(", ")), u8::MAX)
+        }
+    };
+    if prec < min {
+        format!("({text})")
+    } else {
+        text
+    }
+}
