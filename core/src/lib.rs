@@ -1,1 +1,49 @@
-//! Clausula engine (filled by the core-engine issue).
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+
+mod batch;
+#[cfg(feature = "parser")]
+mod check;
+pub mod codes;
+#[cfg(feature = "parser")]
+mod compile;
+mod decision;
+mod dot;
+mod error;
+mod eval;
+mod explain;
+mod facts;
+mod graph;
+mod ir;
+mod load;
+#[cfg(feature = "parser")]
+mod pipeline;
+mod policy;
+mod schema;
+mod types;
+mod value;
+
+pub use batch::{BatchOutcome, BatchResult};
+pub use decision::{
+    Amount, Compare, Decision, ErrorReport, Line, LineKind, LineStatus, OrderedMap,
+    OutcomeDecision, Status,
+};
+pub use dot::{GraphNode, GraphView};
+pub use error::{EvalError, LoadError};
+pub use facts::{MAX_FACTS_BYTES, MAX_LIST_ITEMS, parse_json};
+pub use load::{FsLoader, MemoryLoader, SourceLoader};
+#[cfg(feature = "parser")]
+pub use pipeline::ExampleResult;
+pub use policy::{FactValue, Facts, FactsBuilder, OutcomeSummary, Policy, Summary};
+pub use schema::{Choice, FieldInfo, InputInfo, OutcomeInfo, Schema};
+pub use types::Type;
+pub use value::decimal_text;
+
+pub use chrono::NaiveDate;
+pub use clausula_dsl::{Diagnostic, DiagnosticReport, Diagnostics};
+pub use rust_decimal::Decimal;
+
+/// Parses a `YYYY-MM-DD` date strictly (four-digit year).
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    value::parse_date(s)
+}

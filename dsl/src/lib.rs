@@ -21,6 +21,20 @@ pub use parse::{parse_expr, parse_file};
 pub use print::{RESERVED, WIDTH, is_plain_ident, print, print_expr};
 pub use span::{FileId, LineCol, Sources, Span};
 
+/// Parses a number written as in a policy (`12`, `-0.5`, `50_000_000`, `15%`, `5000万`,
+/// `2亿`) into its exact value. Used for directory CSV cells.
+pub fn parse_number_literal(text: &str) -> Option<rust_decimal::Decimal> {
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    if !body.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let (v, _) = literal::parse_number(body).ok()?;
+    Some(if negative { -v } else { v })
+}
+
 /// Parses one source file into its syntax tree.
 ///
 /// Every syntax error of the file is reported at once: the parser recovers at declarations

@@ -1,0 +1,697 @@
+//! Checking: name resolution across imports, type checking, cycles, table analysis.
+//!
+//! Runs in phases so that every error of a file is reported at once:
+//! 1. collect declarations of every file into one namespace (duplicates reported);
+//! 2. resolve the inputs' types and enums;
+//! 3. find what each rule and table refers to, report cycles, order them (`deps`);
+//! 4. type-check rules and tables in that order (`expr`), analyse table rows (`tables`);
+//! 5. check parameters, defaults, directories (`directory`), outcomes and examples.
+
+mod deps;
+mod directory;
+mod examples;
+mod expr;
+mod tables;
+
+use std::collections::HashMap;
+
+use clausula_dsl::ast::{self, Item, TypeExpr};
+use clausula_dsl::{Diagnostic, FileId, Span};
+
+use crate::codes;
+use crate::ir::*;
+use crate::load::{Loaded, SourceLoader};
+use crate::types::Type;
+use crate::value::{Const, days_from_date};
+
+pub(crate) use examples::{Example, Expect};
+
+/// Most rules, tables and outcomes in one policy.
+pub(crate) const MAX_DECLARATIONS: usize = 100_000;
+
+/// A global name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Sym {
+    Entity(EntityId),
+    Rule(RuleId),
+    Param(ParamId),
+    Table(TableId),
+    Dir(DirId),
+}
+
+/// What names mean while checking expressions.
+pub(crate) struct Env {
+    pub(crate) globals: HashMap<String, Sym>,
+    pub(crate) entities: Vec<Entity>,
+    pub(crate) enums: Vec<EnumDef>,
+    pub(crate) item_rules: HashMap<(EntityId, String), RuleId>,
+    /// Type of each rule once checked (`Error` before, or when it is in a cycle).
+    pub(crate) rule_types: Vec<Type>,
+    pub(crate) rule_scopes: Vec<Scope>,
+    pub(crate) param_types: Vec<Type>,
+    pub(crate) table_types: Vec<Type>,
+    pub(crate) directories: Vec<DirectoryDef>,
+}
+
+impl Env {
+    pub(crate) fn field_index(&self, entity: EntityId, name: &str) -> Option<u32> {
+        let e = self.entities.get(entity as usize)?;
+        e.fields
+            .iter()
+            .position(|f| f.name == name)
+            .and_then(|i| u32::try_from(i).ok())
+    }
+}
+
+/// The declarations of all files, with where they are.
+struct Collected<'a> {
+    policy: Option<&'a ast::PolicyDecl>,
+    inputs: Vec<(FileId, &'a ast::InputDecl)>,
+    params: Vec<(FileId, &'a ast::ParamDecl)>,
+    rules: Vec<(FileId, &'a ast::RuleDecl)>,
+    tables: Vec<(FileId, &'a ast::TableDecl)>,
+    dirs: Vec<(FileId, &'a ast::DirectoryDecl, String)>,
+    outcomes: Vec<(FileId, &'a ast::OutcomeDecl)>,
+    examples: Vec<(FileId, &'a ast::ExampleDecl)>,
+}
+
+pub(crate) struct Checked {
+    pub(crate) program: Program,
+    pub(crate) examples: Vec<Example>,
+}
+
+fn lab(s: &Option<ast::StrLit>) -> Option<String> {
+    s.as_ref().map(|s| s.value.clone())
+}
+
+/// Checks loaded files. Returns the program when there is no error, and every diagnostic
+/// (warnings included) either way. CSV files of directories are read through `loader` and
+/// added to the sources so their rows can be pointed at.
+pub(crate) fn check(
+    loaded: &mut Loaded,
+    loader: &dyn SourceLoader,
+    require_policy: bool,
+) -> (Option<Checked>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let files = &loaded.files;
+    let mut c = Collected {
+        policy: None,
+        inputs: vec![],
+        params: vec![],
+        rules: vec![],
+        tables: vec![],
+        dirs: vec![],
+        outcomes: vec![],
+        examples: vec![],
+    };
+    for (i, f) in files.iter().enumerate() {
+        for item in &f.ast.items {
+            match item {
+                Item::Policy(p) if i == 0 => c.policy = Some(p),
+                Item::Policy(_) | Item::Import(_) => {}
+                Item::Input(d) => c.inputs.push((f.id, d)),
+                Item::Param(d) => c.params.push((f.id, d)),
+                Item::Rule(d) => c.rules.push((f.id, d)),
+                Item::Table(d) => c.tables.push((f.id, d)),
+                Item::Directory(d) => c.dirs.push((f.id, d, f.path.clone())),
+                Item::Outcome(d) => c.outcomes.push((f.id, d)),
+                Item::Example(d) if i == 0 => c.examples.push((f.id, d)),
+                Item::Example(_) => {}
+            }
+        }
+    }
+    let main_file = files.first().map_or(FileId(0), |f| f.id);
+    if require_policy && c.policy.is_none() {
+        diags.push(
+            Diagnostic::error(
+                codes::MISSING_POLICY,
+                Span::new(0, 0),
+                "this file has no `policy` header",
+            )
+            .in_file(main_file)
+            .with_help("start the file with `policy NAME \"title\"` and `effective YYYY-MM-DD`"),
+        );
+    }
+    let declarations = c.rules.len() + c.tables.len() + c.outcomes.len() + c.params.len();
+    if declarations > MAX_DECLARATIONS {
+        diags.push(
+            Diagnostic::error(
+                codes::TOO_LARGE,
+                Span::new(0, 0),
+                format!("{declarations} declarations, more than the limit of {MAX_DECLARATIONS}"),
+            )
+            .in_file(main_file),
+        );
+        return (None, diags);
+    }
+
+    // ---- 1. one namespace
+    let mut globals: HashMap<String, Sym> = HashMap::new();
+    let mut where_: HashMap<String, (FileId, Span)> = HashMap::new();
+    // ---- 2. inputs and enums
+    let mut entities = Vec::new();
+    let mut enums = Vec::new();
+    for (file, d) in &c.inputs {
+        let id = u32::try_from(entities.len()).unwrap_or(u32::MAX);
+        declare(
+            &mut globals,
+            &mut where_,
+            &d.name,
+            *file,
+            Sym::Entity(id),
+            &mut diags,
+        );
+        let mut fields: Vec<Field> = Vec::new();
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for f in &d.fields {
+            if let Some(first) = seen.get(f.name.name.as_str()) {
+                diags.push(
+                    Diagnostic::error(
+                        codes::DUPLICATE_NAME,
+                        f.name.span,
+                        format!(
+                            "field `{}` is declared twice in `{}`",
+                            f.name.name, d.name.name
+                        ),
+                    )
+                    .in_file(*file)
+                    .with_label(*first, "first declared here"),
+                );
+                continue;
+            }
+            seen.insert(&f.name.name, f.name.span);
+            let ty = resolve_type(
+                &f.ty,
+                &format!("{}.{}", d.name.name, f.name.name),
+                *file,
+                &mut enums,
+                &mut diags,
+            );
+            fields.push(Field {
+                name: f.name.name.clone(),
+                label: lab(&f.label),
+                ty,
+                default: None,
+            });
+        }
+        entities.push(Entity {
+            name: d.name.name.clone(),
+            label: lab(&d.label),
+            is_list: d.is_list,
+            fields,
+        });
+    }
+
+    // ---- rules, params, tables, directories: names and ids
+    let mut item_rules: HashMap<(EntityId, String), RuleId> = HashMap::new();
+    let mut rule_scopes = Vec::new();
+    for (i, (file, r)) in c.rules.iter().enumerate() {
+        let id = u32::try_from(i).unwrap_or(u32::MAX);
+        match &r.list {
+            None => {
+                declare(
+                    &mut globals,
+                    &mut where_,
+                    &r.name,
+                    *file,
+                    Sym::Rule(id),
+                    &mut diags,
+                );
+                rule_scopes.push(Scope::Row);
+            }
+            Some(list) => {
+                let entity = match globals.get(&list.name) {
+                    Some(Sym::Entity(e))
+                        if entities.get(*e as usize).is_some_and(|e| e.is_list) =>
+                    {
+                        Some(*e)
+                    }
+                    _ => None,
+                };
+                match entity {
+                    Some(e) => {
+                        let taken_by_field = entities
+                            .get(e as usize)
+                            .is_some_and(|ent| ent.fields.iter().any(|f| f.name == r.name.name));
+                        if taken_by_field || item_rules.contains_key(&(e, r.name.name.clone())) {
+                            diags.push(
+                                Diagnostic::error(
+                                    codes::DUPLICATE_NAME,
+                                    r.name.span,
+                                    format!("`{}.{}` is already declared", list.name, r.name.name),
+                                )
+                                .in_file(*file),
+                            );
+                        } else {
+                            item_rules.insert((e, r.name.name.clone()), id);
+                        }
+                        rule_scopes.push(Scope::Item(e));
+                    }
+                    None => {
+                        let lists: Vec<&str> = entities
+                            .iter()
+                            .filter(|e| e.is_list)
+                            .map(|e| e.name.as_str())
+                            .collect();
+                        diags.push(clausula_dsl::suggest::with_suggestion(
+                            Diagnostic::error(
+                                codes::UNKNOWN_NAME,
+                                list.span,
+                                format!("`{}` is not a list input", list.name),
+                            )
+                            .in_file(*file),
+                            &list.name,
+                            &lists,
+                            "per-item rules extend a list declared with `input NAME[] { … }`",
+                        ));
+                        rule_scopes.push(Scope::Row);
+                    }
+                }
+            }
+        }
+    }
+    let mut param_types = Vec::new();
+    for (i, (file, p)) in c.params.iter().enumerate() {
+        declare(
+            &mut globals,
+            &mut where_,
+            &p.name,
+            *file,
+            Sym::Param(u32::try_from(i).unwrap_or(u32::MAX)),
+            &mut diags,
+        );
+        param_types.push(resolve_type(
+            &p.ty,
+            &p.name.name,
+            *file,
+            &mut enums,
+            &mut diags,
+        ));
+    }
+    for (i, (file, t)) in c.tables.iter().enumerate() {
+        declare(
+            &mut globals,
+            &mut where_,
+            &t.name,
+            *file,
+            Sym::Table(u32::try_from(i).unwrap_or(u32::MAX)),
+            &mut diags,
+        );
+    }
+    let mut directories = Vec::new();
+    for (i, (file, d, _)) in c.dirs.iter().enumerate() {
+        declare(
+            &mut globals,
+            &mut where_,
+            &d.name,
+            *file,
+            Sym::Dir(u32::try_from(i).unwrap_or(u32::MAX)),
+            &mut diags,
+        );
+        let mut columns = Vec::new();
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for col in &d.columns {
+            if col.name.name == d.key.name || seen.contains_key(col.name.name.as_str()) {
+                diags.push(
+                    Diagnostic::error(
+                        codes::DUPLICATE_NAME,
+                        col.name.span,
+                        format!("column `{}` is declared twice", col.name.name),
+                    )
+                    .in_file(*file),
+                );
+                continue;
+            }
+            seen.insert(&col.name.name, col.name.span);
+            let ty = resolve_type(
+                &col.ty,
+                &format!("{}.{}", d.name.name, col.name.name),
+                *file,
+                &mut enums,
+                &mut diags,
+            );
+            columns.push((col.name.name.clone(), lab(&col.label), ty));
+        }
+        directories.push(DirectoryDef {
+            name: d.name.name.clone(),
+            label: lab(&d.label),
+            key: d.key.name.clone(),
+            columns,
+            keys: vec![],
+            cells: vec![],
+        });
+    }
+
+    let mut env = Env {
+        globals,
+        entities,
+        enums,
+        item_rules,
+        rule_types: vec![Type::Error; c.rules.len()],
+        rule_scopes,
+        param_types,
+        table_types: vec![Type::Error; c.tables.len()],
+        directories,
+    };
+
+    // ---- defaults of input fields (constants)
+    for (e, (file, d)) in c.inputs.iter().enumerate() {
+        for f in &d.fields {
+            let Some(def) = &f.default else { continue };
+            let Some(idx) = env.field_index(u32::try_from(e).unwrap_or(u32::MAX), &f.name.name)
+            else {
+                continue;
+            };
+            let Some(ty) = env
+                .entities
+                .get(e)
+                .and_then(|en| en.fields.get(idx as usize))
+                .map(|f| f.ty)
+            else {
+                continue;
+            };
+            let value = expr::constant(&env, def, ty, *file, &mut diags);
+            if let Some(field) = env
+                .entities
+                .get_mut(e)
+                .and_then(|en| en.fields.get_mut(idx as usize))
+            {
+                field.default = value;
+            }
+        }
+    }
+
+    // ---- parameters (constants per date)
+    let mut params = Vec::new();
+    for (i, (file, p)) in c.params.iter().enumerate() {
+        let ty = env.param_types.get(i).copied().unwrap_or(Type::Error);
+        let mut steps: Vec<(i32, Const, Option<String>)> = Vec::new();
+        let mut prev: Option<(i32, Span)> = None;
+        for s in &p.steps {
+            let day = days_from_date(s.from.value);
+            if let Some((pd, pspan)) = prev
+                && day <= pd
+            {
+                diags.push(
+                    Diagnostic::error(
+                        codes::DATE_ORDER,
+                        s.from.span,
+                        "steps must be in increasing date order",
+                    )
+                    .in_file(*file)
+                    .with_label(pspan, "previous step"),
+                );
+            }
+            prev = Some((day, s.from.span));
+            if let Some(v) = expr::constant(&env, &s.value, ty, *file, &mut diags) {
+                steps.push((day, v, lab(&s.cite)));
+            }
+        }
+        params.push(ParamDef {
+            name: p.name.name.clone(),
+            steps,
+        });
+    }
+
+    // ---- directories: rows inline and from CSV
+    for (i, (file, d, path)) in c.dirs.iter().enumerate() {
+        let Some(def) = env.directories.get(i).cloned() else {
+            continue;
+        };
+        let filled = directory::rows(
+            &env,
+            def,
+            d,
+            *file,
+            path,
+            loader,
+            &mut loaded.sources,
+            &mut diags,
+        );
+        if let Some(slot) = env.directories.get_mut(i) {
+            *slot = filled;
+        }
+    }
+
+    // ---- 3. dependencies and cycles
+    let order = deps::order(&env, &c.rules, &c.tables, &mut diags);
+
+    // ---- 4. rules and tables in dependency order
+    let mut rules: Vec<Option<RuleDef>> = vec![None; c.rules.len()];
+    let mut tables: Vec<Option<TableDef>> = vec![None; c.tables.len()];
+    for decl in &order {
+        match *decl {
+            Decl::Rule(id) => {
+                let Some((file, r)) = c.rules.get(id as usize) else {
+                    continue;
+                };
+                let scope = env
+                    .rule_scopes
+                    .get(id as usize)
+                    .copied()
+                    .unwrap_or(Scope::Row);
+                let body = expr::Cx::new(&env, *file, scope, &mut diags).expr(&r.value, None);
+                if let Some(t) = env.rule_types.get_mut(id as usize) {
+                    *t = body.ty;
+                }
+                if let Some(slot) = rules.get_mut(id as usize) {
+                    *slot = Some(RuleDef { scope, body });
+                }
+            }
+            Decl::Table(id) => {
+                let Some((file, t)) = c.tables.get(id as usize) else {
+                    continue;
+                };
+                let def = tables::check_table(&env, t, *file, &mut diags);
+                if let Some(ty) = env.table_types.get_mut(id as usize) {
+                    *ty = def.ty;
+                }
+                if let Some(slot) = tables.get_mut(id as usize) {
+                    *slot = Some(def);
+                }
+            }
+        }
+    }
+
+    // ---- 5. outcomes
+    let mut outcomes = Vec::new();
+    let mut outcome_names: HashMap<&str, Span> = HashMap::new();
+    for (file, o) in &c.outcomes {
+        if let Some(first) = outcome_names.get(o.name.name.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    codes::DUPLICATE_NAME,
+                    o.name.span,
+                    format!("outcome `{}` is declared twice", o.name.name),
+                )
+                .in_file(*file)
+                .with_label(*first, "first declared here"),
+            );
+            continue;
+        }
+        outcome_names.insert(&o.name.name, o.name.span);
+        outcomes.push(check_outcome(&env, o, *file, &mut diags));
+    }
+
+    // ---- header
+    let (name, title, source, effective_from, effective_to) = match c.policy {
+        Some(p) => (
+            p.name.name.clone(),
+            lab(&p.title),
+            lab(&p.source),
+            p.effective.as_ref().map(|e| days_from_date(e.from.value)),
+            p.effective
+                .as_ref()
+                .and_then(|e| e.to.as_ref())
+                .map(|t| days_from_date(t.value)),
+        ),
+        None => (
+            loaded
+                .files
+                .first()
+                .map(|f| {
+                    f.path
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or("policy")
+                        .trim_end_matches(".cla")
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            None,
+            None,
+            None,
+            None,
+        ),
+    };
+
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    let program = Program {
+        name,
+        title,
+        source,
+        effective_from,
+        effective_to,
+        enums: env.enums.clone(),
+        entities: env.entities.clone(),
+        params,
+        rules: rules.into_iter().flatten().collect(),
+        tables: tables.into_iter().flatten().collect(),
+        directories: env.directories.clone(),
+        outcomes,
+        order,
+    };
+    let examples = examples::check_examples(&program, &c.examples, &mut diags);
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    (Some(Checked { program, examples }), diags)
+}
+
+/// Adds a global name, reporting a duplicate.
+fn declare(
+    globals: &mut HashMap<String, Sym>,
+    where_: &mut HashMap<String, (FileId, Span)>,
+    name: &ast::Ident,
+    file: FileId,
+    sym: Sym,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    if let Some((f0, s0)) = where_.get(&name.name) {
+        diags.push(
+            Diagnostic::error(
+                codes::DUPLICATE_NAME,
+                name.span,
+                format!("`{}` is declared more than once", name.name),
+            )
+            .in_file(file)
+            .with_label_in(*f0, *s0, "first declared here")
+            .with_help("rules, tables, parameters, inputs and directories share one namespace"),
+        );
+        return false;
+    }
+    where_.insert(name.name.clone(), (file, name.span));
+    globals.insert(name.name.clone(), sym);
+    true
+}
+
+/// Resolves a written type; enums are registered under `owner` (for messages).
+fn resolve_type(
+    t: &TypeExpr,
+    owner: &str,
+    file: FileId,
+    enums: &mut Vec<EnumDef>,
+    diags: &mut Vec<Diagnostic>,
+) -> Type {
+    match t {
+        TypeExpr::Named(i) => match Type::from_name(&i.name) {
+            Some(ty) => ty,
+            None => {
+                diags.push(clausula_dsl::suggest::with_suggestion(
+                    Diagnostic::error(codes::UNKNOWN_TYPE, i.span, format!("unknown type `{}`", i.name)).in_file(file),
+                    &i.name,
+                    &Type::NAMES,
+                    "the types are bool, int, number, money, percent, date, text, code and enum { … }",
+                ));
+                Type::Error
+            }
+        },
+        TypeExpr::Enum { variants, .. } => {
+            let mut vs: Vec<(String, Option<String>)> = Vec::new();
+            for v in variants {
+                if vs.iter().any(|(n, _)| *n == v.name.name) {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::DUPLICATE_NAME,
+                            v.name.span,
+                            format!("enum value `{}` is listed twice", v.name.name),
+                        )
+                        .in_file(file),
+                    );
+                    continue;
+                }
+                vs.push((v.name.name.clone(), lab(&v.label)));
+            }
+            let id = u32::try_from(enums.len()).unwrap_or(u32::MAX);
+            enums.push(EnumDef {
+                name: owner.to_string(),
+                variants: vs,
+            });
+            Type::Enum(id)
+        }
+    }
+}
+
+fn check_outcome(
+    env: &Env,
+    o: &ast::OutcomeDecl,
+    file: FileId,
+    diags: &mut Vec<Diagnostic>,
+) -> OutcomeDef {
+    let mut requirements = Vec::new();
+    let mut amounts: Vec<Amount> = Vec::new();
+    let mut amount_spans: HashMap<String, Span> = HashMap::new();
+    for item in &o.items {
+        match item {
+            ast::OutcomeItem::Require(r) | ast::OutcomeItem::Unless(r) => {
+                let kind = if matches!(item, ast::OutcomeItem::Require(_)) {
+                    ReqKind::Require
+                } else {
+                    ReqKind::Unless
+                };
+                let mut cx = expr::Cx::new(env, file, Scope::Row, diags);
+                let cond = cx.expect_bool(&r.condition, "a requirement");
+                let guard = r
+                    .guard
+                    .as_ref()
+                    .map(|g| cx.expect_bool(g, "a `when` guard"));
+                requirements.push(Requirement {
+                    kind,
+                    cond,
+                    guard,
+                    message: r.message.value.clone(),
+                    cite: lab(&r.cite),
+                });
+            }
+            ast::OutcomeItem::Amount(a) => {
+                if let Some(first) = amount_spans.get(&a.name.name) {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::DUPLICATE_NAME,
+                            a.name.span,
+                            format!("amount `{}` is declared twice", a.name.name),
+                        )
+                        .in_file(file)
+                        .with_label(*first, "first declared here"),
+                    );
+                    continue;
+                }
+                amount_spans.insert(a.name.name.clone(), a.name.span);
+                let value = expr::Cx::new(env, file, Scope::Row, diags).expr(&a.value, None);
+                if !value.ty.is_numeric() && value.ty != Type::Error {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            a.value.span,
+                            format!("an amount must be a number, this is {}", value.ty.name()),
+                        )
+                        .in_file(file),
+                    );
+                }
+                amounts.push(Amount {
+                    name: a.name.name.clone(),
+                    label: lab(&a.label),
+                    value,
+                });
+            }
+        }
+    }
+    OutcomeDef {
+        name: o.name.name.clone(),
+        title: lab(&o.label),
+        requirements,
+        amounts,
+    }
+}

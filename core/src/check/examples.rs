@@ -1,0 +1,176 @@
+//! `example` blocks: their facts as JSON (remembering where each fact is written, so a bad
+//! fact gets a diagnostic at the right place) and what they expect.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use clausula_dsl::ast::{self, DataValue, ExpectedStatus};
+use clausula_dsl::{Diagnostic, FileId, Span};
+use rust_decimal::Decimal;
+
+use crate::codes;
+use crate::ir::Program;
+
+/// A checked example.
+#[derive(Clone, Debug)]
+pub(crate) struct Example {
+    pub(crate) name: String,
+    pub(crate) as_of: NaiveDate,
+    pub(crate) given: serde_json::Value,
+    /// Fact path (`project.category`, `equipment[0].price`) to where it is written.
+    pub(crate) spans: HashMap<String, Span>,
+    pub(crate) expects: Vec<Expect>,
+    pub(crate) file: FileId,
+    pub(crate) span: Span,
+}
+
+/// One `expect` line.
+#[derive(Clone, Debug)]
+pub(crate) enum Expect {
+    Outcome {
+        outcome: String,
+        status: ExpectedStatus,
+        amounts: Vec<(String, Decimal, String)>,
+        missing: Option<Vec<String>>,
+    },
+    Error {
+        code: String,
+    },
+}
+
+pub(super) fn check_examples(
+    program: &Program,
+    examples: &[(FileId, &ast::ExampleDecl)],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Example> {
+    let mut out = Vec::new();
+    for (file, ex) in examples {
+        let mut spans = HashMap::new();
+        let given = to_json(&ex.given, "", &mut spans, *file, diags);
+        let mut expects = Vec::new();
+        for e in &ex.expects {
+            match e {
+                ast::Expectation::Error { code, .. } => expects.push(Expect::Error {
+                    code: code.value.clone(),
+                }),
+                ast::Expectation::Outcome {
+                    outcome,
+                    status,
+                    amounts,
+                    missing,
+                    ..
+                } => {
+                    let Some(o) = program.outcomes.iter().find(|o| o.name == outcome.name) else {
+                        let names: Vec<&str> =
+                            program.outcomes.iter().map(|o| o.name.as_str()).collect();
+                        diags.push(clausula_dsl::suggest::with_suggestion(
+                            Diagnostic::error(
+                                codes::UNKNOWN_OUTCOME,
+                                outcome.span,
+                                format!("there is no outcome `{}`", outcome.name),
+                            )
+                            .in_file(*file),
+                            &outcome.name,
+                            &names,
+                            "",
+                        ));
+                        continue;
+                    };
+                    for (name, _) in amounts {
+                        if !o.amounts.iter().any(|a| a.name == name.name) {
+                            let names: Vec<&str> =
+                                o.amounts.iter().map(|a| a.name.as_str()).collect();
+                            diags.push(clausula_dsl::suggest::with_suggestion(
+                                Diagnostic::error(
+                                    codes::UNKNOWN_OUTCOME,
+                                    name.span,
+                                    format!("outcome `{}` has no amount `{}`", o.name, name.name),
+                                )
+                                .in_file(*file),
+                                &name.name,
+                                &names,
+                                "",
+                            ));
+                        }
+                    }
+                    expects.push(Expect::Outcome {
+                        outcome: outcome.name.clone(),
+                        status: *status,
+                        amounts: amounts
+                            .iter()
+                            .map(|(n, v)| (n.name.clone(), v.value, v.text.clone()))
+                            .collect(),
+                        missing: missing
+                            .as_ref()
+                            .map(|m| m.iter().map(|s| s.value.clone()).collect()),
+                    });
+                }
+            }
+        }
+        out.push(Example {
+            name: ex.name.value.clone(),
+            as_of: ex.as_of.value,
+            given,
+            spans,
+            expects,
+            file: *file,
+            span: ex.span,
+        });
+    }
+    out
+}
+
+fn to_json(
+    v: &DataValue,
+    path: &str,
+    spans: &mut HashMap<String, Span>,
+    file: FileId,
+    diags: &mut Vec<Diagnostic>,
+) -> serde_json::Value {
+    use serde_json::Value;
+    if !path.is_empty() {
+        spans.insert(path.to_string(), v.span());
+    }
+    match v {
+        DataValue::Null(_) => Value::Null,
+        DataValue::Bool(b, _) => Value::Bool(*b),
+        DataValue::Number(n) => match serde_json::Number::from_str(&n.value.to_string()) {
+            Ok(num) => Value::Number(num),
+            Err(_) => Value::String(n.value.to_string()),
+        },
+        DataValue::Str(s) => Value::String(s.value.clone()),
+        DataValue::Date(d) => Value::String(d.value.format("%Y-%m-%d").to_string()),
+        DataValue::Array(items, _) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| to_json(item, &format!("{path}[{i}]"), spans, file, diags))
+                .collect(),
+        ),
+        DataValue::Object(entries, _) => {
+            let mut map = serde_json::Map::new();
+            for (k, val) in entries {
+                if map.contains_key(&k.value) {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::INVALID_EXAMPLE,
+                            k.span,
+                            format!("`{}` is given twice", k.value),
+                        )
+                        .in_file(file),
+                    );
+                    continue;
+                }
+                let child = if path.is_empty() {
+                    k.value.clone()
+                } else {
+                    format!("{path}.{}", k.value)
+                };
+                let value = to_json(val, &child, spans, file, diags);
+                map.insert(k.value.clone(), value);
+            }
+            Value::Object(map)
+        }
+    }
+}

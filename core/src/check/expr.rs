@@ -1,0 +1,1241 @@
+//! Typing expressions: names resolved in scope, operators checked against the type rules of
+//! [`crate::types`], enum values resolved from context (`size == small`, `size == "small"`).
+
+use clausula_dsl::ast::{Arg, BinaryOp, DurationUnit, Expr, ExprKind, NumberSuffix, UnaryOp};
+use clausula_dsl::suggest::with_suggestion;
+use clausula_dsl::{Diagnostic, FileId};
+use rust_decimal::Decimal;
+
+use super::{Env, Sym};
+use crate::codes;
+use crate::ir::*;
+use crate::types::EnumId;
+use crate::types::Type;
+use crate::value::{Calendar, Const, days_from_date};
+
+const FUNCTIONS: &[&str] = &[
+    "min",
+    "max",
+    "sum",
+    "count",
+    "any",
+    "all",
+    "round",
+    "floor",
+    "ceil",
+    "abs",
+    "years_between",
+    "months_between",
+];
+
+/// Checking context: where we are and where errors go.
+pub(crate) struct Cx<'e, 'd> {
+    env: &'e Env,
+    file: FileId,
+    scope: Scope,
+    diags: &'d mut Vec<Diagnostic>,
+}
+
+impl<'e, 'd> Cx<'e, 'd> {
+    pub(crate) fn new(
+        env: &'e Env,
+        file: FileId,
+        scope: Scope,
+        diags: &'d mut Vec<Diagnostic>,
+    ) -> Cx<'e, 'd> {
+        Cx {
+            env,
+            file,
+            scope,
+            diags,
+        }
+    }
+
+    fn error(&mut self, code: &'static str, e: &Expr, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(code, e.span, message).in_file(self.file)
+    }
+
+    fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn poisoned(&self, e: &Expr) -> TExpr {
+        TExpr {
+            kind: TKind::Const(Const::Bool(false)),
+            ty: Type::Error,
+            span: e.span,
+            text: None,
+        }
+    }
+
+    fn mk(&self, kind: TKind, ty: Type, e: &Expr) -> TExpr {
+        TExpr {
+            kind,
+            ty,
+            span: e.span,
+            text: None,
+        }
+    }
+
+    /// Like `mk`, keeping the expression's text for error messages at evaluation.
+    fn mk_named(&self, kind: TKind, ty: Type, e: &Expr) -> TExpr {
+        TExpr {
+            kind,
+            ty,
+            span: e.span,
+            text: Some(clausula_dsl::print_expr(e)),
+        }
+    }
+
+    /// Checks a condition.
+    pub(crate) fn expect_bool(&mut self, e: &Expr, what: &str) -> TExpr {
+        let t = self.expr(e, Some(Type::Bool));
+        if t.ty != Type::Bool && t.ty != Type::Error {
+            let d = self
+                .error(
+                    codes::TYPE_MISMATCH,
+                    e,
+                    format!(
+                        "{what} must be true or false, this is {}",
+                        describe(self.env, t.ty)
+                    ),
+                )
+                .with_help("compare it with something, e.g. `x >= 10`");
+            self.push(d);
+            return self.poisoned(e);
+        }
+        t
+    }
+
+    /// Types an expression. `expect` only guides enum values written bare or as strings.
+    pub(crate) fn expr(&mut self, e: &Expr, expect: Option<Type>) -> TExpr {
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.expr_inner(e, expect))
+    }
+
+    fn expr_inner(&mut self, e: &Expr, expect: Option<Type>) -> TExpr {
+        match &e.kind {
+            ExprKind::Number(n) => {
+                let ty = if n.suffix == NumberSuffix::Percent {
+                    Type::Percent
+                } else {
+                    Type::Scalar
+                };
+                self.mk(TKind::Const(Const::Num(n.value)), ty, e)
+            }
+            ExprKind::Str(s) => match expect {
+                Some(Type::Enum(id)) => self.enum_value(s, id, e),
+                _ => self.mk(TKind::Const(Const::Str(s.as_str().into())), Type::Text, e),
+            },
+            ExprKind::Bool(b) => self.mk(TKind::Const(Const::Bool(*b)), Type::Bool, e),
+            ExprKind::Date(d) => {
+                self.mk(TKind::Const(Const::Date(days_from_date(*d))), Type::Date, e)
+            }
+            ExprKind::Duration(d) => {
+                let n = i32::try_from(d.count).unwrap_or(i32::MAX);
+                match d.unit {
+                    DurationUnit::Days => {
+                        self.mk(TKind::Const(Const::Days(d.count)), Type::Days, e)
+                    }
+                    DurationUnit::Weeks => {
+                        self.mk(TKind::Const(Const::Days(d.count * 7)), Type::Days, e)
+                    }
+                    DurationUnit::Months => self.mk(
+                        TKind::Const(Const::Cal(Calendar { months: n, days: 0 })),
+                        Type::Calendar,
+                        e,
+                    ),
+                    DurationUnit::Years => self.mk(
+                        TKind::Const(Const::Cal(Calendar {
+                            months: n.saturating_mul(12),
+                            days: 0,
+                        })),
+                        Type::Calendar,
+                        e,
+                    ),
+                }
+            }
+            ExprKind::AsOf => self.mk(TKind::AsOf, Type::Date, e),
+            ExprKind::Name(n) => self.name(n, e, expect),
+            ExprKind::Field(base, f) => self.field(base, &f.name, e),
+            ExprKind::Index(..) => {
+                let d = self
+                    .error(codes::MISUSED_NAME, e, "a directory row is not a value")
+                    .with_help(
+                        "take one of its columns, `D[x].column`, or test membership with `x in D`",
+                    );
+                self.push(d);
+                self.poisoned(e)
+            }
+            ExprKind::Unary(UnaryOp::Not, x) => {
+                let x = self.expect_bool(x, "the operand of `not`");
+                let ty = if x.ty == Type::Error {
+                    Type::Error
+                } else {
+                    Type::Bool
+                };
+                self.mk(TKind::Not(Box::new(x)), ty, e)
+            }
+            ExprKind::Unary(UnaryOp::Neg, x) => {
+                let x = self.expr(x, None);
+                if !(x.ty.is_numeric() || x.ty == Type::Days || x.ty == Type::Error) {
+                    let d = self.error(
+                        codes::TYPE_MISMATCH,
+                        e,
+                        format!("cannot negate {}", describe(self.env, x.ty)),
+                    );
+                    self.push(d);
+                    return self.poisoned(e);
+                }
+                let ty = x.ty;
+                self.mk_named(TKind::Neg(Box::new(x)), ty, e)
+            }
+            ExprKind::Binary(op, a, b) => self.binary(*op, a, b, e),
+            ExprKind::If(c, a, b) => {
+                let c = self.expect_bool(c, "the condition of `if`");
+                let (a, b) = self.pair(a, b);
+                match Type::unify(a.ty, b.ty) {
+                    Some(ty) => self.mk(TKind::If(Box::new(c), Box::new(a), Box::new(b)), ty, e),
+                    None => {
+                        let d = self.error(
+                            codes::TYPE_MISMATCH,
+                            e,
+                            format!(
+                                "the branches of `if` have different types: {} and {}",
+                                describe(self.env, a.ty),
+                                describe(self.env, b.ty)
+                            ),
+                        );
+                        self.push(d);
+                        self.poisoned(e)
+                    }
+                }
+            }
+            ExprKind::Call(name, args) => self.call(&name.name, args, e),
+            ExprKind::List(_) => {
+                let d = self
+                    .error(codes::TYPE_MISMATCH, e, "a list `[…]` can only follow `in`")
+                    .with_help("write `x in [a, b, c]`");
+                self.push(d);
+                self.poisoned(e)
+            }
+        }
+    }
+
+    fn enum_value(&mut self, value: &str, id: EnumId, e: &Expr) -> TExpr {
+        let Some(def) = self.env.enums.get(id as usize) else {
+            return self.poisoned(e);
+        };
+        match def.variants.iter().position(|(n, _)| n == value) {
+            Some(i) => self.mk(
+                TKind::Const(Const::Enum(u32::try_from(i).unwrap_or(u32::MAX))),
+                Type::Enum(id),
+                e,
+            ),
+            None => {
+                let names: Vec<&str> = def.variants.iter().map(|(n, _)| n.as_str()).collect();
+                let d = with_suggestion(
+                    self.error(
+                        codes::UNKNOWN_ENUM_VALUE,
+                        e,
+                        format!("`{value}` is not a value of `{}`", def.name),
+                    ),
+                    value,
+                    &names,
+                    &format!(
+                        "the values are {}",
+                        names
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+                self.push(d);
+                self.poisoned(e)
+            }
+        }
+    }
+
+    /// Whether a bare name means nothing in scope (so it may be an enum value).
+    fn unresolved(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Name(n) => {
+                if let Scope::Item(list) = self.scope
+                    && (self.env.field_index(list, n).is_some()
+                        || self.env.item_rules.contains_key(&(list, n.clone())))
+                {
+                    return false;
+                }
+                !self.env.globals.contains_key(n)
+            }
+            ExprKind::Str(_) => true,
+            _ => false,
+        }
+    }
+
+    /// Types two operands that must agree, letting one guide the other's enum values.
+    fn pair(&mut self, a: &Expr, b: &Expr) -> (TExpr, TExpr) {
+        if self.unresolved(a) && !self.unresolved(b) {
+            let tb = self.expr(b, None);
+            let ta = self.expr(a, Some(tb.ty));
+            (ta, tb)
+        } else {
+            let ta = self.expr(a, None);
+            let tb = self.expr(b, Some(ta.ty));
+            (ta, tb)
+        }
+    }
+
+    fn name(&mut self, n: &str, e: &Expr, expect: Option<Type>) -> TExpr {
+        if let Scope::Item(list) = self.scope {
+            if let Some(fi) = self.env.field_index(list, n) {
+                let ty = self
+                    .env
+                    .entities
+                    .get(list as usize)
+                    .and_then(|en| en.fields.get(fi as usize))
+                    .map_or(Type::Error, |f| f.ty);
+                return self.mk(TKind::ItemFact { list, field: fi }, ty, e);
+            }
+            if let Some(r) = self.env.item_rules.get(&(list, n.to_string())) {
+                let ty = self
+                    .env
+                    .rule_types
+                    .get(*r as usize)
+                    .copied()
+                    .unwrap_or(Type::Error);
+                return self.mk(TKind::Rule(*r), ty, e);
+            }
+        }
+        match self.env.globals.get(n).copied() {
+            Some(Sym::Rule(r)) => {
+                let ty = self
+                    .env
+                    .rule_types
+                    .get(r as usize)
+                    .copied()
+                    .unwrap_or(Type::Error);
+                return self.mk(TKind::Rule(r), ty, e);
+            }
+            Some(Sym::Param(p)) => {
+                let ty = self
+                    .env
+                    .param_types
+                    .get(p as usize)
+                    .copied()
+                    .unwrap_or(Type::Error);
+                return self.mk_named(TKind::Param(p), ty, e);
+            }
+            Some(Sym::Table(t)) => {
+                let ty = self
+                    .env
+                    .table_types
+                    .get(t as usize)
+                    .copied()
+                    .unwrap_or(Type::Error);
+                return self.mk_named(TKind::Table(t), ty, e);
+            }
+            Some(Sym::Entity(id)) => {
+                let is_list = self
+                    .env
+                    .entities
+                    .get(id as usize)
+                    .is_some_and(|en| en.is_list);
+                let d = if is_list {
+                    self.error(
+                        codes::MISUSED_NAME,
+                        e,
+                        format!("`{n}` is a list, not a value"),
+                    )
+                    .with_help(format!(
+                        "aggregate it: `count({n})`, `sum({n}, field)`, `any({n} where …)`"
+                    ))
+                } else {
+                    self.error(
+                        codes::MISUSED_NAME,
+                        e,
+                        format!("`{n}` is an input, not a value"),
+                    )
+                    .with_help(format!("refer to one of its fields: `{n}.field`"))
+                };
+                self.push(d);
+                return self.poisoned(e);
+            }
+            Some(Sym::Dir(_)) => {
+                let d = self
+                    .error(
+                        codes::MISUSED_NAME,
+                        e,
+                        format!("`{n}` is a directory, not a value"),
+                    )
+                    .with_help(format!(
+                        "test membership with `x in {n}` or read a column with `{n}[x].column`"
+                    ));
+                self.push(d);
+                return self.poisoned(e);
+            }
+            None => {}
+        }
+        if let Some(Type::Enum(id)) = expect {
+            return self.enum_value(n, id, e);
+        }
+        // Unknown: suggest a name in scope, or explain an enum value used without context.
+        let mut candidates: Vec<String> = self
+            .env
+            .globals
+            .iter()
+            .filter(|(_, s)| matches!(s, Sym::Rule(_) | Sym::Param(_) | Sym::Table(_)))
+            .map(|(k, _)| k.clone())
+            .collect();
+        if let Scope::Item(list) = self.scope
+            && let Some(en) = self.env.entities.get(list as usize)
+        {
+            candidates.extend(en.fields.iter().map(|f| f.name.clone()));
+        }
+        candidates.sort();
+        let mut d = self.error(codes::UNKNOWN_NAME, e, format!("unknown name `{n}`"));
+        let owner = self
+            .env
+            .enums
+            .iter()
+            .find(|en| en.variants.iter().any(|(v, _)| v == n))
+            .map(|en| en.name.clone());
+        d = match owner {
+            Some(owner) => d.with_help(format!(
+                "`{n}` is a value of `{owner}`; compare it with that field: `{owner} == {n}`"
+            )),
+            None => {
+                let hint = if let Some(en) = self
+                    .env
+                    .entities
+                    .iter()
+                    .find(|en| !en.is_list && en.fields.iter().any(|f| f.name == n))
+                {
+                    format!("did you mean `{}.{n}`?", en.name)
+                } else {
+                    String::new()
+                };
+                if hint.is_empty() {
+                    with_suggestion(d, n, &candidates, "")
+                } else {
+                    d.with_help(hint)
+                }
+            }
+        };
+        self.push(d);
+        self.poisoned(e)
+    }
+
+    fn field(&mut self, base: &Expr, f: &str, e: &Expr) -> TExpr {
+        match &base.kind {
+            ExprKind::Name(n) => {
+                if let Some(Sym::Entity(id)) = self.env.globals.get(n).copied() {
+                    let Some(ent) = self.env.entities.get(id as usize) else {
+                        return self.poisoned(e);
+                    };
+                    let Some(fi) = self.env.field_index(id, f) else {
+                        let names: Vec<&str> = ent.fields.iter().map(|f| f.name.as_str()).collect();
+                        let d = with_suggestion(
+                            self.error(
+                                codes::UNKNOWN_FIELD,
+                                e,
+                                format!("`{n}` has no field `{f}`"),
+                            ),
+                            f,
+                            &names,
+                            &format!("its fields are {}", names.join(", ")),
+                        );
+                        self.push(d);
+                        return self.poisoned(e);
+                    };
+                    let ty = ent.fields.get(fi as usize).map_or(Type::Error, |f| f.ty);
+                    if ent.is_list {
+                        if self.scope == Scope::Item(id) {
+                            return self.mk(
+                                TKind::ItemFact {
+                                    list: id,
+                                    field: fi,
+                                },
+                                ty,
+                                e,
+                            );
+                        }
+                        let d = self
+                            .error(
+                                codes::MISUSED_NAME,
+                                e,
+                                format!("`{n}` is a list: `{n}.{f}` has one value per item"),
+                            )
+                            .with_help(format!(
+                                "aggregate it, e.g. `sum({n}, {f})` or `any({n} where {f} …)`"
+                            ));
+                        self.push(d);
+                        return self.poisoned(e);
+                    }
+                    return self.mk(
+                        TKind::Fact {
+                            entity: id,
+                            field: fi,
+                        },
+                        ty,
+                        e,
+                    );
+                }
+            }
+            ExprKind::Index(dir, key) => {
+                if let ExprKind::Name(dn) = &dir.kind
+                    && let Some(Sym::Dir(d)) = self.env.globals.get(dn).copied()
+                {
+                    let key_t = self.expr(key, None);
+                    if !(key_t.ty.is_stringy() || key_t.ty == Type::Error) {
+                        let diag = self.error(
+                            codes::TYPE_MISMATCH,
+                            key,
+                            format!(
+                                "a directory key is a code, this is {}",
+                                describe(self.env, key_t.ty)
+                            ),
+                        );
+                        self.push(diag);
+                        return self.poisoned(e);
+                    }
+                    let Some(def) = self.env.directories.get(d as usize) else {
+                        return self.poisoned(e);
+                    };
+                    let Some(ci) = def.columns.iter().position(|(c, _, _)| c == f) else {
+                        let names: Vec<&str> =
+                            def.columns.iter().map(|(c, _, _)| c.as_str()).collect();
+                        let diag = with_suggestion(
+                            self.error(
+                                codes::UNKNOWN_COLUMN,
+                                e,
+                                format!("directory `{dn}` has no column `{f}`"),
+                            ),
+                            f,
+                            &names,
+                            &format!("its columns are {}", names.join(", ")),
+                        );
+                        self.push(diag);
+                        return self.poisoned(e);
+                    };
+                    let ty = def.columns.get(ci).map_or(Type::Error, |c| c.2);
+                    return self.mk(
+                        TKind::DirGet(d, Box::new(key_t), u32::try_from(ci).unwrap_or(u32::MAX)),
+                        ty,
+                        e,
+                    );
+                }
+            }
+            _ => {}
+        }
+        let t = self.expr(base, None);
+        if t.ty != Type::Error {
+            let d = self
+                .error(
+                    codes::MISUSED_NAME,
+                    e,
+                    format!("`.{f}` needs an input or a directory row before it"),
+                )
+                .with_help("write `entity.field` or `Directory[key].column`");
+            self.push(d);
+        }
+        self.poisoned(e)
+    }
+
+    fn mismatch(&mut self, e: &Expr, message: String, l: &TExpr, r: &TExpr) -> TExpr {
+        let d = Diagnostic::error(codes::TYPE_MISMATCH, e.span, message)
+            .in_file(self.file)
+            .with_label(l.span, format!("this is {}", describe(self.env, l.ty)))
+            .with_label(r.span, format!("this is {}", describe(self.env, r.ty)));
+        self.push(d);
+        self.poisoned(e)
+    }
+
+    fn binary(&mut self, op: BinaryOp, a: &Expr, b: &Expr, e: &Expr) -> TExpr {
+        match op {
+            BinaryOp::And | BinaryOp::Or => {
+                let l = self.expect_bool(a, &format!("the left side of `{}`", op.as_str()));
+                let r = self.expect_bool(b, &format!("the right side of `{}`", op.as_str()));
+                let ty = if l.ty == Type::Error || r.ty == Type::Error {
+                    Type::Error
+                } else {
+                    Type::Bool
+                };
+                let kind = if op == BinaryOp::And {
+                    TKind::And(Box::new(l), Box::new(r))
+                } else {
+                    TKind::Or(Box::new(l), Box::new(r))
+                };
+                self.mk(kind, ty, e)
+            }
+            BinaryOp::Eq | BinaryOp::Ne => {
+                let (l, r) = self.pair(a, b);
+                let ok = Type::equatable(l.ty, r.ty);
+                if !ok {
+                    return self.mismatch(
+                        e,
+                        format!(
+                            "cannot compare {} with {}",
+                            describe(self.env, l.ty),
+                            describe(self.env, r.ty)
+                        ),
+                        &l,
+                        &r,
+                    );
+                }
+                let cmp = if op == BinaryOp::Eq {
+                    CmpOp::Eq
+                } else {
+                    CmpOp::Ne
+                };
+                self.mk(TKind::Cmp(cmp, Box::new(l), Box::new(r)), Type::Bool, e)
+            }
+            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                let l = self.expr(a, None);
+                let r = self.expr(b, None);
+                if !Type::orderable(l.ty, r.ty) {
+                    let help_money = (l.ty == Type::Money) != (r.ty == Type::Money)
+                        && l.ty.is_numeric()
+                        && r.ty.is_numeric();
+                    let message = format!(
+                        "cannot order {} and {}{}",
+                        describe(self.env, l.ty),
+                        describe(self.env, r.ty),
+                        if help_money {
+                            " (money has a unit; a ratio does not)"
+                        } else {
+                            ""
+                        }
+                    );
+                    return self.mismatch(e, message, &l, &r);
+                }
+                let cmp = match op {
+                    BinaryOp::Lt => CmpOp::Lt,
+                    BinaryOp::Le => CmpOp::Le,
+                    BinaryOp::Gt => CmpOp::Gt,
+                    _ => CmpOp::Ge,
+                };
+                self.mk(TKind::Cmp(cmp, Box::new(l), Box::new(r)), Type::Bool, e)
+            }
+            BinaryOp::In | BinaryOp::NotIn => {
+                let t = self.membership(a, b, e);
+                if op == BinaryOp::NotIn && t.ty != Type::Error {
+                    self.mk(TKind::Not(Box::new(t)), Type::Bool, e)
+                } else {
+                    t
+                }
+            }
+            BinaryOp::Within => {
+                let x = self.expr(a, None);
+                if !(x.ty.is_stringy() || x.ty == Type::Error) {
+                    let d = self.error(
+                        codes::TYPE_MISMATCH,
+                        a,
+                        format!(
+                            "`within` applies to codes, this is {}",
+                            describe(self.env, x.ty)
+                        ),
+                    );
+                    self.push(d);
+                    return self.poisoned(e);
+                }
+                if let ExprKind::Name(n) = &b.kind
+                    && let Some(Sym::Dir(d)) = self.env.globals.get(n).copied()
+                {
+                    return self.mk(TKind::WithinDir(d, Box::new(x)), Type::Bool, e);
+                }
+                let p = self.expr(b, None);
+                if !(p.ty.is_stringy() || p.ty == Type::Error) {
+                    let d = self.error(
+                        codes::TYPE_MISMATCH,
+                        b,
+                        format!(
+                            "`within` needs a code or a directory, this is {}",
+                            describe(self.env, p.ty)
+                        ),
+                    );
+                    self.push(d);
+                    return self.poisoned(e);
+                }
+                self.mk(TKind::Within(Box::new(x), Box::new(p)), Type::Bool, e)
+            }
+            BinaryOp::Add | BinaryOp::Sub => {
+                let sub = op == BinaryOp::Sub;
+                let l = self.expr(a, None);
+                let r = self.expr(b, None);
+                match Type::sum(l.ty, r.ty, sub) {
+                    Ok(ty) => {
+                        let kind = match (l.ty, r.ty) {
+                            (Type::Date, Type::Date) => TKind::DateDiff(Box::new(l), Box::new(r)),
+                            (Type::Date, _) => TKind::DateShift {
+                                date: Box::new(l),
+                                by: Box::new(r),
+                                negate: sub,
+                            },
+                            (_, Type::Date) => TKind::DateShift {
+                                date: Box::new(r),
+                                by: Box::new(l),
+                                negate: false,
+                            },
+                            (Type::Days, _) | (_, Type::Days) => TKind::DaysArith {
+                                sub,
+                                a: Box::new(l),
+                                b: Box::new(r),
+                            },
+                            _ => TKind::Arith(
+                                if sub { ArithOp::Sub } else { ArithOp::Add },
+                                Box::new(l),
+                                Box::new(r),
+                            ),
+                        };
+                        self.mk_named(kind, ty, e)
+                    }
+                    Err(msg) => self.mismatch(e, msg, &l, &r),
+                }
+            }
+            BinaryOp::Mul | BinaryOp::Div => {
+                let l = self.expr(a, None);
+                let r = self.expr(b, None);
+                let res = if op == BinaryOp::Mul {
+                    Type::product(l.ty, r.ty)
+                } else {
+                    Type::quotient(l.ty, r.ty)
+                };
+                match res {
+                    Ok(ty) => {
+                        let aop = if op == BinaryOp::Mul {
+                            ArithOp::Mul
+                        } else {
+                            ArithOp::Div
+                        };
+                        self.mk_named(TKind::Arith(aop, Box::new(l), Box::new(r)), ty, e)
+                    }
+                    Err(msg) => self.mismatch(e, msg, &l, &r),
+                }
+            }
+        }
+    }
+
+    fn membership(&mut self, a: &Expr, b: &Expr, e: &Expr) -> TExpr {
+        if let ExprKind::Name(n) = &b.kind
+            && let Some(Sym::Dir(d)) = self.env.globals.get(n).copied()
+        {
+            let x = self.expr(a, None);
+            if !(x.ty.is_stringy() || x.ty == Type::Error) {
+                let diag = self.error(
+                    codes::TYPE_MISMATCH,
+                    a,
+                    format!(
+                        "directory keys are codes, this is {}",
+                        describe(self.env, x.ty)
+                    ),
+                );
+                self.push(diag);
+                return self.poisoned(e);
+            }
+            return self.mk(TKind::DirHas(d, Box::new(x)), Type::Bool, e);
+        }
+        if let ExprKind::List(items) = &b.kind {
+            let x = self.expr(a, None);
+            let mut out = Vec::new();
+            let mut bad = false;
+            for it in items {
+                let t = self.expr(it, Some(x.ty));
+                if !Type::equatable(x.ty, t.ty) {
+                    let d = Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        it.span,
+                        format!(
+                            "this list item is {}, the value tested is {}",
+                            describe(self.env, t.ty),
+                            describe(self.env, x.ty)
+                        ),
+                    )
+                    .in_file(self.file);
+                    self.push(d);
+                    bad = true;
+                }
+                out.push(t);
+            }
+            if bad {
+                return self.poisoned(e);
+            }
+            return self.mk(TKind::InList(Box::new(x), out), Type::Bool, e);
+        }
+        let _ = self.expr(a, None);
+        let d = self
+            .error(
+                codes::TYPE_MISMATCH,
+                b,
+                "`in` needs a directory or a list `[a, b, …]` on its right",
+            )
+            .with_help("write `x in 支持目录` or `x in [\"A\", \"B\"]`");
+        self.push(d);
+        self.poisoned(e)
+    }
+
+    fn arity(
+        &mut self,
+        e: &Expr,
+        name: &str,
+        args: &[Arg],
+        min: usize,
+        max: usize,
+        usage: &str,
+    ) -> bool {
+        if args.len() < min || args.len() > max {
+            let d = self
+                .error(
+                    codes::WRONG_ARGUMENTS,
+                    e,
+                    format!(
+                        "`{name}` takes {}, not {}",
+                        plural_args(min, max),
+                        args.len()
+                    ),
+                )
+                .with_help(format!("usage: `{usage}`"));
+            self.push(d);
+            return false;
+        }
+        for a in args {
+            if let Some(f) = &a.filter {
+                let d = Diagnostic::error(
+                    codes::WRONG_ARGUMENTS,
+                    f.span,
+                    "`where` only filters the list of an aggregate",
+                )
+                .in_file(self.file);
+                self.push(d);
+                return false;
+            }
+        }
+        true
+    }
+
+    fn list_arg(&self, a: &Arg) -> Option<EntityId> {
+        match &a.value.kind {
+            ExprKind::Name(n) => match self.env.globals.get(n) {
+                Some(Sym::Entity(id))
+                    if self
+                        .env
+                        .entities
+                        .get(*id as usize)
+                        .is_some_and(|en| en.is_list) =>
+                {
+                    Some(*id)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn call(&mut self, name: &str, args: &[Arg], e: &Expr) -> TExpr {
+        match name {
+            "sum" | "count" | "any" | "all" => self.aggregate(name, args, e),
+            "min" | "max" if args.first().and_then(|a| self.list_arg(a)).is_some() => {
+                self.aggregate(name, args, e)
+            }
+            "min" | "max" => {
+                if args.len() < 2 || args.iter().any(|a| a.filter.is_some()) {
+                    let d = self
+                        .error(
+                            codes::WRONG_ARGUMENTS,
+                            e,
+                            format!("`{name}` takes two or more values, or a list and a field"),
+                        )
+                        .with_help(format!(
+                            "usage: `{name}(a, b)` or `{name}(list where …, field)`"
+                        ));
+                    self.push(d);
+                    return self.poisoned(e);
+                }
+                let mut out: Vec<TExpr> = args.iter().map(|a| self.expr(&a.value, None)).collect();
+                let mut ty = out.first().map_or(Type::Error, |t| t.ty);
+                for t in out.iter().skip(1) {
+                    match Type::unify(ty, t.ty) {
+                        Some(u)
+                            if u.is_numeric()
+                                || matches!(u, Type::Date | Type::Days | Type::Error) =>
+                        {
+                            ty = u
+                        }
+                        _ => {
+                            let first = out.first().cloned().unwrap_or_else(|| self.poisoned(e));
+                            return self.mismatch(
+                                e,
+                                format!("`{name}` needs values of one comparable type"),
+                                &first,
+                                &t.clone(),
+                            );
+                        }
+                    }
+                }
+                if !(ty.is_numeric() || matches!(ty, Type::Date | Type::Days | Type::Error)) {
+                    let d = self.error(
+                        codes::TYPE_MISMATCH,
+                        e,
+                        format!(
+                            "`{name}` needs numbers or dates, these are {}",
+                            describe(self.env, ty)
+                        ),
+                    );
+                    self.push(d);
+                    return self.poisoned(e);
+                }
+                out.retain(|_| true);
+                self.mk_named(
+                    TKind::MinMax {
+                        max: name == "max",
+                        args: out,
+                    },
+                    ty,
+                    e,
+                )
+            }
+            "round" | "floor" | "ceil" => {
+                if !self.arity(e, name, args, 1, 2, &format!("{name}(x, places)")) {
+                    return self.poisoned(e);
+                }
+                let Some(first) = args.first() else {
+                    return self.poisoned(e);
+                };
+                let x = self.expr(&first.value, None);
+                if !(x.ty.is_numeric() || x.ty == Type::Error) {
+                    let d = self.error(
+                        codes::TYPE_MISMATCH,
+                        &first.value,
+                        format!(
+                            "`{name}` rounds numbers, this is {}",
+                            describe(self.env, x.ty)
+                        ),
+                    );
+                    self.push(d);
+                    return self.poisoned(e);
+                }
+                let places = match args.get(1) {
+                    None => Some(0),
+                    Some(a) => match &a.value.kind {
+                        ExprKind::Number(n)
+                            if n.suffix == NumberSuffix::None
+                                && n.value.fract().is_zero()
+                                && n.value >= Decimal::ZERO
+                                && n.value <= Decimal::from(28) =>
+                        {
+                            u32::try_from(n.value.mantissa() / 10i128.pow(n.value.scale())).ok()
+                        }
+                        _ => None,
+                    },
+                };
+                let Some(places) = places else {
+                    let d = Diagnostic::error(
+                        codes::WRONG_ARGUMENTS,
+                        args.get(1).map_or(e.span, |a| a.value.span),
+                        "the number of decimal places must be a whole number from 0 to 28",
+                    )
+                    .in_file(self.file);
+                    self.push(d);
+                    return self.poisoned(e);
+                };
+                let mode = match name {
+                    "floor" => RoundMode::Floor,
+                    "ceil" => RoundMode::Ceil,
+                    _ => RoundMode::HalfUp,
+                };
+                let ty = x.ty;
+                self.mk_named(
+                    TKind::Round {
+                        x: Box::new(x),
+                        places,
+                        mode,
+                    },
+                    ty,
+                    e,
+                )
+            }
+            "abs" => {
+                if !self.arity(e, name, args, 1, 1, "abs(x)") {
+                    return self.poisoned(e);
+                }
+                let Some(first) = args.first() else {
+                    return self.poisoned(e);
+                };
+                let x = self.expr(&first.value, None);
+                if !(x.ty.is_numeric() || x.ty == Type::Error) {
+                    let d = self.error(
+                        codes::TYPE_MISMATCH,
+                        e,
+                        format!("`abs` needs a number, this is {}", x.ty.name()),
+                    );
+                    self.push(d);
+                    return self.poisoned(e);
+                }
+                let ty = x.ty;
+                self.mk(TKind::Abs(Box::new(x)), ty, e)
+            }
+            "years_between" | "months_between" => {
+                if !self.arity(
+                    e,
+                    name,
+                    args,
+                    2,
+                    2,
+                    &format!("{name}(earlier_date, later_date)"),
+                ) {
+                    return self.poisoned(e);
+                }
+                let ts: Vec<TExpr> = args.iter().map(|a| self.expr(&a.value, None)).collect();
+                if ts.iter().any(|t| !matches!(t.ty, Type::Date | Type::Error)) {
+                    let d =
+                        self.error(codes::TYPE_MISMATCH, e, format!("`{name}` takes two dates"));
+                    self.push(d);
+                    return self.poisoned(e);
+                }
+                let mut it = ts.into_iter();
+                let (Some(a), Some(b)) = (it.next(), it.next()) else {
+                    return self.poisoned(e);
+                };
+                let kind = if name == "years_between" {
+                    TKind::YearsBetween(Box::new(a), Box::new(b))
+                } else {
+                    TKind::MonthsBetween(Box::new(a), Box::new(b))
+                };
+                self.mk(kind, Type::Int, e)
+            }
+            _ => {
+                let d = with_suggestion(
+                    self.error(
+                        codes::UNKNOWN_FUNCTION,
+                        e,
+                        format!("unknown function `{name}`"),
+                    ),
+                    name,
+                    FUNCTIONS,
+                    &format!("the functions are {}", FUNCTIONS.join(", ")),
+                );
+                self.push(d);
+                self.poisoned(e)
+            }
+        }
+    }
+
+    fn aggregate(&mut self, name: &str, args: &[Arg], e: &Expr) -> TExpr {
+        let (kind, min, max, usage) = match name {
+            "sum" => (AggKind::Sum, 2, 2, "sum(list where condition, field)"),
+            "count" => (AggKind::Count, 1, 1, "count(list where condition)"),
+            "any" => (AggKind::Any, 1, 2, "any(list where condition)"),
+            "all" => (AggKind::All, 2, 2, "all(list, condition)"),
+            "min" => (AggKind::Min, 2, 2, "min(list where condition, field)"),
+            _ => (AggKind::Max, 2, 2, "max(list where condition, field)"),
+        };
+        let Some(first) = args.first() else {
+            let d = self
+                .error(codes::WRONG_ARGUMENTS, e, format!("`{name}` needs a list"))
+                .with_help(format!("usage: `{usage}`"));
+            self.push(d);
+            return self.poisoned(e);
+        };
+        let Some(list) = self.list_arg(first) else {
+            let d = self
+                .error(
+                    codes::WRONG_ARGUMENTS,
+                    &first.value,
+                    format!("the first argument of `{name}` must be a list input"),
+                )
+                .with_help(format!(
+                    "lists are declared `input NAME[] {{ … }}`; usage: `{usage}`"
+                ));
+            self.push(d);
+            return self.poisoned(e);
+        };
+        if args.len() < min || args.len() > max || args.iter().skip(1).any(|a| a.filter.is_some()) {
+            let d = self
+                .error(
+                    codes::WRONG_ARGUMENTS,
+                    e,
+                    format!("`{name}` takes {}", plural_args(min, max)),
+                )
+                .with_help(format!("usage: `{usage}`"));
+            self.push(d);
+            return self.poisoned(e);
+        }
+        if self.scope != Scope::Row {
+            let d = self.error(
+                codes::WRONG_ARGUMENTS,
+                e,
+                "aggregates over lists cannot be nested in per-item rules",
+            );
+            self.push(d);
+            return self.poisoned(e);
+        }
+        let mut inner = Cx::new(self.env, self.file, Scope::Item(list), self.diags);
+        let filter = first
+            .filter
+            .as_ref()
+            .map(|f| Box::new(inner.expect_bool(f, "a `where` filter")));
+        let value = args.get(1).map(|a| {
+            if matches!(kind, AggKind::Any | AggKind::All) {
+                inner.expect_bool(&a.value, &format!("the condition of `{name}`"))
+            } else {
+                inner.expr(&a.value, None)
+            }
+        });
+        let ty = match kind {
+            AggKind::Count => Type::Int,
+            AggKind::Any | AggKind::All => Type::Bool,
+            AggKind::Sum | AggKind::Min | AggKind::Max => {
+                let vt = value.as_ref().map_or(Type::Error, |v| v.ty);
+                let ok = vt.is_numeric()
+                    || vt == Type::Error
+                    || (kind != AggKind::Sum && matches!(vt, Type::Date | Type::Days));
+                if !ok {
+                    let d = self.error(
+                        codes::TYPE_MISMATCH,
+                        e,
+                        format!(
+                            "`{name}` needs numbers, the field is {}",
+                            describe(self.env, vt)
+                        ),
+                    );
+                    self.push(d);
+                    return self.poisoned(e);
+                }
+                if vt == Type::Scalar { Type::Number } else { vt }
+            }
+        };
+        let node = TKind::Agg {
+            kind,
+            list,
+            filter,
+            value: value.map(Box::new),
+        };
+        if matches!(kind, AggKind::Min | AggKind::Max | AggKind::Sum) {
+            self.mk_named(node, ty, e)
+        } else {
+            self.mk(node, ty, e)
+        }
+    }
+}
+
+fn plural_args(min: usize, max: usize) -> String {
+    let n = |k: usize| match k {
+        1 => "one argument".to_string(),
+        2 => "two arguments".to_string(),
+        k => format!("{k} arguments"),
+    };
+    if min == max {
+        n(min)
+    } else {
+        format!("{min} or {max} arguments")
+    }
+}
+
+/// A type for messages: enums by their name.
+pub(crate) fn describe(env: &Env, ty: Type) -> String {
+    match ty {
+        Type::Enum(id) => env.enums.get(id as usize).map_or_else(
+            || "an enum".to_string(),
+            |e| format!("a value of `{}`", e.name),
+        ),
+        Type::Scalar => "a number".to_string(),
+        Type::Int => "an int".to_string(),
+        Type::Days => "a number of days".to_string(),
+        t => {
+            let n = t.name();
+            let article = if n.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            if matches!(t, Type::Money) {
+                "money".to_string()
+            } else {
+                format!("{article} {n}")
+            }
+        }
+    }
+}
+
+/// Checks a constant (parameter step, default, directory cell) of type `ty`.
+pub(crate) fn constant(
+    env: &Env,
+    e: &Expr,
+    ty: Type,
+    file: FileId,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Const> {
+    let mismatch = |found: &str, diags: &mut Vec<Diagnostic>| {
+        diags.push(
+            Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                e.span,
+                format!("expected {}, found {found}", describe(env, ty)),
+            )
+            .in_file(file),
+        );
+        None
+    };
+    let number = |v: Decimal, diags: &mut Vec<Diagnostic>| -> Option<Const> {
+        if ty == Type::Int && !v.fract().is_zero() {
+            diags.push(
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    e.span,
+                    "expected an int, found a fraction",
+                )
+                .in_file(file),
+            );
+            return None;
+        }
+        Some(Const::Num(v))
+    };
+    match (&e.kind, ty) {
+        (_, Type::Error) => None,
+        (ExprKind::Number(n), t) if t.is_numeric() => number(n.value, diags),
+        (ExprKind::Unary(UnaryOp::Neg, x), t) if t.is_numeric() => match &x.kind {
+            ExprKind::Number(n) => number(-n.value, diags),
+            _ => not_constant(e, file, diags),
+        },
+        (ExprKind::Str(s), Type::Text | Type::Code) => Some(Const::Str(s.as_str().into())),
+        (ExprKind::Str(s) | ExprKind::Name(s), Type::Enum(id)) => {
+            let def = env.enums.get(id as usize)?;
+            match def.variants.iter().position(|(n, _)| n == s) {
+                Some(i) => Some(Const::Enum(u32::try_from(i).unwrap_or(u32::MAX))),
+                None => {
+                    let names: Vec<&str> = def.variants.iter().map(|(n, _)| n.as_str()).collect();
+                    diags.push(with_suggestion(
+                        Diagnostic::error(
+                            codes::UNKNOWN_ENUM_VALUE,
+                            e.span,
+                            format!("`{s}` is not a value of `{}`", def.name),
+                        )
+                        .in_file(file),
+                        s,
+                        &names,
+                        &format!("the values are {}", names.join(", ")),
+                    ));
+                    None
+                }
+            }
+        }
+        (ExprKind::Bool(b), Type::Bool) => Some(Const::Bool(*b)),
+        (ExprKind::Date(d), Type::Date) => Some(Const::Date(days_from_date(*d))),
+        (ExprKind::Number(_) | ExprKind::Unary(UnaryOp::Neg, _), _) => mismatch("a number", diags),
+        (ExprKind::Str(_), _) => mismatch("a string", diags),
+        (ExprKind::Bool(_), _) => mismatch("true/false", diags),
+        (ExprKind::Date(_), _) => mismatch("a date", diags),
+        _ => not_constant(e, file, diags),
+    }
+}
+
+fn not_constant(e: &Expr, file: FileId, diags: &mut Vec<Diagnostic>) -> Option<Const> {
+    diags.push(
+        Diagnostic::error(codes::NOT_CONSTANT, e.span, "this must be a constant")
+            .in_file(file)
+            .with_help(
+                "write a number, a string, a date or true/false here; compute values in rules",
+            ),
+    );
+    None
+}

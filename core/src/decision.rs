@@ -1,0 +1,282 @@
+//! The decision: what every binding returns, serialised to the JSON contract of
+//! `LANGUAGE.md` (`policy`, `as_of`, `outcomes`, `errors`).
+
+use rust_decimal::Decimal;
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+
+use crate::value::decimal_text;
+
+/// An outcome's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Every requirement holds and no exception applies.
+    Eligible,
+    /// A requirement fails or an exception applies.
+    Ineligible,
+    /// Not decided yet: some facts are unknown.
+    Undetermined,
+}
+
+impl Status {
+    /// `eligible`, `ineligible` or `undetermined`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Eligible => "eligible",
+            Status::Ineligible => "ineligible",
+            Status::Undetermined => "undetermined",
+        }
+    }
+}
+
+/// The status of one requirement or exception: the truth of its condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LineStatus {
+    /// The condition holds.
+    #[serde(rename = "true")]
+    True,
+    /// The condition does not hold.
+    #[serde(rename = "false")]
+    False,
+    /// Not known yet.
+    #[serde(rename = "unknown")]
+    Unknown,
+    /// Its `when` guard is false.
+    #[serde(rename = "not_applicable")]
+    NotApplicable,
+}
+
+impl LineStatus {
+    /// The JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineStatus::True => "true",
+            LineStatus::False => "false",
+            LineStatus::Unknown => "unknown",
+            LineStatus::NotApplicable => "not_applicable",
+        }
+    }
+}
+
+/// Whether a line is a requirement or an exception.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LineKind {
+    /// `require`: must hold.
+    Require,
+    /// `unless`: must not hold.
+    Unless,
+}
+
+/// Both sides of a comparison, for messages like "研发费用占比 3.2%，要求不低于 4%".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Compare {
+    /// Left side (a decimal string, a date, a code…), `None` when unknown.
+    pub left: Option<String>,
+    /// `>=`, `<`, `==`, …
+    pub op: String,
+    /// Right side, `None` when unknown.
+    pub right: Option<String>,
+    /// The type of the compared values (`money`, `percent`, `number`, `date`, …), so a
+    /// display can format them (`0.032` of type `percent` is 3.2%).
+    #[serde(rename = "type")]
+    pub ty: String,
+}
+
+/// One requirement or exception and how it came out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    /// `require` or `unless`.
+    pub kind: LineKind,
+    /// The truth of the condition.
+    pub status: LineStatus,
+    /// The policy's message.
+    pub message: String,
+    /// The clause it cites.
+    pub cite: Option<String>,
+    /// The known facts it read, by path.
+    pub facts: OrderedMap<serde_json::Value>,
+    /// For a comparison, both sides.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub compare: Option<Compare>,
+}
+
+impl Line {
+    /// Whether this line counts against eligibility (a failed requirement or an exception
+    /// that applies).
+    pub fn fails(&self) -> bool {
+        matches!(
+            (self.kind, self.status),
+            (LineKind::Require, LineStatus::False) | (LineKind::Unless, LineStatus::True)
+        )
+    }
+}
+
+/// The decision on one outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeDecision {
+    /// `eligible`, `ineligible` or `undetermined`.
+    pub status: Status,
+    /// The outcome's title.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub title: Option<String>,
+    /// Amounts whose inputs are known, whatever the status (absent when unknown, never zero).
+    pub amounts: OrderedMap<Amount>,
+    /// Every requirement and exception, in policy order.
+    pub requirements: Vec<Line>,
+    /// Unknown facts that could still change the status, most decisive first, then those
+    /// needed only for amounts.
+    pub missing: Vec<String>,
+}
+
+/// An exact amount; serialised as a decimal string without exponent or trailing zeros.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Amount(pub Decimal);
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&decimal_text(self.0))
+    }
+}
+
+impl TryFrom<String> for Amount {
+    type Error = String;
+    fn try_from(s: String) -> Result<Amount, String> {
+        Decimal::from_str_exact(&s)
+            .map(Amount)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// A problem reported with a decision: bad facts, an `as_of` outside the window, or an
+/// evaluation error (overflow, division by zero, …) in an outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorReport {
+    /// Stable code (`facts/wrong-type`, `eval/division-by-zero`, …).
+    pub code: String,
+    /// What went wrong.
+    pub message: String,
+    /// The fact path concerned (`project.total_investment`, `equipment[2].price`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub path: Option<String>,
+    /// What was expected there.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub expected: Option<String>,
+    /// The outcome concerned.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub outcome: Option<String>,
+    /// How to fix it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub help: Option<String>,
+}
+
+impl std::fmt::Display for ErrorReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{}] ", self.code)?;
+        if let Some(p) = &self.path {
+            write!(f, "{p}: ")?;
+        }
+        f.write_str(&self.message)?;
+        if let Some(h) = &self.help {
+            write!(f, " ({h})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The result of evaluating a policy: the JSON contract.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The policy's name.
+    pub policy: String,
+    /// The evaluation date, `YYYY-MM-DD`.
+    pub as_of: String,
+    /// One decision per outcome, in policy order.
+    pub outcomes: OrderedMap<OutcomeDecision>,
+    /// Problems; when the facts are bad or `as_of` is outside the window, `outcomes` is empty.
+    pub errors: Vec<ErrorReport>,
+}
+
+impl Decision {
+    /// The decision on one outcome.
+    pub fn outcome(&self, name: &str) -> Option<&OutcomeDecision> {
+        self.outcomes.get(name)
+    }
+
+    /// The JSON contract, compact.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The JSON contract, indented.
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+/// A map that keeps insertion order (the policy's order) and serialises as a JSON object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderedMap<V>(pub Vec<(String, V)>);
+
+impl<V> Default for OrderedMap<V> {
+    fn default() -> Self {
+        OrderedMap(Vec::new())
+    }
+}
+
+impl<V> OrderedMap<V> {
+    /// The value under `key`.
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Entries in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether it is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<V: Serialize> Serialize for OrderedMap<V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visit<V> {
+            type Value = OrderedMap<V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, V>()? {
+                    out.push((k, v));
+                }
+                Ok(OrderedMap(out))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}

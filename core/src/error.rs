@@ -1,0 +1,82 @@
+//! Errors of the engine's API. Compile errors are [`clausula_dsl::Diagnostics`].
+
+use crate::codes;
+use crate::decision::ErrorReport;
+
+/// Why an evaluation could not produce outcomes.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EvalError {
+    /// `as_of` is outside the policy's `effective` window.
+    #[error("as_of {as_of} is outside the effective window of policy `{policy}` ({window})")]
+    OutsideWindow {
+        /// The policy.
+        policy: String,
+        /// The date asked for.
+        as_of: String,
+        /// The window, e.g. `2013-01-01 to 2015-12-31`.
+        window: String,
+    },
+    /// The facts do not fit the policy's inputs.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Facts(Vec<ErrorReport>),
+    /// Facts built for a different policy were passed.
+    #[error("these facts were validated for a different policy")]
+    ForeignFacts,
+}
+
+impl EvalError {
+    /// The errors as they appear in a decision's `errors`.
+    pub fn reports(&self) -> Vec<ErrorReport> {
+        match self {
+            EvalError::OutsideWindow {
+                window,
+                as_of,
+                policy,
+            } => vec![ErrorReport {
+                code: codes::OUTSIDE_WINDOW.to_string(),
+                message: format!(
+                    "as_of {as_of} is outside the effective window of `{policy}` ({window})"
+                ),
+                path: None,
+                expected: Some(window.clone()),
+                outcome: None,
+                help: Some(
+                    "evaluate with an as_of inside the window the policy was in force".to_string(),
+                ),
+            }],
+            EvalError::Facts(list) => list.clone(),
+            EvalError::ForeignFacts => vec![ErrorReport {
+                code: codes::WRONG_TYPE.to_string(),
+                message: self.to_string(),
+                path: None,
+                expected: None,
+                outcome: None,
+                help: Some("build facts with the same policy you evaluate".to_string()),
+            }],
+        }
+    }
+
+    /// The code of the first error.
+    pub fn code(&self) -> &str {
+        match self {
+            EvalError::OutsideWindow { .. } => codes::OUTSIDE_WINDOW,
+            EvalError::Facts(list) => list.first().map_or(codes::WRONG_TYPE, |e| e.code.as_str()),
+            EvalError::ForeignFacts => codes::WRONG_TYPE,
+        }
+    }
+}
+
+/// A compiled graph that cannot be loaded.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("cannot load compiled policy: {message}")]
+pub struct LoadError {
+    /// What is wrong with the bytes.
+    pub message: String,
+}
+
+impl LoadError {
+    /// Always `graph/invalid`.
+    pub fn code(&self) -> &'static str {
+        codes::INVALID_GRAPH
+    }
+}

@@ -1,0 +1,974 @@
+//! Evaluation: one forward pass over the graph, a column at a time.
+//!
+//! Each node gets a column: one value per application (row scope) or per list item (item
+//! scope). A node's kernel reads its children's columns and writes its own; dispatch happens
+//! once per node, not once per value. A single evaluation is a batch of one, so single and
+//! batch evaluation share every line of semantics.
+//!
+//! Three-valued logic: `Val::Unknown` is the third value; `Val::Err` is an evaluation error
+//! (recorded in `Frame::errors`) that propagates like an unknown. `and`/`or` absorb both
+//! (`false and unknown = false`).
+
+use std::cmp::Ordering;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::codes;
+use crate::graph::{DirG, Graph, NodeId, Op, ROW};
+use crate::ir::{AggKind, ArithOp, CmpOp, Hit, RoundMode};
+use crate::value::{Val, add_calendar, date_from_days};
+
+/// The validated facts of one application: scalar slots, and per list its items (each a
+/// row of field values) or `None` when the list is not given.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct FactRow {
+    pub(crate) scalars: Vec<Val>,
+    pub(crate) lists: Vec<Option<Vec<Vec<Val>>>>,
+}
+
+/// An evaluation error at one node and row.
+#[derive(Clone, Debug)]
+pub(crate) struct ErrRec {
+    pub(crate) code: &'static str,
+    pub(crate) node: NodeId,
+    pub(crate) detail: Option<String>,
+}
+
+/// The values of every node for a batch of applications.
+pub(crate) struct Frame {
+    starts: Vec<usize>,
+    lens: Vec<usize>,
+    pub(crate) vals: Vec<Val>,
+    /// Per list: item offsets per row (`n + 1` entries).
+    pub(crate) list_off: Vec<Vec<u32>>,
+    /// Per list: whether the row gave the list at all.
+    pub(crate) list_present: Vec<Vec<bool>>,
+    /// Per list: the row of each item.
+    pub(crate) item_row: Vec<Vec<u32>>,
+    pub(crate) errors: Vec<ErrRec>,
+}
+
+const UNKNOWN: Val = Val::Unknown;
+
+impl Frame {
+    /// The value of `node` at position `pos` (a row, or an item of the node's list).
+    pub(crate) fn value(&self, node: NodeId, pos: usize) -> &Val {
+        self.column(node).get(pos).unwrap_or(&UNKNOWN)
+    }
+
+    pub(crate) fn column(&self, node: NodeId) -> &[Val] {
+        let (Some(s), Some(l)) = (self.starts.get(node as usize), self.lens.get(node as usize))
+        else {
+            return &[];
+        };
+        self.vals.get(*s..s.saturating_add(*l)).unwrap_or(&[])
+    }
+
+    /// Items of list `list` for row `row`, as a range of item positions.
+    pub(crate) fn items(&self, list: u32, row: usize) -> std::ops::Range<usize> {
+        let off = self.list_off.get(list as usize);
+        let a = off.and_then(|o| o.get(row)).copied().unwrap_or(0) as usize;
+        let b = off.and_then(|o| o.get(row + 1)).copied().unwrap_or(0) as usize;
+        a..b.max(a)
+    }
+
+    pub(crate) fn row_of(&self, scope: u32, pos: usize) -> u32 {
+        if scope == ROW {
+            u32::try_from(pos).unwrap_or(u32::MAX)
+        } else {
+            self.item_row
+                .get(scope as usize - 1)
+                .and_then(|r| r.get(pos))
+                .copied()
+                .unwrap_or(0)
+        }
+    }
+}
+
+/// Result of a scalar operation: a value, or a new error with its code.
+pub(crate) enum Res {
+    V(Val),
+    E(&'static str),
+}
+
+/// Evaluates every node for `rows` at `as_of` (days since CE).
+pub(crate) fn run(g: &Graph, rows: &[FactRow], as_of: i32) -> Frame {
+    let n = rows.len();
+    // Lists: offsets and owners of items.
+    let mut list_off = Vec::with_capacity(g.lists.len());
+    let mut list_present = Vec::with_capacity(g.lists.len());
+    let mut item_row = Vec::with_capacity(g.lists.len());
+    for l in 0..g.lists.len() {
+        let mut off = Vec::with_capacity(n + 1);
+        let mut present = Vec::with_capacity(n);
+        let mut owners = Vec::new();
+        let mut total: u32 = 0;
+        off.push(0);
+        for (r, row) in rows.iter().enumerate() {
+            let items = row.lists.get(l).and_then(|x| x.as_ref());
+            present.push(items.is_some());
+            let k = items.map_or(0, Vec::len);
+            total = total.saturating_add(u32::try_from(k).unwrap_or(u32::MAX));
+            off.push(total);
+            owners.extend(std::iter::repeat_n(u32::try_from(r).unwrap_or(u32::MAX), k));
+        }
+        list_off.push(off);
+        list_present.push(present);
+        item_row.push(owners);
+    }
+    let mut starts = Vec::with_capacity(g.nodes.len());
+    let mut lens = Vec::with_capacity(g.nodes.len());
+    let mut total = 0usize;
+    for node in &g.nodes {
+        let len = if node.scope == ROW {
+            n
+        } else {
+            item_row.get(node.scope as usize - 1).map_or(0, Vec::len)
+        };
+        starts.push(total);
+        lens.push(len);
+        total = total.saturating_add(len);
+    }
+    let mut f = Frame {
+        starts,
+        lens,
+        vals: vec![Val::Unknown; total],
+        list_off,
+        list_present,
+        item_row,
+        errors: Vec::new(),
+    };
+    let params: Vec<Option<Val>> = g
+        .params
+        .iter()
+        .map(|p| {
+            p.steps
+                .iter()
+                .rev()
+                .find(|(from, _, _)| *from <= as_of)
+                .and_then(|(_, c, _)| g.consts.get(*c as usize))
+                .map(|c| c.to_val())
+        })
+        .collect();
+    let versions: Vec<Option<usize>> = g
+        .tables
+        .iter()
+        .map(|t| {
+            t.versions
+                .iter()
+                .rposition(|v| v.from.is_none_or(|d| d <= as_of))
+        })
+        .collect();
+    for (id, node) in g.nodes.iter().enumerate() {
+        let id = u32::try_from(id).unwrap_or(u32::MAX);
+        step(
+            g, &mut f, rows, id, &node.op, node.scope, as_of, &params, &versions,
+        );
+    }
+    f
+}
+
+/// The node's own output column, its children's columns, and the error list.
+fn split<const N: usize>(
+    f: &mut Frame,
+    id: NodeId,
+    kids: [NodeId; N],
+) -> (&mut [Val], [&[Val]; N], &mut Vec<ErrRec>) {
+    let start = f.starts.get(id as usize).copied().unwrap_or(0);
+    let len = f.lens.get(id as usize).copied().unwrap_or(0);
+    let total = f.vals.len();
+    let (done, rest) = f.vals.split_at_mut(start.min(total));
+    let out = rest.get_mut(..len).unwrap_or(&mut []);
+    let starts = &f.starts;
+    let lens = &f.lens;
+    let cols = kids.map(|c| {
+        let s = starts.get(c as usize).copied().unwrap_or(0);
+        let l = lens.get(c as usize).copied().unwrap_or(0);
+        let col: &[Val] = done.get(s..s.saturating_add(l)).unwrap_or(&[]);
+        col
+    });
+    (out, cols, &mut f.errors)
+}
+
+fn err(errors: &mut Vec<ErrRec>, code: &'static str, node: NodeId) -> Val {
+    let i = u32::try_from(errors.len()).unwrap_or(u32::MAX);
+    errors.push(ErrRec {
+        code,
+        node,
+        detail: None,
+    });
+    Val::Err(i)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn step(
+    g: &Graph,
+    f: &mut Frame,
+    rows: &[FactRow],
+    id: NodeId,
+    op: &Op,
+    scope: u32,
+    as_of: i32,
+    params: &[Option<Val>],
+    versions: &[Option<usize>],
+) {
+    // Positions map to rows for error records.
+    let item_rows: Option<Vec<u32>> = (scope != ROW).then(|| {
+        f.item_row
+            .get(scope as usize - 1)
+            .cloned()
+            .unwrap_or_default()
+    });
+    match op {
+        Op::Const(c) => {
+            let v = g
+                .consts
+                .get(*c as usize)
+                .map_or(Val::Unknown, |c| c.to_val());
+            let (out, [], _) = split(f, id, []);
+            out.fill(v);
+        }
+        Op::AsOf => {
+            let (out, [], _) = split(f, id, []);
+            out.fill(Val::Date(as_of));
+        }
+        Op::Param(p) => {
+            let v = params.get(*p as usize).cloned().flatten();
+            let (out, [], errors) = split(f, id, []);
+            match v {
+                Some(v) => out.fill(v),
+                None => {
+                    for o in out.iter_mut() {
+                        *o = err(errors, codes::NOT_IN_FORCE, id);
+                    }
+                }
+            }
+        }
+        Op::Fact(slot) => {
+            let (out, [], _) = split(f, id, []);
+            for (o, row) in out.iter_mut().zip(rows) {
+                *o = row
+                    .scalars
+                    .get(*slot as usize)
+                    .cloned()
+                    .unwrap_or(Val::Unknown);
+            }
+        }
+        Op::ItemFact { list, field } => {
+            let (out, [], _) = split(f, id, []);
+            let mut it = out.iter_mut();
+            for row in rows {
+                if let Some(Some(items)) = row.lists.get(*list as usize) {
+                    for item in items {
+                        if let Some(o) = it.next() {
+                            *o = item.get(*field as usize).cloned().unwrap_or(Val::Unknown);
+                        }
+                    }
+                }
+            }
+        }
+        Op::Broadcast(src) => {
+            let owners = item_rows.clone().unwrap_or_default();
+            let (out, [src], _) = split(f, id, [*src]);
+            for (o, r) in out.iter_mut().zip(owners) {
+                *o = src.get(r as usize).cloned().unwrap_or(Val::Unknown);
+            }
+        }
+        Op::Not(a) => {
+            let (out, [a], _) = split(f, id, [*a]);
+            for (o, x) in out.iter_mut().zip(a) {
+                *o = not(x);
+            }
+        }
+        Op::Neg(a) => {
+            let (out, [a], errors) = split(f, id, [*a]);
+            for (o, x) in out.iter_mut().zip(a) {
+                *o = settle(neg(x), errors, id);
+            }
+        }
+        Op::And(args) | Op::Or(args) => {
+            let is_and = matches!(op, Op::And(_));
+            let children = g.args(*args);
+            let (out, [], _) = split(f, id, []);
+            out.fill(Val::Bool(is_and));
+            for c in children {
+                let s = f.starts.get(*c as usize).copied().unwrap_or(0);
+                let l = f.lens.get(*c as usize).copied().unwrap_or(0);
+                let start = f.starts.get(id as usize).copied().unwrap_or(0);
+                let len = f.lens.get(id as usize).copied().unwrap_or(0);
+                let total = f.vals.len();
+                let (done, rest) = f.vals.split_at_mut(start.min(total));
+                let col = done.get(s..s.saturating_add(l)).unwrap_or(&[]);
+                let out = rest.get_mut(..len).unwrap_or(&mut []);
+                for (o, v) in out.iter_mut().zip(col) {
+                    kleene(o, v, is_and);
+                }
+            }
+        }
+        Op::Cmp(cop, a, b) => {
+            let (out, [a, b], _) = split(f, id, [*a, *b]);
+            for (o, (x, y)) in out.iter_mut().zip(a.iter().zip(b)) {
+                *o = cmp(*cop, x, y);
+            }
+        }
+        Op::Arith(aop, a, b) => {
+            let (out, [a, b], errors) = split(f, id, [*a, *b]);
+            for (o, (x, y)) in out.iter_mut().zip(a.iter().zip(b)) {
+                *o = settle(arith(*aop, x, y), errors, id);
+            }
+        }
+        Op::DateShift { date, by, negate } => {
+            let (out, [date, by], errors) = split(f, id, [*date, *by]);
+            for (o, (d, b)) in out.iter_mut().zip(date.iter().zip(by)) {
+                *o = settle(date_shift(d, b, *negate), errors, id);
+            }
+        }
+        Op::DateDiff(a, b) => {
+            let (out, [a, b], _) = split(f, id, [*a, *b]);
+            for (o, (x, y)) in out.iter_mut().zip(a.iter().zip(b)) {
+                *o = date_diff(x, y);
+            }
+        }
+        Op::DaysArith { sub, a, b } => {
+            let (out, [a, b], errors) = split(f, id, [*a, *b]);
+            for (o, (x, y)) in out.iter_mut().zip(a.iter().zip(b)) {
+                *o = settle(days_arith(*sub, x, y), errors, id);
+            }
+        }
+        Op::If(c, a, b) => {
+            let (out, [c, a, b], _) = split(f, id, [*c, *a, *b]);
+            for (o, (cv, (x, y))) in out.iter_mut().zip(c.iter().zip(a.iter().zip(b))) {
+                *o = if_(cv, x, y);
+            }
+        }
+        Op::MinMax { max, args } => {
+            let children = g.args(*args).to_vec();
+            let (out, [], _) = split(f, id, []);
+            out.fill(Val::Unknown);
+            let len = out.len();
+            for i in 0..len {
+                let v = minmax(*max, children.iter().map(|c| f.value(*c, i)));
+                if let Some(o) = f
+                    .starts
+                    .get(id as usize)
+                    .and_then(|s| f.vals.get_mut(s.saturating_add(i)))
+                {
+                    *o = v;
+                }
+            }
+        }
+        Op::Round { x, places, mode } => {
+            let (out, [x], errors) = split(f, id, [*x]);
+            for (o, v) in out.iter_mut().zip(x) {
+                *o = settle(round(v, *places, *mode), errors, id);
+            }
+        }
+        Op::Abs(x) => {
+            let (out, [x], _) = split(f, id, [*x]);
+            for (o, v) in out.iter_mut().zip(x) {
+                *o = match v {
+                    Val::Num(d) => Val::Num(d.abs()),
+                    other => pass(other),
+                };
+            }
+        }
+        Op::YearsBetween(a, b) | Op::MonthsBetween(a, b) => {
+            let years = matches!(op, Op::YearsBetween(..));
+            let (out, [a, b], _) = split(f, id, [*a, *b]);
+            for (o, (x, y)) in out.iter_mut().zip(a.iter().zip(b)) {
+                *o = between(x, y, years);
+            }
+        }
+        Op::InSet(x, items) => {
+            let items = g.args(*items).to_vec();
+            let len = f.lens.get(id as usize).copied().unwrap_or(0);
+            let mut out_vals = Vec::with_capacity(len);
+            for i in 0..len {
+                out_vals.push(in_set(f.value(*x, i), items.iter().map(|c| f.value(*c, i))));
+            }
+            let (out, [], _) = split(f, id, []);
+            for (o, v) in out.iter_mut().zip(out_vals) {
+                *o = v;
+            }
+        }
+        Op::DirHas(d, key) => {
+            let dir = g.directories.get(*d as usize);
+            let (out, [key], _) = split(f, id, [*key]);
+            for (o, k) in out.iter_mut().zip(key) {
+                *o = dir_has(dir, k);
+            }
+        }
+        Op::DirGet(d, key, col) => {
+            let dir = g.directories.get(*d as usize);
+            let (out, [key], _) = split(f, id, [*key]);
+            for (o, k) in out.iter_mut().zip(key) {
+                *o = dir_get(dir, k, *col);
+            }
+        }
+        Op::Within(x, p) => {
+            let (out, [x, p], _) = split(f, id, [*x, *p]);
+            for (o, (a, b)) in out.iter_mut().zip(x.iter().zip(p)) {
+                *o = within(a, b);
+            }
+        }
+        Op::WithinDir(d, x) => {
+            let dir = g.directories.get(*d as usize);
+            let (out, [x], _) = split(f, id, [*x]);
+            for (o, a) in out.iter_mut().zip(x) {
+                *o = within_dir(dir, a);
+            }
+        }
+        Op::Table(t) => table(g, f, id, *t, versions.get(*t as usize).copied().flatten()),
+        Op::Agg {
+            kind,
+            list,
+            filter,
+            value,
+        } => aggregate(f, id, *kind, *list, *filter, *value),
+    }
+}
+
+/// Turns a scalar result into a value, recording a new error.
+fn settle(r: Res, errors: &mut Vec<ErrRec>, node: NodeId) -> Val {
+    match r {
+        Res::V(v) => v,
+        Res::E(code) => err(errors, code, node),
+    }
+}
+
+/// Unknown and errors pass through an operation unchanged.
+fn pass(v: &Val) -> Val {
+    match v {
+        Val::Err(e) => Val::Err(*e),
+        _ => Val::Unknown,
+    }
+}
+
+/// The unknown-or-error of two operands (the first error wins).
+fn pass2(a: &Val, b: &Val) -> Val {
+    match (a, b) {
+        (Val::Err(e), _) | (_, Val::Err(e)) => Val::Err(*e),
+        _ => Val::Unknown,
+    }
+}
+
+/// Folds `v` into the accumulator of an `and` (or `or`) with Kleene's rules.
+pub(crate) fn kleene(acc: &mut Val, v: &Val, is_and: bool) {
+    let absorbing = !is_and;
+    match (&*acc, v) {
+        (Val::Bool(b), _) if *b == absorbing => {}
+        (_, Val::Bool(b)) if *b == absorbing => *acc = Val::Bool(absorbing),
+        (_, Val::Bool(_)) => {}
+        (Val::Err(_), _) => {}
+        (_, Val::Err(e)) => *acc = Val::Err(*e),
+        (_, _) => *acc = Val::Unknown,
+    }
+}
+
+pub(crate) fn not(v: &Val) -> Val {
+    match v {
+        Val::Bool(b) => Val::Bool(!b),
+        other => pass(other),
+    }
+}
+
+pub(crate) fn neg(v: &Val) -> Res {
+    match v {
+        Val::Num(d) => Res::V(Val::Num(-*d)),
+        Val::Days(d) => d
+            .checked_neg()
+            .map_or(Res::E(codes::OVERFLOW), |x| Res::V(Val::Days(x))),
+        other => Res::V(pass(other)),
+    }
+}
+
+pub(crate) fn compare(a: &Val, b: &Val) -> Option<Ordering> {
+    match (a, b) {
+        (Val::Num(x), Val::Num(y)) => Some(x.cmp(y)),
+        (Val::Date(x), Val::Date(y)) => Some(x.cmp(y)),
+        (Val::Days(x), Val::Days(y)) => Some(x.cmp(y)),
+        (Val::Str(x), Val::Str(y)) => Some(x.cmp(y)),
+        (Val::Enum(x), Val::Enum(y)) => Some(x.cmp(y)),
+        (Val::Bool(x), Val::Bool(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+pub(crate) fn cmp(op: CmpOp, a: &Val, b: &Val) -> Val {
+    if !a.is_known() || !b.is_known() {
+        return pass2(a, b);
+    }
+    match compare(a, b) {
+        Some(o) => Val::Bool(match op {
+            CmpOp::Eq => o == Ordering::Equal,
+            CmpOp::Ne => o != Ordering::Equal,
+            CmpOp::Lt => o == Ordering::Less,
+            CmpOp::Le => o != Ordering::Greater,
+            CmpOp::Gt => o == Ordering::Greater,
+            CmpOp::Ge => o != Ordering::Less,
+        }),
+        None => Val::Unknown,
+    }
+}
+
+pub(crate) fn arith(op: ArithOp, a: &Val, b: &Val) -> Res {
+    let (Val::Num(x), Val::Num(y)) = (a, b) else {
+        return Res::V(pass2(a, b));
+    };
+    let r = match op {
+        ArithOp::Add => x.checked_add(*y),
+        ArithOp::Sub => x.checked_sub(*y),
+        ArithOp::Mul => x.checked_mul(*y),
+        ArithOp::Div => {
+            if y.is_zero() {
+                return Res::E(codes::DIVISION_BY_ZERO);
+            }
+            x.checked_div(*y)
+        }
+    };
+    r.map_or(Res::E(codes::OVERFLOW), |d| Res::V(Val::Num(d)))
+}
+
+pub(crate) fn date_shift(d: &Val, by: &Val, negate: bool) -> Res {
+    let Val::Date(day) = d else {
+        return Res::V(pass2(d, by));
+    };
+    let r = match by {
+        Val::Days(n) => {
+            let n = if negate { n.checked_neg() } else { Some(*n) };
+            n.and_then(|n| i64::from(*day).checked_add(n))
+                .and_then(|x| i32::try_from(x).ok())
+                .filter(|x| date_from_days(*x).is_some())
+        }
+        Val::Cal(c) => add_calendar(*day, *c, negate),
+        other => return Res::V(pass(other)),
+    };
+    r.map_or(Res::E(codes::DATE_OUT_OF_RANGE), |x| Res::V(Val::Date(x)))
+}
+
+pub(crate) fn date_diff(a: &Val, b: &Val) -> Val {
+    match (a, b) {
+        (Val::Date(x), Val::Date(y)) => Val::Days(i64::from(*x) - i64::from(*y)),
+        _ => pass2(a, b),
+    }
+}
+
+pub(crate) fn days_arith(sub: bool, a: &Val, b: &Val) -> Res {
+    match (a, b) {
+        (Val::Days(x), Val::Days(y)) => {
+            let r = if sub {
+                x.checked_sub(*y)
+            } else {
+                x.checked_add(*y)
+            };
+            r.map_or(Res::E(codes::OVERFLOW), |v| Res::V(Val::Days(v)))
+        }
+        _ => Res::V(pass2(a, b)),
+    }
+}
+
+pub(crate) fn if_(c: &Val, a: &Val, b: &Val) -> Val {
+    match c {
+        Val::Bool(true) => a.clone(),
+        Val::Bool(false) => b.clone(),
+        Val::Err(e) => Val::Err(*e),
+        // Unknown condition: still known if both branches agree.
+        _ => {
+            if a.is_known() && a == b {
+                a.clone()
+            } else {
+                pass2(a, b)
+            }
+        }
+    }
+}
+
+pub(crate) fn minmax<'v>(max: bool, vals: impl Iterator<Item = &'v Val>) -> Val {
+    let mut best: Option<&Val> = None;
+    let mut other = Val::Unknown;
+    let mut unknown = false;
+    for v in vals {
+        if !v.is_known() {
+            if let Val::Err(_) = v
+                && !matches!(other, Val::Err(_))
+            {
+                other = v.clone();
+            }
+            unknown = true;
+            continue;
+        }
+        best = match best {
+            None => Some(v),
+            Some(b) => match compare(v, b) {
+                Some(Ordering::Greater) if max => Some(v),
+                Some(Ordering::Less) if !max => Some(v),
+                _ => Some(b),
+            },
+        };
+    }
+    if unknown {
+        return other;
+    }
+    best.cloned().unwrap_or(Val::Unknown)
+}
+
+pub(crate) fn round(v: &Val, places: u32, mode: RoundMode) -> Res {
+    match v {
+        Val::Num(d) => {
+            let strategy = match mode {
+                RoundMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+                RoundMode::Floor => RoundingStrategy::ToNegativeInfinity,
+                RoundMode::Ceil => RoundingStrategy::ToPositiveInfinity,
+            };
+            Res::V(Val::Num(d.round_dp_with_strategy(places.min(28), strategy)))
+        }
+        other => Res::V(pass(other)),
+    }
+}
+
+/// Whole years (or months) from `a` to `b`; negative when `b` is before `a`.
+pub(crate) fn between(a: &Val, b: &Val, years: bool) -> Val {
+    use chrono::Datelike;
+    let (Val::Date(x), Val::Date(y)) = (a, b) else {
+        return pass2(a, b);
+    };
+    let (Some(d1), Some(d2)) = (date_from_days(*x), date_from_days(*y)) else {
+        return Val::Unknown;
+    };
+    let (lo, hi, sign) = if d1 <= d2 {
+        (d1, d2, 1i64)
+    } else {
+        (d2, d1, -1i64)
+    };
+    let mut months =
+        i64::from(hi.year() - lo.year()) * 12 + i64::from(hi.month()) - i64::from(lo.month());
+    if hi.day() < lo.day() {
+        months -= 1;
+    }
+    let n = if years { months / 12 } else { months };
+    Val::Num(Decimal::from(n * sign))
+}
+
+pub(crate) fn in_set<'v>(x: &Val, items: impl Iterator<Item = &'v Val>) -> Val {
+    if !x.is_known() {
+        return pass(x);
+    }
+    let mut undecided = None;
+    for it in items {
+        if !it.is_known() {
+            undecided.get_or_insert_with(|| pass(it));
+            continue;
+        }
+        if compare(x, it) == Some(Ordering::Equal) {
+            return Val::Bool(true);
+        }
+    }
+    undecided.unwrap_or(Val::Bool(false))
+}
+
+pub(crate) fn dir_has(dir: Option<&DirG>, key: &Val) -> Val {
+    match (dir, key) {
+        (Some(d), Val::Str(k)) => Val::Bool(d.index.contains_key(k)),
+        (_, other) => pass(other),
+    }
+}
+
+/// `D[key].column`: unknown (never an error) when the key is not in the directory.
+pub(crate) fn dir_get(dir: Option<&DirG>, key: &Val, col: u32) -> Val {
+    match (dir, key) {
+        (Some(d), Val::Str(k)) => d
+            .index
+            .get(k)
+            .and_then(|row| d.cell(*row, col))
+            .map_or(Val::Unknown, |c| c.to_val()),
+        (_, other) => pass(other),
+    }
+}
+
+pub(crate) fn within(x: &Val, p: &Val) -> Val {
+    match (x, p) {
+        (Val::Str(a), Val::Str(b)) => Val::Bool(a.starts_with(b.as_str())),
+        _ => pass2(x, p),
+    }
+}
+
+/// Whether the code or one of its prefixes (parent codes) is a key of the directory.
+pub(crate) fn within_dir(dir: Option<&DirG>, x: &Val) -> Val {
+    match (dir, x) {
+        (Some(d), Val::Str(code)) => {
+            let s = code.as_str();
+            let found = s
+                .char_indices()
+                .map(|(i, c)| i + c.len_utf8())
+                .take_while(|end| *end <= d.max_key_len)
+                .any(|end| s.get(..end).is_some_and(|p| d.index.contains_key(p)));
+            Val::Bool(found)
+        }
+        (_, other) => pass(other),
+    }
+}
+
+fn table(g: &Graph, f: &mut Frame, id: NodeId, t: u32, version: Option<usize>) {
+    let len = f.lens.get(id as usize).copied().unwrap_or(0);
+    let Some(tab) = g.tables.get(t as usize) else {
+        return;
+    };
+    let Some(v) = version.and_then(|v| tab.versions.get(v)) else {
+        for i in 0..len {
+            let e = err(&mut f.errors, codes::NOT_IN_FORCE, id);
+            set(f, id, i, e);
+        }
+        return;
+    };
+    for i in 0..len {
+        let out = table_at(f, tab.hit, &v.rows, i);
+        let val = match out {
+            Res::V(v) => v,
+            Res::E(code) => err(&mut f.errors, code, id),
+        };
+        set(f, id, i, val);
+    }
+}
+
+fn set(f: &mut Frame, id: NodeId, i: usize, v: Val) {
+    if let Some(o) = f
+        .starts
+        .get(id as usize)
+        .and_then(|s| f.vals.get_mut(s.saturating_add(i)))
+    {
+        *o = v;
+    }
+}
+
+/// One table lookup at position `i` under a hit policy.
+fn table_at(f: &Frame, hit: Hit, rows: &[crate::graph::RowG], i: usize) -> Res {
+    let truth = |r: &crate::graph::RowG| -> Val {
+        r.cond.map_or(Val::Bool(true), |c| f.value(c, i).clone())
+    };
+    match hit {
+        Hit::First => {
+            // Values still possible, given what is known; `None` entry = no row matches.
+            let mut candidates: Vec<Option<&Val>> = Vec::new();
+            let mut decided = false;
+            for r in rows {
+                match truth(r) {
+                    Val::Bool(false) => {}
+                    Val::Bool(true) => {
+                        candidates.push(Some(f.value(r.value, i)));
+                        decided = true;
+                        break;
+                    }
+                    _ => candidates.push(Some(f.value(r.value, i))),
+                }
+            }
+            if !decided {
+                candidates.push(None);
+            }
+            resolve_candidates(&candidates, rows, f, i)
+        }
+        Hit::Unique => {
+            let mut matched: Vec<&Val> = Vec::new();
+            let mut undecided: Option<Val> = None;
+            let mut otherwise: Option<&Val> = None;
+            for r in rows {
+                if r.cond.is_none() {
+                    otherwise = Some(f.value(r.value, i));
+                    continue;
+                }
+                match truth(r) {
+                    Val::Bool(true) => matched.push(f.value(r.value, i)),
+                    Val::Bool(false) => {}
+                    other => {
+                        undecided.get_or_insert(pass(&other));
+                    }
+                }
+            }
+            if matched.len() > 1 {
+                return Res::E(codes::UNIQUE_CONFLICT);
+            }
+            if let Some(u) = undecided {
+                return Res::V(u);
+            }
+            match (matched.first(), otherwise) {
+                (Some(v), _) => Res::V((*v).clone()),
+                (None, Some(v)) => Res::V(v.clone()),
+                (None, None) => Res::E(codes::NO_MATCHING_ROW),
+            }
+        }
+        Hit::Sum | Hit::Min | Hit::Max | Hit::Count => {
+            let mut matched: Vec<&Val> = Vec::new();
+            let mut otherwise: Option<&Val> = None;
+            for r in rows {
+                if r.cond.is_none() {
+                    otherwise = Some(f.value(r.value, i));
+                    continue;
+                }
+                match truth(r) {
+                    Val::Bool(true) => matched.push(f.value(r.value, i)),
+                    Val::Bool(false) => {}
+                    other => return Res::V(pass(&other)),
+                }
+            }
+            if matched.is_empty() {
+                return match (hit, otherwise) {
+                    (Hit::Count, _) => Res::V(Val::Num(Decimal::ZERO)),
+                    (_, Some(v)) => Res::V(v.clone()),
+                    (Hit::Sum, None) => Res::V(Val::Num(Decimal::ZERO)),
+                    _ => Res::E(codes::NO_MATCHING_ROW),
+                };
+            }
+            match hit {
+                Hit::Count => Res::V(Val::Num(Decimal::from(matched.len()))),
+                Hit::Sum => {
+                    let mut acc = Decimal::ZERO;
+                    for v in matched {
+                        match v {
+                            Val::Num(d) => match acc.checked_add(*d) {
+                                Some(x) => acc = x,
+                                None => return Res::E(codes::OVERFLOW),
+                            },
+                            other => return Res::V(pass(other)),
+                        }
+                    }
+                    Res::V(Val::Num(acc))
+                }
+                _ => Res::V(minmax(hit == Hit::Max, matched.into_iter())),
+            }
+        }
+    }
+}
+
+fn resolve_candidates(
+    candidates: &[Option<&Val>],
+    _rows: &[crate::graph::RowG],
+    _f: &Frame,
+    _i: usize,
+) -> Res {
+    match candidates {
+        [Some(v)] => Res::V((*v).clone()),
+        [None] => Res::E(codes::NO_MATCHING_ROW),
+        _ => {
+            // Several rows are still possible: known only if they all give the same value.
+            let first = candidates.first().copied().flatten();
+            match first {
+                Some(v) if v.is_known() && candidates.iter().all(|c| c.is_some_and(|x| x == v)) => {
+                    Res::V(v.clone())
+                }
+                _ => {
+                    let e = candidates
+                        .iter()
+                        .flatten()
+                        .find(|v| matches!(v, Val::Err(_)));
+                    Res::V(e.map_or(Val::Unknown, |v| (*v).clone()))
+                }
+            }
+        }
+    }
+}
+
+fn aggregate(
+    f: &mut Frame,
+    id: NodeId,
+    kind: AggKind,
+    list: u32,
+    filter: Option<NodeId>,
+    value: Option<NodeId>,
+) {
+    let len = f.lens.get(id as usize).copied().unwrap_or(0);
+    let mut results = Vec::with_capacity(len);
+    for r in 0..len {
+        let present = f
+            .list_present
+            .get(list as usize)
+            .and_then(|p| p.get(r))
+            .copied()
+            .unwrap_or(false);
+        if !present {
+            results.push(Res::V(Val::Unknown));
+            continue;
+        }
+        let items = f.items(list, r);
+        let pass_of = |j: usize| filter.map_or(Val::Bool(true), |fl| f.value(fl, j).clone());
+        let val_of = |j: usize| value.map_or(Val::Bool(true), |v| f.value(v, j).clone());
+        let res = match kind {
+            AggKind::Any | AggKind::All => {
+                let is_and = kind == AggKind::All;
+                let mut acc = Val::Bool(is_and);
+                for j in items {
+                    // any: exists (filter and value); all: forall (not filter or value)
+                    let mut el = if is_and { not(&pass_of(j)) } else { pass_of(j) };
+                    kleene(&mut el, &val_of(j), !is_and);
+                    kleene(&mut acc, &el, is_and);
+                }
+                Res::V(acc)
+            }
+            AggKind::Count => {
+                let mut count: u64 = 0;
+                let mut undecided: Option<Val> = None;
+                for j in items {
+                    match pass_of(j) {
+                        Val::Bool(true) => count += 1,
+                        Val::Bool(false) => {}
+                        other => {
+                            undecided.get_or_insert(pass(&other));
+                        }
+                    }
+                }
+                Res::V(undecided.unwrap_or(Val::Num(Decimal::from(count))))
+            }
+            AggKind::Sum => {
+                let mut acc = Decimal::ZERO;
+                let mut undecided: Option<Val> = None;
+                let mut overflow = false;
+                for j in items {
+                    match pass_of(j) {
+                        Val::Bool(true) => match val_of(j) {
+                            Val::Num(d) => match acc.checked_add(d) {
+                                Some(x) => acc = x,
+                                None => overflow = true,
+                            },
+                            other => {
+                                undecided.get_or_insert(pass(&other));
+                            }
+                        },
+                        Val::Bool(false) => {}
+                        other => {
+                            undecided.get_or_insert(pass(&other));
+                        }
+                    }
+                }
+                match (undecided, overflow) {
+                    (Some(u), _) => Res::V(u),
+                    (None, true) => Res::E(codes::OVERFLOW),
+                    (None, false) => Res::V(Val::Num(acc)),
+                }
+            }
+            AggKind::Min | AggKind::Max => {
+                let mut vals: Vec<Val> = Vec::new();
+                let mut undecided: Option<Val> = None;
+                for j in items {
+                    match pass_of(j) {
+                        Val::Bool(true) => vals.push(val_of(j)),
+                        Val::Bool(false) => {}
+                        other => {
+                            undecided.get_or_insert(pass(&other));
+                        }
+                    }
+                }
+                match undecided {
+                    Some(u) => Res::V(u),
+                    None if vals.is_empty() => Res::E(codes::EMPTY_AGGREGATE),
+                    None => Res::V(minmax(kind == AggKind::Max, vals.iter())),
+                }
+            }
+        };
+        results.push(res);
+    }
+    for (r, res) in results.into_iter().enumerate() {
+        let v = match res {
+            Res::V(v) => v,
+            Res::E(code) => err(&mut f.errors, code, id),
+        };
+        set(f, id, r, v);
+    }
+}

@@ -1,0 +1,528 @@
+//! Explaining an evaluation: statuses, the facts each line read, both sides of comparisons,
+//! evaluation errors, and `missing` — the unknown facts that could still change a status.
+//!
+//! `missing` follows the Kleene rules backwards from each undecided line: from a node whose
+//! value is unknown, only to children that are themselves unknown (a `false` operand of an
+//! `and` would have decided it), only into the branch an `if` takes when its condition is
+//! known, and never through a directory lookup whose key is known (a key not in the
+//! directory is unknown but no fact can change that). All traversals are iterative.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::codes;
+use crate::decision::*;
+use crate::eval::{ErrRec, FactRow, Frame};
+use crate::graph::{FactRef, Graph, NodeId, Op, OutcomeG, ROW};
+use crate::ir::{Hit, ReqKind};
+use crate::types::Type;
+use crate::value::{Val, date_text, decimal_text};
+
+/// Most facts listed under one requirement.
+const MAX_FACTS_PER_LINE: usize = 32;
+
+pub(crate) fn line_status(kind: ReqKind, cond: &Val, guard: Option<&Val>) -> LineStatus {
+    let c = match cond {
+        Val::Bool(true) => LineStatus::True,
+        Val::Bool(false) => LineStatus::False,
+        _ => LineStatus::Unknown,
+    };
+    match guard {
+        None | Some(Val::Bool(true)) => c,
+        Some(Val::Bool(false)) => LineStatus::NotApplicable,
+        // Guard unknown: decided only if the condition alone decides the line.
+        Some(_) => match (kind, c) {
+            (ReqKind::Require, LineStatus::True) => LineStatus::True,
+            (ReqKind::Unless, LineStatus::False) => LineStatus::False,
+            _ => LineStatus::Unknown,
+        },
+    }
+}
+
+pub(crate) fn outcome_status(lines: impl Iterator<Item = (ReqKind, LineStatus)>) -> Status {
+    let mut undecided = false;
+    for (kind, s) in lines {
+        match (kind, s) {
+            (ReqKind::Require, LineStatus::False) | (ReqKind::Unless, LineStatus::True) => {
+                return Status::Ineligible;
+            }
+            (_, LineStatus::Unknown) => undecided = true,
+            _ => {}
+        }
+    }
+    if undecided {
+        Status::Undetermined
+    } else {
+        Status::Eligible
+    }
+}
+
+/// The status of every outcome for one row, without explanations (batch mode).
+pub(crate) fn statuses(g: &Graph, f: &Frame, row: usize) -> Vec<Status> {
+    g.outcomes
+        .iter()
+        .map(|o| {
+            outcome_status(o.requirements.iter().map(|r| {
+                let cond = f.value(r.cond, row);
+                let guard = r.guard.map(|gd| f.value(gd, row));
+                (r.kind, line_status(r.kind, cond, guard))
+            }))
+        })
+        .collect()
+}
+
+/// A fact's path as written in facts JSON and `missing`.
+pub(crate) fn fact_path(g: &Graph, fact: FactRef, item: Option<usize>) -> String {
+    match fact {
+        FactRef::Slot(s) => {
+            let (e, f) = g.slots.get(s as usize).copied().unwrap_or((0, 0));
+            let ent = g.entities.get(e as usize);
+            format!(
+                "{}.{}",
+                ent.map_or("?", |e| e.name.as_str()),
+                ent.and_then(|e| e.fields.get(f as usize))
+                    .map_or("?", |f| f.name.as_str())
+            )
+        }
+        FactRef::ItemField { list, field } => {
+            let ent = g
+                .lists
+                .get(list as usize)
+                .and_then(|e| g.entities.get(*e as usize));
+            format!(
+                "{}[{}].{}",
+                ent.map_or("?", |e| e.name.as_str()),
+                item.unwrap_or(0),
+                ent.and_then(|e| e.fields.get(field as usize))
+                    .map_or("?", |f| f.name.as_str())
+            )
+        }
+        FactRef::List(list) => g
+            .lists
+            .get(list as usize)
+            .and_then(|e| g.entities.get(*e as usize))
+            .map_or_else(|| "?".to_string(), |e| e.name.clone()),
+    }
+}
+
+/// A value for display: decimals canonical, dates `YYYY-MM-DD`, enum values by name.
+pub(crate) fn display(g: &Graph, v: &Val, ty: Type) -> Option<String> {
+    Some(match v {
+        Val::Num(d) => decimal_text(*d),
+        Val::Bool(b) => b.to_string(),
+        Val::Date(d) => date_text(*d),
+        Val::Days(n) => n.to_string(),
+        Val::Cal(c) => format!("{} months {} days", c.months, c.days),
+        Val::Str(s) => s.to_string(),
+        Val::Enum(i) => match ty {
+            Type::Enum(id) => g
+                .enums
+                .get(id as usize)
+                .and_then(|e| e.variants.get(*i as usize))
+                .map_or_else(|| i.to_string(), |(n, _)| n.clone()),
+            _ => i.to_string(),
+        },
+        Val::Unknown | Val::Err(_) => return None,
+    })
+}
+
+fn fact_json(g: &Graph, v: &Val, ty: Type) -> Option<serde_json::Value> {
+    match v {
+        Val::Bool(b) => Some(serde_json::Value::Bool(*b)),
+        other => display(g, other, ty).map(serde_json::Value::String),
+    }
+}
+
+/// Active table version per table at `as_of`.
+fn active_versions(g: &Graph, as_of: i32) -> Vec<Option<usize>> {
+    g.tables
+        .iter()
+        .map(|t| {
+            t.versions
+                .iter()
+                .rposition(|v| v.from.is_none_or(|d| d <= as_of))
+        })
+        .collect()
+}
+
+struct Walker<'a> {
+    g: &'a Graph,
+    f: &'a Frame,
+    row: usize,
+    versions: Vec<Option<usize>>,
+}
+
+impl Walker<'_> {
+    fn node_ty(&self, n: NodeId) -> Type {
+        self.g.nodes.get(n as usize).map_or(Type::Error, |x| x.ty)
+    }
+
+    /// Item index within its row, for item positions.
+    fn item_index(&self, scope: u32, pos: usize) -> usize {
+        if scope == ROW {
+            return 0;
+        }
+        let list = scope - 1;
+        let row = self.f.row_of(scope, pos) as usize;
+        pos - self.f.items(list, row).start
+    }
+
+    /// Children to visit for explanation (`all`) or for `missing` (only undecided ones).
+    fn next(&self, n: NodeId, pos: usize, only_unknown: bool, out: &mut Vec<(NodeId, usize)>) {
+        let Some(node) = self.g.nodes.get(n as usize) else {
+            return;
+        };
+        let unknown = |c: NodeId, p: usize| !self.f.value(c, p).is_known();
+        let mut push = |c: NodeId, p: usize| {
+            if !only_unknown || unknown(c, p) {
+                out.push((c, p));
+            }
+        };
+        match &node.op {
+            Op::Broadcast(src) => push(*src, self.f.row_of(node.scope, pos) as usize),
+            Op::If(c, a, b) if only_unknown => match self.f.value(*c, pos) {
+                Val::Bool(true) => push(*a, pos),
+                Val::Bool(false) => push(*b, pos),
+                _ => {
+                    push(*c, pos);
+                    push(*a, pos);
+                    push(*b, pos);
+                }
+            },
+            Op::DirHas(_, k) | Op::DirGet(_, k, _) | Op::WithinDir(_, k) => push(*k, pos),
+            Op::Table(t) => {
+                let Some(table) = self.g.tables.get(*t as usize) else {
+                    return;
+                };
+                let Some(v) = self
+                    .versions
+                    .get(*t as usize)
+                    .copied()
+                    .flatten()
+                    .and_then(|v| table.versions.get(v))
+                else {
+                    return;
+                };
+                for r in &v.rows {
+                    let truth = r
+                        .cond
+                        .map_or(Val::Bool(true), |c| self.f.value(c, pos).clone());
+                    if let Some(c) = r.cond {
+                        push(c, pos);
+                    }
+                    match truth {
+                        Val::Bool(false) if only_unknown => continue,
+                        _ => push(r.value, pos),
+                    }
+                    if table.hit == Hit::First && truth == Val::Bool(true) && only_unknown {
+                        break;
+                    }
+                }
+            }
+            Op::Agg {
+                list,
+                filter,
+                value,
+                ..
+            } => {
+                for j in self.f.items(*list, pos) {
+                    let passes = filter.map_or(Val::Bool(true), |fl| self.f.value(fl, j).clone());
+                    if let Some(fl) = filter {
+                        push(*fl, j);
+                    }
+                    if let Some(v) = value
+                        && passes != Val::Bool(false)
+                    {
+                        push(*v, j);
+                    }
+                }
+            }
+            op => {
+                for c in self.g.children(op) {
+                    push(c, pos);
+                }
+            }
+        }
+    }
+
+    /// Unknown facts that could change the value of `roots`, in order of discovery.
+    fn blame(&self, roots: &[NodeId]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut stack: Vec<(NodeId, usize)> = roots.iter().rev().map(|r| (*r, self.row)).collect();
+        let mut kids = Vec::new();
+        while let Some((n, pos)) = stack.pop() {
+            if !seen.insert((n, pos)) || self.f.value(n, pos).is_known() {
+                continue;
+            }
+            let Some(node) = self.g.nodes.get(n as usize) else {
+                continue;
+            };
+            match node.op {
+                Op::Fact(slot) => out.push(fact_path(self.g, FactRef::Slot(slot), None)),
+                Op::ItemFact { list, field } => out.push(fact_path(
+                    self.g,
+                    FactRef::ItemField { list, field },
+                    Some(self.item_index(node.scope, pos)),
+                )),
+                Op::Agg { list, .. }
+                    if !self
+                        .f
+                        .list_present
+                        .get(list as usize)
+                        .and_then(|p| p.get(pos))
+                        .copied()
+                        .unwrap_or(true) =>
+                {
+                    out.push(fact_path(self.g, FactRef::List(list), None));
+                }
+                _ => {
+                    kids.clear();
+                    self.next(n, pos, true, &mut kids);
+                    stack.extend(kids.iter().rev());
+                }
+            }
+        }
+        let mut dedup = HashSet::new();
+        out.retain(|p| dedup.insert(p.clone()));
+        out
+    }
+
+    /// The known facts read under `roots`, by path.
+    fn facts(&self, roots: &[NodeId]) -> OrderedMap<serde_json::Value> {
+        let mut out: Vec<(String, serde_json::Value)> = Vec::new();
+        let mut seen = HashSet::new();
+        let mut stack: Vec<(NodeId, usize)> = roots.iter().rev().map(|r| (*r, self.row)).collect();
+        let mut kids = Vec::new();
+        while let Some((n, pos)) = stack.pop() {
+            if out.len() >= MAX_FACTS_PER_LINE {
+                break;
+            }
+            if !seen.insert((n, pos)) {
+                continue;
+            }
+            let Some(node) = self.g.nodes.get(n as usize) else {
+                continue;
+            };
+            let v = self.f.value(n, pos);
+            match node.op {
+                Op::Fact(slot) => {
+                    if let Some(j) = fact_json(self.g, v, node.ty) {
+                        out.push((fact_path(self.g, FactRef::Slot(slot), None), j));
+                    }
+                }
+                Op::ItemFact { list, field } => {
+                    if let Some(j) = fact_json(self.g, v, node.ty) {
+                        let path = fact_path(
+                            self.g,
+                            FactRef::ItemField { list, field },
+                            Some(self.item_index(node.scope, pos)),
+                        );
+                        out.push((path, j));
+                    }
+                }
+                _ => {
+                    kids.clear();
+                    self.next(n, pos, false, &mut kids);
+                    stack.extend(kids.iter().rev());
+                }
+            }
+        }
+        let mut dedup = HashSet::new();
+        out.retain(|(p, _)| dedup.insert(p.clone()));
+        OrderedMap(out)
+    }
+
+    fn compare(&self, cond: NodeId) -> Option<Compare> {
+        let node = self.g.nodes.get(cond as usize)?;
+        let Op::Cmp(op, a, b) = node.op else {
+            return None;
+        };
+        let (ta, tb) = (self.node_ty(a), self.node_ty(b));
+        let ty = if ta == Type::Scalar { tb } else { ta };
+        let ty = if ty == Type::Scalar { Type::Number } else { ty };
+        Some(Compare {
+            left: display(self.g, self.f.value(a, self.row), ty),
+            op: op.as_str().to_string(),
+            right: display(self.g, self.f.value(b, self.row), ty),
+            ty: ty.name().to_string(),
+        })
+    }
+}
+
+/// Describes an evaluation error for users.
+pub(crate) fn error_report(
+    g: &Graph,
+    e: &ErrRec,
+    outcome: Option<&str>,
+    as_of: i32,
+) -> ErrorReport {
+    let node = g.nodes.get(e.node as usize);
+    let text = g.text(e.node).unwrap_or("an expression");
+    let table = match node.map(|n| &n.op) {
+        Some(Op::Table(t)) => g.tables.get(*t as usize).map(|t| t.name.clone()),
+        _ => None,
+    };
+    let table = table.unwrap_or_else(|| text.to_string());
+    let message = match e.code {
+        codes::DIVISION_BY_ZERO => format!("division by zero in `{text}`"),
+        codes::OVERFLOW => format!("the result of `{text}` is out of the decimal range"),
+        codes::UNIQUE_CONFLICT => {
+            format!("more than one row of `hit unique` table `{table}` matches")
+        }
+        codes::NO_MATCHING_ROW => {
+            format!("no row of table `{table}` matches and it has no `otherwise`")
+        }
+        codes::NOT_IN_FORCE => format!("`{text}` has no value in force on {}", date_text(as_of)),
+        codes::EMPTY_AGGREGATE => {
+            format!("`{text}` has no items to take the minimum or maximum of")
+        }
+        codes::DATE_OUT_OF_RANGE => format!("`{text}` gives a date out of range"),
+        other => format!("`{text}` failed ({other})"),
+    };
+    let message = match &e.detail {
+        Some(d) => format!("{message}: {d}"),
+        None => message,
+    };
+    ErrorReport {
+        code: e.code.to_string(),
+        message,
+        path: None,
+        expected: None,
+        outcome: outcome.map(str::to_string),
+        help: None,
+    }
+}
+
+/// The full decision for row `row` of an evaluated frame.
+pub(crate) fn decide(g: &Graph, f: &Frame, _rows: &[FactRow], row: usize, as_of: i32) -> Decision {
+    let w = Walker {
+        g,
+        f,
+        row,
+        versions: active_versions(g, as_of),
+    };
+    let mut outcomes = Vec::new();
+    let mut errors = Vec::new();
+    let mut reported = HashSet::new();
+    for o in &g.outcomes {
+        let (decision, errs) = outcome(&w, o, as_of);
+        for e in errs {
+            if reported.insert(e)
+                && let Some(rec) = f.errors.get(e as usize)
+            {
+                errors.push(error_report(g, rec, Some(&o.name), as_of));
+            }
+        }
+        outcomes.push((o.name.clone(), decision));
+    }
+    Decision {
+        policy: g.header.name.clone(),
+        as_of: date_text(as_of),
+        outcomes: OrderedMap(outcomes),
+        errors,
+    }
+}
+
+fn err_of(v: &Val) -> Option<u32> {
+    match v {
+        Val::Err(e) => Some(*e),
+        _ => None,
+    }
+}
+
+fn outcome(w: &Walker<'_>, o: &OutcomeG, _as_of: i32) -> (OutcomeDecision, Vec<u32>) {
+    let (f, row) = (w.f, w.row);
+    let mut lines = Vec::new();
+    let mut errs = Vec::new();
+    let mut blame_lists: Vec<Vec<String>> = Vec::new();
+    for r in &o.requirements {
+        let cond = f.value(r.cond, row);
+        let guard = r.guard.map(|gd| f.value(gd, row));
+        let status = line_status(r.kind, cond, guard);
+        let applies = status != LineStatus::NotApplicable;
+        let mut roots = Vec::new();
+        if let Some(gd) = r.guard {
+            roots.push(gd);
+        }
+        if applies {
+            roots.push(r.cond);
+        }
+        if status == LineStatus::Unknown {
+            let mut undecided = Vec::new();
+            if let Some(gd) = r.guard {
+                undecided.push(gd);
+            }
+            undecided.push(r.cond);
+            blame_lists.push(w.blame(&undecided));
+            errs.extend(err_of(cond));
+            if let Some(gv) = guard {
+                errs.extend(err_of(gv));
+            }
+        }
+        lines.push(Line {
+            kind: match r.kind {
+                ReqKind::Require => LineKind::Require,
+                ReqKind::Unless => LineKind::Unless,
+            },
+            status,
+            message: r.message.clone(),
+            cite: r.cite.clone(),
+            facts: w.facts(&roots),
+            compare: if applies { w.compare(r.cond) } else { None },
+        });
+    }
+    let status = outcome_status(
+        o.requirements
+            .iter()
+            .zip(&lines)
+            .map(|(r, l)| (r.kind, l.status)),
+    );
+    let mut amounts = Vec::new();
+    let mut amount_blame = Vec::new();
+    for a in &o.amounts {
+        match f.value(a.node, row) {
+            Val::Num(d) => amounts.push((a.name.clone(), Amount(*d))),
+            other => {
+                errs.extend(err_of(other));
+                amount_blame.extend(w.blame(&[a.node]));
+            }
+        }
+    }
+    // Most decisive first: the fact in the most undecided lines; ties by first appearance.
+    let mut missing: Vec<String> = Vec::new();
+    if status != Status::Ineligible {
+        let mut count: HashMap<&str, (usize, usize)> = HashMap::new();
+        let mut order = 0usize;
+        for list in &blame_lists {
+            for p in list {
+                let e = count.entry(p.as_str()).or_insert_with(|| {
+                    order += 1;
+                    (0, order)
+                });
+                e.0 += 1;
+            }
+        }
+        let mut ranked: Vec<(&str, (usize, usize))> = count.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.1.1.cmp(&b.1.1)));
+        if status == Status::Undetermined {
+            missing.extend(ranked.into_iter().map(|(p, _)| p.to_string()));
+        }
+        for p in amount_blame {
+            if !missing.contains(&p) {
+                missing.push(p);
+            }
+        }
+    }
+    let mut seen = HashSet::new();
+    errs.retain(|e| seen.insert(*e));
+    (
+        OutcomeDecision {
+            status,
+            title: o.title.clone(),
+            amounts: OrderedMap(amounts),
+            requirements: lines,
+            missing,
+        },
+        errs,
+    )
+}

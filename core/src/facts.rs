@@ -1,0 +1,540 @@
+//! Facts: JSON validated against the policy's `input` schema. Nothing is guessed: a wrong
+//! type, an undeclared field, an invalid date or an unknown enum value is an error naming
+//! the fact path (`project.total_investment`, `equipment[2].price`) and what was expected.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use crate::codes;
+use crate::decision::ErrorReport;
+use crate::eval::FactRow;
+use crate::graph::{EntitySchema, Graph};
+use crate::types::Type;
+use crate::value::{Val, days_from_date, parse_date};
+
+/// Largest facts document accepted, in bytes.
+pub const MAX_FACTS_BYTES: usize = 256 * 1024 * 1024;
+/// Most items in one list of facts.
+pub const MAX_LIST_ITEMS: usize = 1_000_000;
+/// Most errors reported for one document (the rest are summarised).
+const MAX_ERRORS: usize = 50;
+
+fn error(code: &str, path: &str, message: String) -> ErrorReport {
+    ErrorReport {
+        code: code.to_string(),
+        message,
+        path: (!path.is_empty()).then(|| path.to_string()),
+        expected: None,
+        outcome: None,
+        help: None,
+    }
+}
+
+/// Parses facts JSON strictly: duplicate keys and excessive depth are errors, numbers keep
+/// their exact decimal text, a leading byte-order mark is skipped.
+#[expect(
+    clippy::result_large_err,
+    reason = "a failed parse is rare and the report is what callers show"
+)]
+pub fn parse_json(bytes: &[u8]) -> Result<Value, ErrorReport> {
+    if bytes.len() > MAX_FACTS_BYTES {
+        return Err(error(
+            codes::FACTS_TOO_LARGE,
+            "",
+            format!(
+                "the facts are {} bytes, more than the limit of {MAX_FACTS_BYTES}",
+                bytes.len()
+            ),
+        ));
+    }
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed = Strict::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    parsed.map(|s| s.0).map_err(|e| {
+        let msg = e.to_string();
+        let code = if msg.starts_with("duplicate key") {
+            codes::DUPLICATE_JSON_KEY
+        } else if msg.starts_with("recursion limit exceeded") {
+            codes::FACTS_TOO_DEEP
+        } else {
+            codes::INVALID_JSON
+        };
+        error(
+            code,
+            "",
+            format!("the facts are not acceptable JSON: {msg}"),
+        )
+    })
+}
+
+/// The key serde_json uses to pass an arbitrary-precision number through `visit_map`.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// A JSON value built with duplicate-key detection.
+struct Strict(Value);
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Strict, D::Error> {
+        d.deserialize_any(StrictVisitor)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Strict;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Strict, E> {
+        Ok(Strict(Value::Bool(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Strict, E> {
+        Ok(Strict(Value::Number(v.into())))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Strict, E> {
+        Ok(Strict(Value::Number(v.into())))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Strict, E> {
+        serde_json::Number::from_f64(v)
+            .map(|n| Strict(Value::Number(n)))
+            .ok_or_else(|| E::custom("a number that is not finite"))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Strict, E> {
+        Ok(Strict(Value::String(v.to_string())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Strict, E> {
+        Ok(Strict(Value::String(v)))
+    }
+    fn visit_unit<E>(self) -> Result<Strict, E> {
+        Ok(Strict(Value::Null))
+    }
+    fn visit_none<E>(self) -> Result<Strict, E> {
+        Ok(Strict(Value::Null))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Strict, D::Error> {
+        Strict::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Strict(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Strict(Value::Array(out)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if key == NUMBER_TOKEN && out.is_empty() {
+                let text: String = map.next_value()?;
+                let n = serde_json::Number::from_str(&text).map_err(de::Error::custom)?;
+                return Ok(Strict(Value::Number(n)));
+            }
+            if out.contains_key(&key) {
+                return Err(de::Error::custom(format!("duplicate key `{key}`")));
+            }
+            let Strict(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Strict(Value::Object(out)))
+    }
+}
+
+/// What a type accepts, for messages.
+pub(crate) fn expected(g: &Graph, ty: Type) -> String {
+    match ty {
+        Type::Bool => "true or false".to_string(),
+        Type::Int => "a whole number".to_string(),
+        Type::Number | Type::Scalar => "a number (a JSON number or a decimal string)".to_string(),
+        Type::Money => "an amount of money (a JSON number or a decimal string)".to_string(),
+        Type::Percent => {
+            "a percentage: a fraction (0.0365) or a string with % (\"3.65%\")".to_string()
+        }
+        Type::Date => "a date \"YYYY-MM-DD\"".to_string(),
+        Type::Text => "text (a string)".to_string(),
+        Type::Code => "a code (a string)".to_string(),
+        Type::Enum(id) => g.enums.get(id as usize).map_or_else(
+            || "an enum value".to_string(),
+            |e| {
+                format!(
+                    "one of {}",
+                    e.variants
+                        .iter()
+                        .map(|(n, _)| format!("\"{n}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+        ),
+        t => t.name().to_string(),
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Parses an exact decimal from JSON number text or a decimal string.
+fn decimal(text: &str) -> Option<Decimal> {
+    if text.is_empty() || text.len() > 64 {
+        return None;
+    }
+    let ok_chars = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
+    if !ok_chars {
+        return None;
+    }
+    if text.contains(['e', 'E']) {
+        Decimal::from_scientific(text).ok()
+    } else {
+        Decimal::from_str_exact(text).ok()
+    }
+}
+
+/// Converts one JSON value to a fact of type `ty`.
+pub(crate) fn value(g: &Graph, v: &Value, ty: Type, path: &str) -> Result<Val, Box<ErrorReport>> {
+    value_inner(g, v, ty, path).map_err(Box::new)
+}
+
+#[expect(clippy::result_large_err, reason = "boxed by the caller, `value`")]
+fn value_inner(g: &Graph, v: &Value, ty: Type, path: &str) -> Result<Val, ErrorReport> {
+    let wrong = || {
+        let mut e = error(
+            codes::WRONG_TYPE,
+            path,
+            format!("expected {}, found {}", expected(g, ty), json_kind(v)),
+        );
+        e.expected = Some(expected(g, ty));
+        e
+    };
+    if v.is_null() {
+        return Ok(Val::Unknown);
+    }
+    match ty {
+        Type::Bool => v.as_bool().map(Val::Bool).ok_or_else(wrong),
+        Type::Int | Type::Number | Type::Money | Type::Percent | Type::Scalar => {
+            let (text, percent_string) = match v {
+                Value::Number(n) => (n.as_str().to_string(), false),
+                Value::String(s) => match s.strip_suffix('%') {
+                    Some(body) if ty == Type::Percent => (body.to_string(), true),
+                    _ => (s.clone(), false),
+                },
+                _ => return Err(wrong()),
+            };
+            let Some(mut d) = decimal(&text) else {
+                let mut e = error(
+                    codes::INVALID_NUMBER,
+                    path,
+                    format!("`{text}` is not an exact decimal number in range"),
+                );
+                e.expected = Some(expected(g, ty));
+                e.help = Some(
+                    "numbers have at most 28 significant digits and no NaN or infinity".to_string(),
+                );
+                return Err(e);
+            };
+            if percent_string {
+                d = d.checked_div(Decimal::ONE_HUNDRED).ok_or_else(wrong)?;
+            }
+            if ty == Type::Int && !d.fract().is_zero() {
+                let mut e = error(
+                    codes::NOT_AN_INTEGER,
+                    path,
+                    format!("expected a whole number, found {text}"),
+                );
+                e.expected = Some(expected(g, ty));
+                return Err(e);
+            }
+            Ok(Val::Num(d))
+        }
+        Type::Date => {
+            let s = v.as_str().ok_or_else(wrong)?;
+            parse_date(s)
+                .map(|d| Val::Date(days_from_date(d)))
+                .ok_or_else(|| {
+                    let mut e = error(
+                        codes::INVALID_DATE,
+                        path,
+                        format!("`{s}` is not a calendar date YYYY-MM-DD"),
+                    );
+                    e.expected = Some(expected(g, ty));
+                    e
+                })
+        }
+        Type::Text | Type::Code => v.as_str().map(|s| Val::Str(s.into())).ok_or_else(wrong),
+        Type::Enum(id) => {
+            let s = v.as_str().ok_or_else(wrong)?;
+            let Some(def) = g.enums.get(id as usize) else {
+                return Err(wrong());
+            };
+            match def.variants.iter().position(|(n, _)| n == s) {
+                Some(i) => Ok(Val::Enum(u32::try_from(i).unwrap_or(u32::MAX))),
+                None => {
+                    let names: Vec<&str> = def.variants.iter().map(|(n, _)| n.as_str()).collect();
+                    let mut e = error(
+                        codes::INVALID_ENUM_VALUE,
+                        path,
+                        format!("`{s}` is not an allowed value"),
+                    );
+                    e.expected = Some(expected(g, ty));
+                    // A label given instead of the value, or a near miss (case, width, typo).
+                    let by_label = def
+                        .variants
+                        .iter()
+                        .find(|(_, l)| l.as_deref() == Some(s))
+                        .map(|(n, _)| n.as_str());
+                    let hint = by_label.or_else(|| clausula_dsl::suggest::closest(s, &names));
+                    e.help = hint.map(|h| format!("did you mean \"{h}\"?"));
+                    Err(e)
+                }
+            }
+        }
+        Type::Days | Type::Calendar | Type::Error => Err(wrong()),
+    }
+}
+
+fn unknown_key(code: &str, path: &str, found: &str, names: &[&str], what: &str) -> ErrorReport {
+    let mut e = error(code, path, format!("`{found}` is not {what}"));
+    e.help = match clausula_dsl::suggest::closest(found, names) {
+        Some(c) => Some(format!("did you mean `{c}`?")),
+        None if names.is_empty() => None,
+        None => Some(format!("expected one of {}", names.join(", "))),
+    };
+    e
+}
+
+fn record(
+    g: &Graph,
+    ent: &EntitySchema,
+    obj: &Map<String, Value>,
+    prefix: &str,
+    out: &mut [Val],
+    errors: &mut Vec<ErrorReport>,
+) {
+    for (k, v) in obj {
+        let path = format!("{prefix}.{k}");
+        match ent.fields.iter().position(|f| f.name == *k) {
+            Some(fi) => {
+                let ty = ent.fields.get(fi).map_or(Type::Error, |f| f.ty);
+                match value(g, v, ty, &path) {
+                    Ok(val) => {
+                        if let Some(slot) = out.get_mut(fi) {
+                            *slot = val;
+                        }
+                    }
+                    Err(e) => errors.push(*e),
+                }
+            }
+            None => {
+                let names: Vec<&str> = ent.fields.iter().map(|f| f.name.as_str()).collect();
+                let mut e = unknown_key(
+                    codes::UNDECLARED_FIELD,
+                    &path,
+                    k,
+                    &names,
+                    &format!("a field of `{}`", ent.name),
+                );
+                if e.help.is_none()
+                    && let Some(other) = g
+                        .entities
+                        .iter()
+                        .find(|o| o.fields.iter().any(|f| f.name == *k))
+                {
+                    e.help = Some(format!("`{k}` is a field of `{}`", other.name));
+                }
+                errors.push(e);
+            }
+        }
+    }
+    for (fi, f) in ent.fields.iter().enumerate() {
+        if let (Some(slot), Some(d)) = (out.get_mut(fi), &f.default)
+            && matches!(slot, Val::Unknown)
+        {
+            *slot = d.to_val();
+        }
+    }
+}
+
+/// Validates facts against the graph's schema.
+pub(crate) fn read(g: &Graph, v: &Value) -> Result<FactRow, Vec<ErrorReport>> {
+    let mut row = FactRow {
+        scalars: vec![Val::Unknown; g.slots.len()],
+        lists: vec![None; g.lists.len()],
+    };
+    let mut errors = Vec::new();
+    let Some(obj) = v.as_object() else {
+        return Err(vec![error(
+            codes::NOT_AN_OBJECT,
+            "",
+            format!(
+                "the facts must be a JSON object with one key per input, found {}",
+                json_kind(v)
+            ),
+        )]);
+    };
+    for (k, val) in obj {
+        let Some(ent) = g.entities.iter().find(|e| e.name == *k) else {
+            let names: Vec<&str> = g.entities.iter().map(|e| e.name.as_str()).collect();
+            errors.push(unknown_key(
+                codes::UNKNOWN_ENTITY,
+                k,
+                k,
+                &names,
+                "an input of this policy",
+            ));
+            continue;
+        };
+        if ent.is_list {
+            match val {
+                Value::Null => {}
+                Value::Array(items) => {
+                    if items.len() > MAX_LIST_ITEMS {
+                        errors.push(error(
+                            codes::FACTS_TOO_LARGE,
+                            k,
+                            format!(
+                                "{} items, more than the limit of {MAX_LIST_ITEMS}",
+                                items.len()
+                            ),
+                        ));
+                        continue;
+                    }
+                    let mut out = Vec::with_capacity(items.len());
+                    for (i, item) in items.iter().enumerate() {
+                        let prefix = format!("{k}[{i}]");
+                        let mut fields = vec![Val::Unknown; ent.fields.len()];
+                        match item {
+                            Value::Object(o) => {
+                                record(g, ent, o, &prefix, &mut fields, &mut errors)
+                            }
+                            other => errors.push(error(
+                                codes::NOT_AN_OBJECT,
+                                &prefix,
+                                format!(
+                                    "each item must be an object of fields, found {}",
+                                    json_kind(other)
+                                ),
+                            )),
+                        }
+                        out.push(fields);
+                        if errors.len() > MAX_ERRORS {
+                            break;
+                        }
+                    }
+                    if let Some(slot) = row.lists.get_mut(ent.base as usize) {
+                        *slot = Some(out);
+                    }
+                }
+                other => errors.push(error(
+                    codes::WRONG_TYPE,
+                    k,
+                    format!(
+                        "`{k}` is a list: expected an array of objects, found {}",
+                        json_kind(other)
+                    ),
+                )),
+            }
+        } else {
+            let start = ent.base as usize;
+            let end = start.saturating_add(ent.fields.len());
+            let Some(out) = row.scalars.get_mut(start..end) else {
+                continue;
+            };
+            match val {
+                Value::Null => {}
+                Value::Object(o) => record(g, ent, o, k, out, &mut errors),
+                other => errors.push(error(
+                    codes::NOT_AN_OBJECT,
+                    k,
+                    format!(
+                        "`{k}` must be an object of fields, found {}",
+                        json_kind(other)
+                    ),
+                )),
+            }
+        }
+        if errors.len() > MAX_ERRORS {
+            break;
+        }
+    }
+    // Defaults for entities not given at all.
+    for ent in &g.entities {
+        if ent.is_list || obj.contains_key(&ent.name) {
+            continue;
+        }
+        for (fi, f) in ent.fields.iter().enumerate() {
+            if let (Some(slot), Some(d)) = (row.scalars.get_mut(ent.base as usize + fi), &f.default)
+            {
+                *slot = d.to_val();
+            }
+        }
+    }
+    if errors.len() > MAX_ERRORS {
+        let extra = errors.len() - MAX_ERRORS;
+        errors.truncate(MAX_ERRORS);
+        errors.push(error(
+            codes::FACTS_TOO_LARGE,
+            "",
+            format!("{extra} more errors not shown"),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(row)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_json_keeps_exact_numbers_and_refuses_duplicates() {
+        let v = parse_json(br#"{"a": 0.1, "b": 12345678901234567890.12}"#).unwrap();
+        assert_eq!(v["a"].as_number().unwrap().as_str(), "0.1");
+        assert_eq!(
+            v["b"].as_number().unwrap().as_str(),
+            "12345678901234567890.12"
+        );
+        let e = parse_json(br#"{"a": 1, "a": 2}"#).unwrap_err();
+        assert_eq!(e.code, codes::DUPLICATE_JSON_KEY);
+        let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(
+            parse_json(deep.as_bytes()).unwrap_err().code,
+            codes::FACTS_TOO_DEEP
+        );
+        assert_eq!(
+            parse_json(br#"{"a": "\ud800"}"#).unwrap_err().code,
+            codes::INVALID_JSON
+        );
+        assert_eq!(
+            parse_json(b"{\"a\": \"\xff\"}").unwrap_err().code,
+            codes::INVALID_JSON
+        );
+        assert!(parse_json(b"\xef\xbb\xbf{}").is_ok());
+    }
+
+    #[test]
+    fn decimals_are_exact_or_refused() {
+        assert_eq!(decimal("1e3").unwrap().normalize().to_string(), "1000");
+        assert!(decimal("1e400").is_none());
+        assert!(decimal("NaN").is_none());
+        assert!(decimal("").is_none());
+        assert!(decimal("1,000").is_none());
+        assert_eq!(decimal("-0").unwrap().normalize().to_string(), "0");
+    }
+}

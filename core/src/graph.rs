@@ -1,0 +1,351 @@
+//! The compiled rule graph: nodes in topological order in flat arrays.
+//!
+//! A node's children always have smaller ids, so one forward pass evaluates everything.
+//! Row-scope nodes have one value per application; item-scope nodes one value per item of
+//! a list (across all applications of a batch), and reach row values through `Broadcast`;
+//! `Agg` nodes fold item columns back into rows.
+//!
+//! The graph is self-contained (directories included) and serialisable; [`Graph::from_bytes`]
+//! validates every index so that evaluating a loaded graph can never go out of bounds.
+
+mod validate;
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
+
+use crate::ir::{AggKind, ArithOp, CmpOp, Hit, ReqKind, RoundMode};
+use crate::types::Type;
+use crate::value::Const;
+
+pub(crate) type NodeId = u32;
+
+/// A run of node ids in `Graph::args`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub(crate) struct Args {
+    pub(crate) start: u32,
+    pub(crate) len: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub(crate) enum Op {
+    Const(u32),
+    /// A scalar fact slot.
+    Fact(u32),
+    /// A field of the items of a list (item scope).
+    ItemFact {
+        list: u32,
+        field: u32,
+    },
+    AsOf,
+    Param(u32),
+    /// A row value seen from item scope.
+    Broadcast(NodeId),
+    Not(NodeId),
+    Neg(NodeId),
+    And(Args),
+    Or(Args),
+    Cmp(CmpOp, NodeId, NodeId),
+    Arith(ArithOp, NodeId, NodeId),
+    DateShift {
+        date: NodeId,
+        by: NodeId,
+        negate: bool,
+    },
+    DateDiff(NodeId, NodeId),
+    DaysArith {
+        sub: bool,
+        a: NodeId,
+        b: NodeId,
+    },
+    If(NodeId, NodeId, NodeId),
+    MinMax {
+        max: bool,
+        args: Args,
+    },
+    Round {
+        x: NodeId,
+        places: u32,
+        mode: RoundMode,
+    },
+    Abs(NodeId),
+    YearsBetween(NodeId, NodeId),
+    MonthsBetween(NodeId, NodeId),
+    InSet(NodeId, Args),
+    DirHas(u32, NodeId),
+    DirGet(u32, NodeId, u32),
+    Within(NodeId, NodeId),
+    WithinDir(u32, NodeId),
+    Table(u32),
+    Agg {
+        kind: AggKind,
+        list: u32,
+        filter: Option<NodeId>,
+        value: Option<NodeId>,
+    },
+}
+
+/// Row scope, or the items of list `k` (`k + 1`).
+pub(crate) const ROW: u32 = 0;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Node {
+    pub(crate) op: Op,
+    pub(crate) ty: Type,
+    pub(crate) scope: u32,
+    /// Index in `Graph::texts` of the expression's text, for error messages.
+    pub(crate) text: Option<u32>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Header {
+    pub(crate) name: String,
+    pub(crate) title: Option<String>,
+    pub(crate) source: Option<String>,
+    pub(crate) effective_from: Option<i32>,
+    pub(crate) effective_to: Option<i32>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct EnumSchema {
+    pub(crate) name: String,
+    pub(crate) variants: Vec<(String, Option<String>)>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct FieldSchema {
+    pub(crate) name: String,
+    pub(crate) label: Option<String>,
+    pub(crate) ty: Type,
+    pub(crate) default: Option<Const>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct EntitySchema {
+    pub(crate) name: String,
+    pub(crate) label: Option<String>,
+    pub(crate) is_list: bool,
+    pub(crate) fields: Vec<FieldSchema>,
+    /// For a scalar entity, the slot of its first field (fields are consecutive slots);
+    /// for a list, its list index.
+    pub(crate) base: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct ParamG {
+    pub(crate) name: String,
+    pub(crate) steps: Vec<(i32, u32, Option<String>)>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct RowG {
+    pub(crate) cond: Option<NodeId>,
+    pub(crate) value: NodeId,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct VersionG {
+    pub(crate) from: Option<i32>,
+    pub(crate) rows: Vec<RowG>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct TableG {
+    pub(crate) name: String,
+    pub(crate) hit: Hit,
+    pub(crate) versions: Vec<VersionG>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct DirG {
+    pub(crate) name: String,
+    pub(crate) label: Option<String>,
+    pub(crate) key: String,
+    pub(crate) columns: Vec<(String, Option<String>, Type)>,
+    pub(crate) keys: Vec<SmolStr>,
+    pub(crate) cells: Vec<Option<Const>>,
+    /// Key to row, rebuilt on load.
+    #[serde(skip)]
+    pub(crate) index: FxHashMap<SmolStr, u32>,
+    /// Longest key in bytes (bounds the prefixes `within` tries).
+    #[serde(skip)]
+    pub(crate) max_key_len: usize,
+}
+
+impl DirG {
+    pub(crate) fn build_index(&mut self) -> bool {
+        self.index = FxHashMap::default();
+        self.index.reserve(self.keys.len());
+        for (i, k) in self.keys.iter().enumerate() {
+            let Ok(i) = u32::try_from(i) else {
+                return false;
+            };
+            if self.index.insert(k.clone(), i).is_some() {
+                return false;
+            }
+        }
+        self.max_key_len = self.keys.iter().map(|k| k.len()).max().unwrap_or(0);
+        true
+    }
+
+    pub(crate) fn cell(&self, row: u32, col: u32) -> Option<&Const> {
+        let ncols = self.columns.len();
+        let at = (row as usize)
+            .checked_mul(ncols)?
+            .checked_add(col as usize)?;
+        self.cells.get(at)?.as_ref()
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct ReqG {
+    pub(crate) kind: ReqKind,
+    pub(crate) cond: NodeId,
+    pub(crate) guard: Option<NodeId>,
+    pub(crate) message: String,
+    pub(crate) cite: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct AmountG {
+    pub(crate) name: String,
+    pub(crate) label: Option<String>,
+    pub(crate) node: NodeId,
+}
+
+/// A fact a decision can depend on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub(crate) enum FactRef {
+    Slot(u32),
+    /// A field of the items of a list.
+    ItemField {
+        list: u32,
+        field: u32,
+    },
+    /// The list itself (whether it is given).
+    List(u32),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct OutcomeG {
+    pub(crate) name: String,
+    pub(crate) title: Option<String>,
+    pub(crate) requirements: Vec<ReqG>,
+    pub(crate) amounts: Vec<AmountG>,
+    /// Every fact that can affect this outcome (its dependency set).
+    pub(crate) deps: Vec<FactRef>,
+}
+
+/// A compiled policy.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Graph {
+    pub(crate) header: Header,
+    pub(crate) enums: Vec<EnumSchema>,
+    pub(crate) entities: Vec<EntitySchema>,
+    /// Scalar fact slots: `(entity, field)`.
+    pub(crate) slots: Vec<(u32, u32)>,
+    /// List entities, by list index.
+    pub(crate) lists: Vec<u32>,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) args: Vec<NodeId>,
+    pub(crate) consts: Vec<Const>,
+    pub(crate) texts: Vec<String>,
+    pub(crate) params: Vec<ParamG>,
+    pub(crate) tables: Vec<TableG>,
+    pub(crate) directories: Vec<DirG>,
+    pub(crate) outcomes: Vec<OutcomeG>,
+}
+
+/// Magic bytes at the start of a serialised graph.
+const MAGIC: &[u8; 4] = b"CLAG";
+/// Version of the serialised format; bump on any change to these structs.
+pub(crate) const FORMAT: u16 = 1;
+
+impl Graph {
+    pub(crate) fn args(&self, a: Args) -> &[NodeId] {
+        let start = a.start as usize;
+        self.args
+            .get(start..start.saturating_add(a.len as usize))
+            .unwrap_or(&[])
+    }
+
+    pub(crate) fn text(&self, node: NodeId) -> Option<&str> {
+        let n = self.nodes.get(node as usize)?;
+        self.texts.get(n.text? as usize).map(String::as_str)
+    }
+
+    /// The children of a node (for traversals).
+    pub(crate) fn children(&self, op: &Op) -> Vec<NodeId> {
+        match op {
+            Op::Const(_) | Op::Fact(_) | Op::ItemFact { .. } | Op::AsOf | Op::Param(_) => vec![],
+            Op::Broadcast(n) | Op::Not(n) | Op::Neg(n) | Op::Abs(n) => vec![*n],
+            Op::Round { x, .. } => vec![*x],
+            Op::And(a) | Op::Or(a) | Op::MinMax { args: a, .. } => self.args(*a).to_vec(),
+            Op::Cmp(_, a, b)
+            | Op::Arith(_, a, b)
+            | Op::DateDiff(a, b)
+            | Op::YearsBetween(a, b)
+            | Op::MonthsBetween(a, b)
+            | Op::Within(a, b) => vec![*a, *b],
+            Op::DateShift { date, by, .. } => vec![*date, *by],
+            Op::DaysArith { a, b, .. } => vec![*a, *b],
+            Op::If(c, a, b) => vec![*c, *a, *b],
+            Op::InSet(x, a) => {
+                let mut v = vec![*x];
+                v.extend_from_slice(self.args(*a));
+                v
+            }
+            Op::DirHas(_, k) | Op::DirGet(_, k, _) | Op::WithinDir(_, k) => vec![*k],
+            Op::Table(t) => self
+                .tables
+                .get(*t as usize)
+                .map(|t| {
+                    t.versions
+                        .iter()
+                        .flat_map(|v| v.rows.iter())
+                        .flat_map(|r| r.cond.into_iter().chain(std::iter::once(r.value)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Op::Agg { filter, value, .. } => filter.iter().chain(value.iter()).copied().collect(),
+        }
+    }
+
+    /// Serialises the graph: magic, format version, postcard payload.
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(4096);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT.to_le_bytes());
+        // Serialising plain data into a Vec cannot fail; an empty payload would be refused on load.
+        if let Ok(body) = postcard::to_allocvec(self) {
+            out.extend_from_slice(&body);
+        }
+        out
+    }
+
+    /// Loads and validates a serialised graph.
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Graph, String> {
+        let rest = bytes
+            .strip_prefix(MAGIC.as_slice())
+            .ok_or_else(|| "not a compiled Clausula policy (bad magic bytes)".to_string())?;
+        let (ver, body) = rest
+            .split_at_checked(2)
+            .ok_or_else(|| "truncated header".to_string())?;
+        let version = u16::from_le_bytes([
+            ver.first().copied().unwrap_or(0),
+            ver.get(1).copied().unwrap_or(0),
+        ]);
+        if version != FORMAT {
+            return Err(format!(
+                "compiled with graph format {version}; this version of Clausula reads format {FORMAT}"
+            ));
+        }
+        let (mut g, rest): (Graph, &[u8]) =
+            postcard::take_from_bytes(body).map_err(|e| format!("corrupt graph: {e}"))?;
+        if !rest.is_empty() {
+            return Err("corrupt graph: trailing bytes".to_string());
+        }
+        validate::validate(&mut g)?;
+        Ok(g)
+    }
+}

@@ -1,0 +1,401 @@
+//! [`Policy`]: a compiled policy, shareable across threads; compile once, evaluate many times.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use crate::decision::{Decision, ErrorReport, OrderedMap, Status};
+use crate::error::{EvalError, LoadError};
+use crate::eval::{self, FactRow};
+use crate::explain;
+use crate::facts;
+use crate::graph::Graph;
+use crate::schema::{self, Schema};
+use crate::value::{date_text, days_from_date};
+
+pub(crate) struct Inner {
+    pub(crate) graph: Graph,
+    /// Identifies the input schema, so facts of another policy are refused.
+    pub(crate) schema_id: u64,
+    #[cfg(feature = "parser")]
+    pub(crate) examples: Vec<crate::check::Example>,
+    #[cfg(feature = "parser")]
+    pub(crate) warnings: Option<clausula_dsl::Diagnostics>,
+    #[cfg(feature = "parser")]
+    pub(crate) sources: clausula_dsl::Sources,
+}
+
+/// A compiled policy. Cheap to clone, `Send + Sync`: compile once, evaluate from any thread.
+#[derive(Clone)]
+pub struct Policy {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policy")
+            .field("name", &self.name())
+            .field("nodes", &self.inner.graph.nodes.len())
+            .finish()
+    }
+}
+
+/// Validated facts for one policy (see [`Policy::facts`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Facts {
+    pub(crate) row: FactRow,
+    pub(crate) schema_id: u64,
+}
+
+/// A typed value for [`FactsBuilder::set`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum FactValue {
+    /// `bool`
+    Bool(bool),
+    /// `int`, `number`, `money`, `percent` (a fraction: 10% is 0.10)
+    Decimal(Decimal),
+    /// A date.
+    Date(NaiveDate),
+    /// `text`, `code`, or an enum value's name.
+    Text(String),
+    /// Unknown.
+    Null,
+}
+
+impl From<bool> for FactValue {
+    fn from(v: bool) -> FactValue {
+        FactValue::Bool(v)
+    }
+}
+impl From<Decimal> for FactValue {
+    fn from(v: Decimal) -> FactValue {
+        FactValue::Decimal(v)
+    }
+}
+impl From<i64> for FactValue {
+    fn from(v: i64) -> FactValue {
+        FactValue::Decimal(Decimal::from(v))
+    }
+}
+impl From<NaiveDate> for FactValue {
+    fn from(v: NaiveDate) -> FactValue {
+        FactValue::Date(v)
+    }
+}
+impl From<&str> for FactValue {
+    fn from(v: &str) -> FactValue {
+        FactValue::Text(v.to_string())
+    }
+}
+impl From<String> for FactValue {
+    fn from(v: String) -> FactValue {
+        FactValue::Text(v)
+    }
+}
+
+/// Builds [`Facts`] one typed value at a time, by fact path (`project.total_investment`,
+/// `equipment[0].price`). Each value is validated like JSON would be.
+pub struct FactsBuilder<'p> {
+    policy: &'p Policy,
+    json: serde_json::Map<String, Value>,
+}
+
+impl FactsBuilder<'_> {
+    /// Sets one fact.
+    pub fn set(&mut self, path: &str, value: impl Into<FactValue>) -> &mut Self {
+        let v = match value.into() {
+            FactValue::Bool(b) => Value::Bool(b),
+            FactValue::Decimal(d) => d
+                .to_string()
+                .parse::<serde_json::Number>()
+                .map_or(Value::Null, Value::Number),
+            FactValue::Date(d) => Value::String(d.format("%Y-%m-%d").to_string()),
+            FactValue::Text(s) => Value::String(s),
+            FactValue::Null => Value::Null,
+        };
+        let (entity, rest) = path.split_once('.').unwrap_or((path, ""));
+        let (name, index) = match entity.split_once('[') {
+            Some((n, i)) => (n, i.trim_end_matches(']').parse::<usize>().ok()),
+            None => (entity, None),
+        };
+        match index {
+            None => {
+                let obj = self
+                    .json
+                    .entry(name.to_string())
+                    .or_insert_with(|| Value::Object(serde_json::Map::new()));
+                if let Value::Object(o) = obj {
+                    o.insert(rest.to_string(), v);
+                }
+            }
+            Some(i) => {
+                let arr = self
+                    .json
+                    .entry(name.to_string())
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(items) = arr {
+                    while items.len() <= i {
+                        items.push(Value::Object(serde_json::Map::new()));
+                    }
+                    if let Some(Value::Object(o)) = items.get_mut(i) {
+                        o.insert(rest.to_string(), v);
+                    }
+                }
+            }
+        }
+        self
+    }
+
+    /// Validates everything set so far.
+    pub fn build(&self) -> Result<Facts, Vec<ErrorReport>> {
+        self.policy.facts(&Value::Object(self.json.clone()))
+    }
+}
+
+/// Statuses and amounts of one evaluation, without explanations (the fast path).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// Per outcome, in policy order.
+    pub outcomes: Vec<OutcomeSummary>,
+}
+
+/// One outcome's status and known amounts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutcomeSummary {
+    /// The outcome's name.
+    pub name: String,
+    /// Its status.
+    pub status: Status,
+    /// The amounts that are known, in policy order.
+    pub amounts: Vec<(String, Decimal)>,
+}
+
+impl Policy {
+    pub(crate) fn from_graph(graph: Graph) -> Policy {
+        let schema_id = schema_id(&graph);
+        Policy {
+            inner: Arc::new(Inner {
+                graph,
+                schema_id,
+                #[cfg(feature = "parser")]
+                examples: Vec::new(),
+                #[cfg(feature = "parser")]
+                warnings: None,
+                #[cfg(feature = "parser")]
+                sources: clausula_dsl::Sources::new(),
+            }),
+        }
+    }
+
+    pub(crate) fn graph(&self) -> &Graph {
+        &self.inner.graph
+    }
+
+    /// Loads a compiled graph made by [`Policy::to_bytes`] (here, in Python, in the CLI or in
+    /// the browser). Every index is validated; corrupt bytes give an error, never a panic.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Policy, LoadError> {
+        Graph::from_bytes(bytes)
+            .map(Policy::from_graph)
+            .map_err(|message| LoadError { message })
+    }
+
+    /// The compiled graph, portable across Rust, Python and WebAssembly.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.inner.graph.to_bytes()
+    }
+
+    /// The policy's name.
+    pub fn name(&self) -> &str {
+        &self.inner.graph.header.name
+    }
+
+    /// Its title.
+    pub fn title(&self) -> Option<&str> {
+        self.inner.graph.header.title.as_deref()
+    }
+
+    /// The legal source it implements.
+    pub fn source(&self) -> Option<&str> {
+        self.inner.graph.header.source.as_deref()
+    }
+
+    /// The effective window, as text (`2013-01-01 to 2015-12-31`, `from 2008-01-01`).
+    pub fn effective(&self) -> String {
+        let h = &self.inner.graph.header;
+        match (h.effective_from, h.effective_to) {
+            (Some(a), Some(b)) => format!("{} to {}", date_text(a), date_text(b)),
+            (Some(a), None) => format!("from {}", date_text(a)),
+            (None, Some(b)) => format!("until {}", date_text(b)),
+            (None, None) => "always".to_string(),
+        }
+    }
+
+    /// The input schema (fact paths, types, labels, enum choices, which outcomes each affects).
+    pub fn inputs(&self) -> Schema {
+        schema::schema(&self.inner.graph)
+    }
+
+    /// Validates facts given as JSON against the policy's inputs.
+    pub fn facts(&self, json: &Value) -> Result<Facts, Vec<ErrorReport>> {
+        facts::read(&self.inner.graph, json).map(|row| Facts {
+            row,
+            schema_id: self.inner.schema_id,
+        })
+    }
+
+    /// Parses and validates facts from JSON text (strict: duplicate keys are errors).
+    pub fn facts_from_json(&self, text: &[u8]) -> Result<Facts, Vec<ErrorReport>> {
+        let v = facts::parse_json(text).map_err(|e| vec![e])?;
+        self.facts(&v)
+    }
+
+    /// Builds facts one typed value at a time.
+    pub fn facts_builder(&self) -> FactsBuilder<'_> {
+        FactsBuilder {
+            policy: self,
+            json: serde_json::Map::new(),
+        }
+    }
+
+    pub(crate) fn check_window(&self, as_of: NaiveDate) -> Result<i32, EvalError> {
+        let day = days_from_date(as_of);
+        let h = &self.inner.graph.header;
+        let before = h.effective_from.is_some_and(|f| day < f);
+        let after = h.effective_to.is_some_and(|t| day > t);
+        if before || after {
+            return Err(EvalError::OutsideWindow {
+                policy: h.name.clone(),
+                as_of: as_of.format("%Y-%m-%d").to_string(),
+                window: self.effective(),
+            });
+        }
+        Ok(day)
+    }
+
+    /// Evaluates validated facts and explains the decision.
+    pub fn evaluate(&self, facts: &Facts, as_of: NaiveDate) -> Result<Decision, EvalError> {
+        if facts.schema_id != self.inner.schema_id {
+            return Err(EvalError::ForeignFacts);
+        }
+        let day = self.check_window(as_of)?;
+        let g = &self.inner.graph;
+        let rows = std::slice::from_ref(&facts.row);
+        let frame = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || eval::run(g, rows, day));
+        Ok(explain::decide(g, &frame, rows, 0, day))
+    }
+
+    /// Statuses and amounts only (no explanations): the fastest single evaluation.
+    pub fn summarize(&self, facts: &Facts, as_of: NaiveDate) -> Result<Summary, EvalError> {
+        if facts.schema_id != self.inner.schema_id {
+            return Err(EvalError::ForeignFacts);
+        }
+        let day = self.check_window(as_of)?;
+        let g = &self.inner.graph;
+        let frame = eval::run(g, std::slice::from_ref(&facts.row), day);
+        let statuses = explain::statuses(g, &frame, 0);
+        let outcomes = g
+            .outcomes
+            .iter()
+            .zip(statuses)
+            .map(|(o, s)| {
+                let amounts = o
+                    .amounts
+                    .iter()
+                    .filter_map(|a| frame.value(a.node, 0).as_num().map(|d| (a.name.clone(), d)))
+                    .collect();
+                OutcomeSummary {
+                    name: o.name.clone(),
+                    status: s,
+                    amounts,
+                }
+            })
+            .collect();
+        Ok(Summary { outcomes })
+    }
+
+    /// Evaluates facts given as JSON; never fails: problems are in the decision's `errors`
+    /// (with no outcomes when the facts are bad or `as_of` is outside the window). This is
+    /// what the CLI, Python and JavaScript return.
+    pub fn decide(&self, json: &Value, as_of: NaiveDate) -> Decision {
+        match self.facts(json) {
+            Ok(f) => self.decide_facts(&f, as_of),
+            Err(errors) => self.failed(as_of, errors),
+        }
+    }
+
+    /// Like [`Policy::decide`], from JSON text.
+    pub fn decide_json(&self, text: &[u8], as_of: NaiveDate) -> Decision {
+        match self.facts_from_json(text) {
+            Ok(f) => self.decide_facts(&f, as_of),
+            Err(errors) => self.failed(as_of, errors),
+        }
+    }
+
+    /// Like [`Policy::decide`], from validated facts.
+    pub fn decide_facts(&self, facts: &Facts, as_of: NaiveDate) -> Decision {
+        match self.evaluate(facts, as_of) {
+            Ok(d) => d,
+            Err(e) => self.failed(as_of, e.reports()),
+        }
+    }
+
+    fn failed(&self, as_of: NaiveDate, errors: Vec<ErrorReport>) -> Decision {
+        Decision {
+            policy: self.name().to_string(),
+            as_of: as_of.format("%Y-%m-%d").to_string(),
+            outcomes: OrderedMap::default(),
+            errors,
+        }
+    }
+
+    /// Outcome names, in policy order.
+    pub fn outcome_names(&self) -> Vec<&str> {
+        self.inner
+            .graph
+            .outcomes
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect()
+    }
+
+    /// Number of nodes in the compiled graph.
+    pub fn node_count(&self) -> usize {
+        self.inner.graph.nodes.len()
+    }
+}
+
+/// A fingerprint of the input schema (FNV-1a over names and types).
+fn schema_id(g: &Graph) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |s: &str| {
+        for b in s.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for e in &g.entities {
+        eat(&e.name);
+        eat(if e.is_list { "[]" } else { "" });
+        for f in &e.fields {
+            eat(&f.name);
+            eat(&format!("{:?}", f.ty));
+        }
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn policies_are_send_and_sync() {
+        assert_send_sync::<Policy>();
+        assert_send_sync::<Facts>();
+        assert_send_sync::<Decision>();
+    }
+}

@@ -1,0 +1,204 @@
+//! Runtime values and the constants stored in a compiled graph.
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
+
+/// A value during evaluation. `Unknown` is the third truth value: a fact that is absent,
+/// or anything computed from one. `Err` is an evaluation error (overflow, division by
+/// zero, …) that propagates like an unknown but is reported.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub(crate) enum Val {
+    #[default]
+    Unknown,
+    Err(u32),
+    Bool(bool),
+    Num(Decimal),
+    /// Days since 0001-01-01 (chrono's `num_days_from_ce`).
+    Date(i32),
+    /// A number of days.
+    Days(i64),
+    /// A calendar duration.
+    Cal(Calendar),
+    Str(SmolStr),
+    /// Index of the variant in its enum.
+    Enum(u32),
+}
+
+/// A calendar duration: months and days, added to dates with end-of-month clamping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub(crate) struct Calendar {
+    pub(crate) months: i32,
+    pub(crate) days: i32,
+}
+
+impl Val {
+    pub(crate) fn is_known(&self) -> bool {
+        !matches!(self, Val::Unknown | Val::Err(_))
+    }
+
+    pub(crate) fn as_num(&self) -> Option<Decimal> {
+        match self {
+            Val::Num(d) => Some(*d),
+            _ => None,
+        }
+    }
+}
+
+/// A constant in a compiled graph (the serialisable subset of values).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub(crate) enum Const {
+    Bool(bool),
+    Num(#[serde(with = "dec_str")] Decimal),
+    Date(i32),
+    Days(i64),
+    Cal(Calendar),
+    Str(SmolStr),
+    Enum(u32),
+}
+
+impl Const {
+    pub(crate) fn to_val(&self) -> Val {
+        match self {
+            Const::Bool(b) => Val::Bool(*b),
+            Const::Num(d) => Val::Num(*d),
+            Const::Date(d) => Val::Date(*d),
+            Const::Days(d) => Val::Days(*d),
+            Const::Cal(c) => Val::Cal(*c),
+            Const::Str(s) => Val::Str(s.clone()),
+            Const::Enum(e) => Val::Enum(*e),
+        }
+    }
+
+    pub(crate) fn from_val(v: &Val) -> Option<Const> {
+        Some(match v {
+            Val::Bool(b) => Const::Bool(*b),
+            Val::Num(d) => Const::Num(*d),
+            Val::Date(d) => Const::Date(*d),
+            Val::Days(d) => Const::Days(*d),
+            Val::Cal(c) => Const::Cal(*c),
+            Val::Str(s) => Const::Str(s.clone()),
+            Val::Enum(e) => Const::Enum(*e),
+            Val::Unknown | Val::Err(_) => return None,
+        })
+    }
+}
+
+/// Decimals are stored as their exact text and re-validated on load, so a corrupt graph
+/// can never produce an out-of-range decimal.
+pub(crate) mod dec_str {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub(crate) fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(d)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Decimal::from_str_exact(&s).map_err(|_| D::Error::custom("invalid decimal"))
+    }
+}
+
+/// The canonical text of a decimal: no exponent, no trailing zeros, no `-0`.
+pub fn decimal_text(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+pub(crate) fn date_from_days(days: i32) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(days)
+}
+
+pub(crate) fn days_from_date(d: NaiveDate) -> i32 {
+    d.num_days_from_ce()
+}
+
+/// `YYYY-MM-DD`, or `?` for an out-of-range day number (never produced by valid graphs).
+pub(crate) fn date_text(days: i32) -> String {
+    date_from_days(days).map_or_else(|| "?".to_string(), |d| d.format("%Y-%m-%d").to_string())
+}
+
+/// Adds a calendar duration to a date (months first, clamped to the month's end).
+pub(crate) fn add_calendar(days: i32, c: Calendar, negate: bool) -> Option<i32> {
+    let date = date_from_days(days)?;
+    let (months, extra) = if negate {
+        (-c.months, -c.days)
+    } else {
+        (c.months, c.days)
+    };
+    let shifted = if months >= 0 {
+        date.checked_add_months(chrono::Months::new(u32::try_from(months).ok()?))?
+    } else {
+        date.checked_sub_months(chrono::Months::new(months.unsigned_abs()))?
+    };
+    let shifted = shifted.checked_add_signed(chrono::TimeDelta::try_days(i64::from(extra))?)?;
+    Some(days_from_date(shifted))
+}
+
+/// Parses a strict `YYYY-MM-DD` date (four-digit year, two-digit month and day).
+pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    if !b
+        .iter()
+        .enumerate()
+        .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    {
+        return None;
+    }
+    let y = s.get(0..4)?.parse().ok()?;
+    let m = s.get(5..7)?.parse().ok()?;
+    let d = s.get(8..10)?.parse().ok()?;
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn decimals_print_canonically() {
+        assert_eq!(
+            decimal_text(Decimal::from_str("800000.00").unwrap()),
+            "800000"
+        );
+        assert_eq!(decimal_text(Decimal::from_str("-0.0").unwrap()), "0");
+        assert_eq!(decimal_text(Decimal::from_str("0.0365").unwrap()), "0.0365");
+    }
+
+    #[test]
+    fn strict_dates() {
+        assert!(parse_date("2024-02-29").is_some());
+        for bad in [
+            "2023-02-30",
+            "+10000-01-01",
+            "2024-1-01",
+            "2024/01/01",
+            "２０２４-01-01",
+            "",
+        ] {
+            assert!(parse_date(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn calendar_arithmetic_clamps_to_month_end() {
+        let jan31 = days_from_date(NaiveDate::from_ymd_opt(2024, 1, 31).unwrap());
+        let feb = add_calendar(jan31, Calendar { months: 1, days: 0 }, false).unwrap();
+        assert_eq!(date_text(feb), "2024-02-29");
+        let back = add_calendar(
+            feb,
+            Calendar {
+                months: 12,
+                days: 0,
+            },
+            true,
+        )
+        .unwrap();
+        assert_eq!(date_text(back), "2023-02-28");
+    }
+}

@@ -1,0 +1,124 @@
+//! Every shipped policy compiles without warnings and every `example` in it passes.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+
+use clausula_core::Policy;
+
+fn policy_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
+    let mut out = Vec::new();
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        if dir.is_dir() {
+            for f in std::fs::read_dir(&dir).unwrap() {
+                let f = f.unwrap().path();
+                if f.extension().is_some_and(|e| e == "cla") {
+                    out.push(f);
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn the_policy_pack_compiles_and_its_examples_pass() {
+    let files = policy_files();
+    assert_eq!(files.len(), 7, "the pack has seven files: {files:?}");
+    let mut total = 0;
+    for f in files {
+        let policy =
+            Policy::load(f.to_str().unwrap()).unwrap_or_else(|e| panic!("{}:\n{e}", f.display()));
+        assert!(
+            policy.warnings().is_none(),
+            "{}: {}",
+            f.display(),
+            policy.warnings().unwrap()
+        );
+        let results = policy.run_examples();
+        assert!(
+            results.len() >= 10,
+            "{} has only {} examples",
+            f.display(),
+            results.len()
+        );
+        for r in &results {
+            assert!(
+                r.passed,
+                "{}:{} example {:?} failed: {:?}\n{}",
+                r.file,
+                r.line,
+                r.name,
+                r.failures,
+                r.decision.to_json_pretty()
+            );
+        }
+        total += results.len();
+    }
+    assert!(total >= 100);
+}
+
+#[test]
+fn the_pack_keeps_the_outcome_and_amount_names_of_the_spec() {
+    let expect: &[(&str, &str, &[&str])] = &[
+        (
+            "national/high-tech-enterprise.cla",
+            "high_tech_enterprise",
+            &[],
+        ),
+        (
+            "national/special-equipment-credit.cla",
+            "equipment_credit",
+            &["credit", "credit_used", "carry_forward"],
+        ),
+        (
+            "national/technology-transfer.cla",
+            "tech_transfer_relief",
+            &["qualifying_income", "exempt_income", "halved_income", "tax"],
+        ),
+        (
+            "national/rd-super-deduction.cla",
+            "rd_super_deduction",
+            &["extra_deduction"],
+        ),
+        (
+            "shanghai/key-tech-transformation.cla",
+            "shanghai_key_tech_fund",
+            &["support_amount"],
+        ),
+        (
+            "shanghai/key-tech-transformation.cla",
+            "shanghai_own_land_renovation",
+            &[],
+        ),
+        (
+            "shandong/tech-loan-interest-subsidy.cla",
+            "shandong_tech_loan_subsidy",
+            &[
+                "annual_interest_subsidy",
+                "total_interest_subsidy",
+                "guarantee_subsidy_annual",
+            ],
+        ),
+        ("shandong/targets-2015.cla", "shandong_2015_targets", &[]),
+    ];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
+    for (file, outcome, amounts) in expect {
+        let p = Policy::load(root.join(file).to_str().unwrap()).unwrap();
+        let schema = p.inputs();
+        let o = schema
+            .outcomes
+            .iter()
+            .find(|o| o.name == *outcome)
+            .unwrap_or_else(|| panic!("{file}: no {outcome}"));
+        assert_eq!(o.amounts, *amounts, "{file}: amounts of {outcome}");
+    }
+}
