@@ -15,5 +15,15 @@ cargo clippy -j "$JOBS" --workspace --all-targets -- -D warnings
 step "rust: tests (unit, integration, snapshots, property tests, doctests)"
 cargo test -j "$JOBS" --workspace
 
+step "policy pack: every example block, formatting, and the shared worked cases"
+cargo build -j "$JOBS" --release -p clausula-cli
+./target/release/clausula test policies/
+./target/release/clausula fmt --check policies/
+if [ -f ../shared/policy-pack/run_cases.py ]; then
+  NO_BUILD=1 python3 ../shared/policy-pack/run_cases.py ../shared/policy-pack/cases/cases.json .
+else
+  echo "(../shared not present: skipping the policy pack's worked cases)"
+fi
+
 echo
 echo "all suites passed"

@@ -1,3 +1,180 @@
-//! The `clausula` command-line tool.
+//! The `clausula` command-line tool: check, evaluate, test, format and batch-score policies.
 
-fn main() {}
+mod batch;
+mod commands;
+mod render;
+mod style;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  clausula check policies/national/high-tech-enterprise.cla
+  clausula eval policies/shanghai/key-tech-transformation.cla \\
+      --facts examples/applications/shanghai-fund-eligible.json --as-of 2026-03-01
+  clausula eval POLICY --facts - --as-of 2024-05-20 --format json < facts.json
+  clausula test policies/
+  clausula fmt --check policies/
+  clausula batch POLICY --input rows.csv --as-of 2024-12-31 --output results.csv
+  clausula graph POLICY | dot -Tsvg > graph.svg";
+
+/// Clausula: eligibility rules with exact money, effective dates and explanations.
+#[derive(Parser)]
+#[command(name = "clausula", version, about, after_help = EXAMPLES)]
+struct Cli {
+    /// When to use colour.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
+    color: ColorWhen,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorWhen {
+    /// Colour when writing to a terminal (and `NO_COLOR` is not set).
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// A readable explanation in the policy's own labels.
+    Text,
+    /// The JSON contract (the same as Rust, Python and JavaScript return).
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+    /// Nodes and edges as JSON.
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check policy files: report every error and warning with a code frame.
+    #[command(
+        after_help = "Exits 1 when a file has an error.\n\nExample:\n  clausula check policies/*/*.cla"
+    )]
+    Check {
+        /// Policy files (or folders to search for `.cla` files).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Evaluate one application and explain the decision.
+    #[command(
+        after_help = "Example:\n  clausula eval policies/national/high-tech-enterprise.cla \\\n      --facts examples/applications/hnte-2024.json --as-of 2024-05-20"
+    )]
+    Eval {
+        /// The policy (`.cla`, or a compiled `.clag`).
+        policy: PathBuf,
+        /// The facts as JSON (`-` for standard input).
+        #[arg(long)]
+        facts: PathBuf,
+        /// Evaluation date, YYYY-MM-DD.
+        #[arg(long = "as-of", value_name = "DATE")]
+        as_of: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Run every `example` block of the policies.
+    #[command(after_help = "Example:\n  clausula test policies/")]
+    Test {
+        /// Files or folders (default: the current folder).
+        paths: Vec<PathBuf>,
+    },
+    /// Format policy files in place (or only check with --check).
+    Fmt {
+        /// Do not write; exit 1 if a file is not formatted.
+        #[arg(long)]
+        check: bool,
+        /// Files or folders.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Score a file of applications (CSV with dotted column names, or JSON lines).
+    #[command(
+        after_help = "Each input row gives one output row: status and amounts per outcome, and an error \
+column. Rows are read and written in chunks, so any file size runs in constant memory.\n\n\
+CSV columns are fact paths (`project.total_investment`); an empty cell is unknown; a list \
+input (`equipment`) takes a JSON array in its column.\n\nExample:\n  clausula batch POLICY --input rows.jsonl --as-of 2024-12-31 --output out.jsonl"
+    )]
+    Batch {
+        /// The policy (`.cla` or `.clag`).
+        policy: PathBuf,
+        /// Input rows: `.csv` or `.jsonl`.
+        #[arg(long)]
+        input: PathBuf,
+        /// Evaluation date, YYYY-MM-DD.
+        #[arg(long = "as-of", value_name = "DATE")]
+        as_of: String,
+        /// Output file: `.csv` or `.jsonl`.
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Draw the rule graph (Graphviz DOT, or JSON).
+    #[command(after_help = "Example:\n  clausula graph POLICY | dot -Tsvg > graph.svg")]
+    Graph {
+        /// The policy.
+        policy: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+    },
+    /// Compile a policy to a portable graph (`.clag`) for Python, the browser or `eval`.
+    Compile {
+        /// The policy.
+        policy: PathBuf,
+        /// Where to write the compiled graph.
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Print a policy's inputs (paths, types, labels, choices) as JSON.
+    Inputs {
+        /// The policy.
+        policy: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let style = style::Style::new(cli.color);
+    let result = match cli.command {
+        Command::Check { files } => commands::check(&style, &files),
+        Command::Eval {
+            policy,
+            facts,
+            as_of,
+            format,
+        } => commands::eval(&style, &policy, &facts, &as_of, format == Format::Json),
+        Command::Test { paths } => commands::test(&style, &paths),
+        Command::Fmt { check, files } => commands::fmt(&style, check, &files),
+        Command::Batch {
+            policy,
+            input,
+            as_of,
+            output,
+        } => batch::run(&style, &policy, &input, &as_of, &output),
+        Command::Graph { policy, format } => {
+            commands::graph(&style, &policy, format == GraphFormat::Json)
+        }
+        Command::Compile { policy, output } => commands::compile(&style, &policy, &output),
+        Command::Inputs { policy } => commands::inputs(&style, &policy),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{} {e:#}", style.red("error:"));
+            ExitCode::from(2)
+        }
+    }
+}

@@ -100,6 +100,9 @@ pub struct Line {
     /// For a comparison, both sides.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub compare: Option<Compare>,
+    /// Whether this line makes the outcome ineligible: a requirement whose status is
+    /// `false`, or an exception whose status is `true`.
+    pub blocks: bool,
 }
 
 impl Line {

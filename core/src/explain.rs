@@ -338,7 +338,14 @@ impl Walker<'_> {
             return None;
         };
         let (ta, tb) = (self.node_ty(a), self.node_ty(b));
-        let ty = if ta == Type::Scalar { tb } else { ta };
+        // A ratio compared with a percentage reads as a percentage.
+        let ty = if ta == Type::Percent || tb == Type::Percent {
+            Type::Percent
+        } else if ta == Type::Scalar {
+            tb
+        } else {
+            ta
+        };
         let ty = if ty == Type::Scalar { Type::Number } else { ty };
         Some(Compare {
             left: display(self.g, self.f.value(a, self.row), ty),
@@ -459,7 +466,12 @@ fn outcome(w: &Walker<'_>, o: &OutcomeG, _as_of: i32) -> (OutcomeDecision, Vec<u
                 errs.extend(err_of(gv));
             }
         }
+        let blocks = matches!(
+            (r.kind, status),
+            (ReqKind::Require, LineStatus::False) | (ReqKind::Unless, LineStatus::True)
+        );
         lines.push(Line {
+            blocks,
             kind: match r.kind {
                 ReqKind::Require => LineKind::Require,
                 ReqKind::Unless => LineKind::Unless,

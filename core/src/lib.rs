@@ -43,6 +43,11 @@ pub use chrono::NaiveDate;
 pub use clausula_dsl::{Diagnostic, DiagnosticReport, Diagnostics};
 pub use rust_decimal::Decimal;
 
+/// Formats policy source text canonically (see [`clausula_dsl::format`]).
+pub fn format_source(name: &str, text: &str) -> Result<String, Diagnostics> {
+    clausula_dsl::format_named(name, text)
+}
+
 /// Parses a `YYYY-MM-DD` date strictly (four-digit year).
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     value::parse_date(s)

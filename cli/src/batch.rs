@@ -1,0 +1,390 @@
+//! `clausula batch`: score a file of applications in constant memory, on all cores.
+//!
+//! Rows are read in chunks; each chunk is validated in parallel and evaluated with
+//! `Policy::evaluate_batch` (column at a time, parallel), then written in input order.
+//! Every input row gives exactly one output row; a bad row carries its error.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clausula_core::{BatchResult, ErrorReport, Facts, Status, decimal_text};
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+
+use crate::commands::{load_policy, parse_as_of};
+use crate::style::Style;
+
+/// Rows per chunk (bounded memory, enough work for every core).
+const CHUNK: usize = 16 * 1024;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Csv,
+    Jsonl,
+}
+
+fn kind(p: &Path) -> Result<Kind> {
+    match p
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("csv") => Ok(Kind::Csv),
+        Some("jsonl" | "ndjson") => Ok(Kind::Jsonl),
+        _ => bail!("{}: use a .csv or .jsonl file", p.display()),
+    }
+}
+
+type Row = Result<Value, ErrorReport>;
+
+fn row_error(code: &str, message: String) -> ErrorReport {
+    ErrorReport {
+        code: code.to_string(),
+        message,
+        path: None,
+        expected: None,
+        outcome: None,
+        help: None,
+    }
+}
+
+/// Reads rows as facts JSON, chunk by chunk.
+enum Reader {
+    Csv {
+        records: csv::StringRecordsIntoIter<CountingReader>,
+        columns: Vec<String>,
+        types: HashMap<String, String>,
+        lists: Vec<String>,
+    },
+    Jsonl {
+        lines: std::io::Lines<BufReader<CountingReader>>,
+    },
+}
+
+/// A reader that counts bytes for the progress bar.
+struct CountingReader {
+    inner: File,
+    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl std::io::Read for CountingReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl Reader {
+    fn next_chunk(&mut self) -> Vec<Row> {
+        let mut out = Vec::new();
+        match self {
+            Reader::Csv {
+                records,
+                columns,
+                types,
+                lists,
+            } => {
+                for rec in records.by_ref() {
+                    out.push(match rec {
+                        Ok(r) if r.len() != columns.len() => Err(row_error(
+                            "facts/invalid-json",
+                            format!(
+                                "the row has {} fields, the header {}",
+                                r.len(),
+                                columns.len()
+                            ),
+                        )),
+                        Ok(r) => csv_row(&r, columns, types, lists),
+                        Err(e) => Err(row_error(
+                            "facts/invalid-json",
+                            format!("unreadable CSV row: {e}"),
+                        )),
+                    });
+                    if out.len() >= CHUNK {
+                        break;
+                    }
+                }
+            }
+            Reader::Jsonl { lines } => {
+                for line in lines.by_ref() {
+                    match line {
+                        Ok(l) if l.trim().is_empty() => continue,
+                        Ok(l) => out.push(clausula_core::parse_json(l.as_bytes())),
+                        Err(e) => out.push(Err(row_error(
+                            "facts/invalid-json",
+                            format!("unreadable line: {e}"),
+                        ))),
+                    }
+                    if out.len() >= CHUNK {
+                        break;
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A CSV record as facts: columns are fact paths, empty cells unknown, list columns JSON.
+#[expect(
+    clippy::result_large_err,
+    reason = "a bad row is the exception, and its report is the output"
+)]
+fn csv_row(
+    r: &csv::StringRecord,
+    columns: &[String],
+    types: &HashMap<String, String>,
+    lists: &[String],
+) -> Row {
+    let mut facts = Map::new();
+    for (col, cell) in columns.iter().zip(r.iter()) {
+        if cell.is_empty() {
+            continue;
+        }
+        if lists.contains(col) {
+            let v = clausula_core::parse_json(cell.as_bytes())?;
+            facts.insert(col.clone(), v);
+            continue;
+        }
+        let (entity, field) = col.split_once('.').unwrap_or((col.as_str(), ""));
+        let value = match types.get(col).map(String::as_str) {
+            Some("bool") if cell == "true" || cell == "false" => Value::Bool(cell == "true"),
+            Some("int") => cell
+                .parse::<serde_json::Number>()
+                .map_or_else(|_| Value::String(cell.to_string()), Value::Number),
+            _ => Value::String(cell.to_string()),
+        };
+        let obj = facts
+            .entry(entity.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+        match obj {
+            Value::Object(o) => {
+                o.insert(field.to_string(), value);
+            }
+            _ => {
+                return Err(row_error(
+                    "facts/not-an-object",
+                    format!(
+                        "column `{col}` nests under `{entity}`, which another column gives whole"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(Value::Object(facts))
+}
+
+fn status_text(s: Option<Status>) -> &'static str {
+    s.map_or("", Status::as_str)
+}
+
+fn error_text(e: &ErrorReport) -> String {
+    e.to_string()
+}
+
+pub(crate) fn run(
+    style: &Style,
+    policy: &Path,
+    input: &Path,
+    as_of: &str,
+    output: &Path,
+) -> Result<ExitCode> {
+    let as_of = parse_as_of(as_of)?;
+    let (in_kind, out_kind) = (kind(input)?, kind(output)?);
+    let Some(policy) = load_policy(style, policy)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    // The window concerns every row alike: refuse before reading anything.
+    if let Err(e) = policy.evaluate_batch(&[], as_of) {
+        bail!("{e}");
+    }
+    let schema = policy.inputs();
+    let types: HashMap<String, String> = schema
+        .inputs
+        .iter()
+        .flat_map(|i| i.fields.iter().map(|f| (f.path.clone(), f.ty.clone())))
+        .collect();
+    let lists: Vec<String> = schema
+        .inputs
+        .iter()
+        .filter(|i| i.list)
+        .map(|i| i.name.clone())
+        .collect();
+
+    let file = File::open(input).with_context(|| format!("opening {}", input.display()))?;
+    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counting = CountingReader {
+        inner: file,
+        count: count.clone(),
+    };
+    let mut reader = match in_kind {
+        Kind::Csv => {
+            let mut rdr = csv::ReaderBuilder::new()
+                .flexible(true)
+                .from_reader(counting);
+            let columns: Vec<String> = rdr
+                .headers()
+                .context("reading the CSV header")?
+                .iter()
+                .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+                .collect();
+            Reader::Csv {
+                records: rdr.into_records(),
+                columns,
+                types,
+                lists,
+            }
+        }
+        Kind::Jsonl => Reader::Jsonl {
+            lines: BufReader::new(counting).lines(),
+        },
+    };
+
+    let out_file =
+        File::create(output).with_context(|| format!("creating {}", output.display()))?;
+    let (mut csv_out, mut out) = match out_kind {
+        Kind::Csv => (
+            Some(csv::Writer::from_writer(BufWriter::new(out_file))),
+            None,
+        ),
+        Kind::Jsonl => (None, Some(BufWriter::new(out_file))),
+    };
+    let outcome_names: Vec<String> = schema.outcomes.iter().map(|o| o.name.clone()).collect();
+    let amount_names: Vec<Vec<String>> =
+        schema.outcomes.iter().map(|o| o.amounts.clone()).collect();
+    if let Some(w) = csv_out.as_mut() {
+        let mut header = vec!["row".to_string()];
+        for (o, amounts) in outcome_names.iter().zip(&amount_names) {
+            header.push(format!("{o}.status"));
+            header.extend(amounts.iter().map(|a| format!("{o}.{a}")));
+        }
+        header.push("error".to_string());
+        w.write_record(&header)?;
+    }
+
+    let bar = if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(total);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let started = Instant::now();
+    let mut row_no: u64 = 0;
+    let mut with_errors: u64 = 0;
+    let mut eligible: Vec<u64> = vec![0; outcome_names.len()];
+    loop {
+        let rows = reader.next_chunk();
+        if rows.is_empty() {
+            break;
+        }
+        let facts: Vec<Result<Facts, Vec<ErrorReport>>> = rows
+            .into_par_iter()
+            .map(|r| match r {
+                Ok(v) => policy.facts(&v),
+                Err(e) => Err(vec![e]),
+            })
+            .collect();
+        let result: BatchResult = policy.evaluate_batch(&facts, as_of)?;
+        for i in 0..result.len() {
+            row_no += 1;
+            let err = result.errors.get(i).and_then(Option::as_ref);
+            if err.is_some() {
+                with_errors += 1;
+            }
+            for (k, o) in result.outcomes.iter().enumerate() {
+                if o.statuses.get(i).copied().flatten() == Some(Status::Eligible)
+                    && let Some(c) = eligible.get_mut(k)
+                {
+                    *c += 1;
+                }
+            }
+            match csv_out.as_mut() {
+                Some(w) => {
+                    let mut rec = vec![row_no.to_string()];
+                    for o in &result.outcomes {
+                        rec.push(status_text(o.statuses.get(i).copied().flatten()).to_string());
+                        for (_, col) in &o.amounts {
+                            rec.push(
+                                col.get(i)
+                                    .copied()
+                                    .flatten()
+                                    .map(decimal_text)
+                                    .unwrap_or_default(),
+                            );
+                        }
+                    }
+                    rec.push(err.map(error_text).unwrap_or_default());
+                    w.write_record(&rec)?;
+                }
+                None => {
+                    let Some(out) = out.as_mut() else { continue };
+                    let mut outcomes = Map::new();
+                    for o in &result.outcomes {
+                        let mut amounts = Map::new();
+                        for (name, col) in &o.amounts {
+                            if let Some(v) = col.get(i).copied().flatten() {
+                                amounts.insert(name.clone(), Value::String(decimal_text(v)));
+                            }
+                        }
+                        let status = o
+                            .statuses
+                            .get(i)
+                            .copied()
+                            .flatten()
+                            .map_or(Value::Null, |s| Value::String(s.as_str().to_string()));
+                        let mut entry = Map::new();
+                        entry.insert("status".to_string(), status);
+                        entry.insert("amounts".to_string(), Value::Object(amounts));
+                        outcomes.insert(o.name.clone(), Value::Object(entry));
+                    }
+                    let line = serde_json::json!({
+                        "row": row_no,
+                        "outcomes": outcomes,
+                        "error": err.map(|e| serde_json::to_value(e).unwrap_or(Value::Null)),
+                    });
+                    serde_json::to_writer(&mut *out, &line)?;
+                    out.write_all(b"\n")?;
+                }
+            }
+        }
+        bar.set_position(count.load(std::sync::atomic::Ordering::Relaxed));
+    }
+    if let Some(w) = csv_out.as_mut() {
+        w.flush()?;
+    }
+    if let Some(o) = out.as_mut() {
+        o.flush()?;
+    }
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    let rate = if secs > 0.0 {
+        row_no as f64 / secs
+    } else {
+        0.0
+    };
+    let per_outcome: Vec<String> = outcome_names
+        .iter()
+        .zip(&eligible)
+        .map(|(n, c)| format!("{n}: {c} eligible"))
+        .collect();
+    eprintln!(
+        "scored {row_no} rows in {secs:.2} s ({rate:.0} rows/s); {with_errors} with errors; {}",
+        per_outcome.join(", ")
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,313 @@
+//! The commands other than `batch`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clausula_core::{Diagnostics, FsLoader, Policy, SourceLoader};
+
+use crate::render;
+use crate::style::Style;
+
+/// Policy files under `paths` (folders are searched recursively), sorted.
+pub(crate) fn cla_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack: Vec<PathBuf> = paths.to_vec();
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            for e in std::fs::read_dir(&p).with_context(|| format!("reading {}", p.display()))? {
+                let path = e?.path();
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if path.is_dir()
+                    && !name.starts_with('.')
+                    && name != "target"
+                    && name != "node_modules"
+                {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|x| x == "cla") {
+                    out.push(path);
+                }
+            }
+        } else if p.exists() {
+            out.push(p);
+        } else {
+            bail!("{} does not exist", p.display());
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn path_str(p: &Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
+}
+
+/// Loads a policy from source or from a compiled graph; diagnostics go to stderr.
+pub(crate) fn load_policy(style: &Style, path: &Path) -> Result<Option<Policy>> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    if bytes.starts_with(b"CLAG") {
+        return Policy::from_bytes(&bytes)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()));
+    }
+    match Policy::load(&path_str(path)) {
+        Ok(p) => {
+            if let Some(w) = p.warnings() {
+                eprint!("{}", w.render(style.color));
+            }
+            Ok(Some(p))
+        }
+        Err(d) => {
+            eprint!("{}", d.render(style.color));
+            eprintln!("{}", summary(style, &d));
+            Ok(None)
+        }
+    }
+}
+
+fn summary(style: &Style, d: &Diagnostics) -> String {
+    let errors = d.list().iter().filter(|x| x.is_error()).count();
+    let warnings = d.len() - errors;
+    let text = format!(
+        "{errors} error{}, {warnings} warning{}",
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" }
+    );
+    if errors > 0 {
+        style.red(&text)
+    } else {
+        style.yellow(&text)
+    }
+}
+
+pub(crate) fn check(style: &Style, files: &[PathBuf]) -> Result<ExitCode> {
+    let files = cla_files(files)?;
+    let mut failed = 0;
+    for f in &files {
+        let path = path_str(f);
+        let text = match FsLoader.load(&path) {
+            Ok(t) => t,
+            Err(why) => {
+                eprintln!("{} cannot read {path}: {why}", style.red("error:"));
+                failed += 1;
+                continue;
+            }
+        };
+        let d = Policy::check_with(&FsLoader, &path, &text);
+        if !d.is_empty() {
+            eprint!("{}", d.render(style.color));
+        }
+        if d.has_errors() {
+            failed += 1;
+            eprintln!("{} {path}: {}", style.red("✗"), summary(style, &d));
+        } else {
+            println!(
+                "{} {path}{}",
+                style.green("✓"),
+                if d.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", summary(style, &d))
+                }
+            );
+        }
+    }
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub(crate) fn parse_as_of(s: &str) -> Result<clausula_core::NaiveDate> {
+    clausula_core::parse_date(s).with_context(|| format!("--as-of `{s}` is not a date YYYY-MM-DD"))
+}
+
+pub(crate) fn eval(
+    style: &Style,
+    policy: &Path,
+    facts: &Path,
+    as_of: &str,
+    json: bool,
+) -> Result<ExitCode> {
+    let as_of = parse_as_of(as_of)?;
+    let Some(policy) = load_policy(style, policy)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let bytes = if facts == Path::new("-") {
+        let mut b = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut b)
+            .context("reading facts from standard input")?;
+        b
+    } else {
+        std::fs::read(facts).with_context(|| format!("reading {}", facts.display()))?
+    };
+    let decision = policy.decide_json(&bytes, as_of);
+    if json {
+        println!("{}", decision.to_json_pretty());
+    } else {
+        print!("{}", render::decision(style, &policy, &decision));
+    }
+    Ok(if decision.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+pub(crate) fn test(style: &Style, paths: &[PathBuf]) -> Result<ExitCode> {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    let files = cla_files(&paths)?;
+    let (mut passed, mut failed, mut broken) = (0usize, 0usize, 0usize);
+    for f in &files {
+        let path = path_str(f);
+        let text = FsLoader
+            .load(&path)
+            .map_err(|why| anyhow::anyhow!("cannot read {path}: {why}"))?;
+        // Files without a policy header are libraries: check them, they have no examples to run.
+        let is_policy = text
+            .lines()
+            .any(|l| l.starts_with("policy ") || l.starts_with("policy\t"));
+        if !is_policy {
+            let d = Policy::check_with(&FsLoader, &path, &text);
+            if d.has_errors() {
+                eprint!("{}", d.render(style.color));
+                broken += 1;
+            }
+            continue;
+        }
+        let policy = match Policy::compile_with(&FsLoader, &path, &text) {
+            Ok(p) => p,
+            Err(d) => {
+                eprint!("{}", d.render(style.color));
+                println!("{} {path}: does not compile", style.red("✗"));
+                broken += 1;
+                continue;
+            }
+        };
+        let results = policy.run_examples();
+        if results.is_empty() {
+            continue;
+        }
+        let labels = render::Labels::of(&policy);
+        let ok = results.iter().filter(|r| r.passed).count();
+        println!("{} ({ok}/{} examples)", style.bold(&path), results.len());
+        for r in &results {
+            if r.passed {
+                passed += 1;
+                println!("  {} {}", style.green("✓"), r.name);
+                continue;
+            }
+            failed += 1;
+            println!(
+                "  {} {}  {}",
+                style.red("✗"),
+                r.name,
+                style.dim(&format!("{}:{} as_of {}", r.file, r.line, r.as_of))
+            );
+            for why in &r.failures {
+                println!("      {} {why}", style.red("→"));
+            }
+            for (name, o) in r.decision.outcomes.iter() {
+                for line in render::outcome(style, &labels, name, o).lines() {
+                    println!("      {line}");
+                }
+            }
+        }
+    }
+    let mut summary = format!("{passed} passed, {failed} failed");
+    if broken > 0 {
+        summary.push_str(&format!(
+            ", {broken} file{} with errors",
+            if broken == 1 { "" } else { "s" }
+        ));
+    }
+    println!(
+        "\n{}",
+        if failed + broken > 0 {
+            style.red(&summary)
+        } else {
+            style.green(&summary)
+        }
+    );
+    Ok(if failed + broken > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub(crate) fn fmt(style: &Style, check: bool, files: &[PathBuf]) -> Result<ExitCode> {
+    let files = cla_files(files)?;
+    let mut unformatted = 0;
+    let mut broken = 0;
+    for f in &files {
+        let path = path_str(f);
+        let text = FsLoader
+            .load(&path)
+            .map_err(|why| anyhow::anyhow!("cannot read {path}: {why}"))?;
+        match clausula_core::format_source(&path, &text) {
+            Ok(out) if out == text => {}
+            Ok(out) => {
+                if check {
+                    println!("{} {path} is not formatted", style.yellow("!"));
+                    unformatted += 1;
+                } else {
+                    std::fs::write(f, out).with_context(|| format!("writing {path}"))?;
+                    println!("formatted {path}");
+                }
+            }
+            Err(d) => {
+                eprint!("{}", d.render(style.color));
+                broken += 1;
+            }
+        }
+    }
+    Ok(if unformatted + broken > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub(crate) fn graph(style: &Style, policy: &Path, json: bool) -> Result<ExitCode> {
+    let Some(policy) = load_policy(style, policy)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&policy.graph_view())?);
+    } else {
+        print!("{}", policy.to_dot());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn compile(style: &Style, policy: &Path, output: &Path) -> Result<ExitCode> {
+    let Some(p) = load_policy(style, policy)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let bytes = p.to_bytes();
+    std::fs::write(output, &bytes).with_context(|| format!("writing {}", output.display()))?;
+    eprintln!(
+        "wrote {} ({} bytes, {} nodes)",
+        output.display(),
+        bytes.len(),
+        p.node_count()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn inputs(style: &Style, policy: &Path) -> Result<ExitCode> {
+    let Some(p) = load_policy(style, policy)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    println!("{}", serde_json::to_string_pretty(&p.inputs())?);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,318 @@
+//! The `clausula` binary, end to end.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn clausula(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clausula"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("clausula-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+const SHANGHAI: &str = "policies/shanghai/key-tech-transformation.cla";
+
+#[test]
+fn eval_json_is_the_contract() {
+    let out = clausula(&[
+        "eval",
+        SHANGHAI,
+        "--facts",
+        "examples/applications/shanghai-fund-2026.json",
+        "--as-of",
+        "2026-03-01",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["policy"], "shanghai_key_tech_transformation");
+    assert_eq!(v["as_of"], "2026-03-01");
+    let fund = &v["outcomes"]["shanghai_key_tech_fund"];
+    assert_eq!(fund["status"], "ineligible");
+    assert_eq!(fund["amounts"]["support_amount"], "18500000");
+    let failed: Vec<&serde_json::Value> = fund["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["blocks"] == true)
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["compare"]["op"], ">");
+    assert_eq!(failed[0]["compare"]["right"], "0.6");
+    assert_eq!(failed[0]["compare"]["type"], "percent");
+    assert_eq!(v["errors"], serde_json::json!([]));
+}
+
+#[test]
+fn eval_text_explains_in_the_policy_labels() {
+    let out = clausula(&[
+        "eval",
+        "policies/national/high-tech-enterprise.cla",
+        "--facts",
+        "examples/applications/hnte-2024.json",
+        "--as-of",
+        "2024-05-20",
+    ]);
+    assert!(out.status.success());
+    let t = text(&out.stdout);
+    assert!(
+        t.contains("高新技术企业 (high_tech_enterprise)  ? undetermined"),
+        "{t}"
+    );
+    assert!(t.contains("✓ 企业申请认定时须注册成立一年以上"), "{t}");
+    assert!(t.contains("(does not apply)"), "{t}");
+    assert!(t.contains("17.37% ≥ 10%"), "{t}");
+    assert!(
+        t.contains("still needed: 企业创新能力评价得分 (enterprise.innovation_score)"),
+        "{t}"
+    );
+}
+
+#[test]
+fn bad_facts_name_the_path_and_fail() {
+    let f = tmp("bad-facts.json");
+    std::fs::write(
+        &f,
+        r#"{"project": {"total_investmnet": "1", "category": 5}, "projekt": {}}"#,
+    )
+    .unwrap();
+    let out = clausula(&[
+        "eval",
+        SHANGHAI,
+        "--facts",
+        f.to_str().unwrap(),
+        "--as-of",
+        "2026-03-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = v["errors"].as_array().unwrap();
+    let find = |path: &str| {
+        errors
+            .iter()
+            .find(|e| e["path"] == path)
+            .unwrap_or_else(|| panic!("no error at {path}: {errors:?}"))
+    };
+    assert_eq!(
+        find("project.total_investmnet")["code"],
+        "facts/unknown-field"
+    );
+    assert_eq!(
+        find("project.total_investmnet")["help"],
+        "did you mean `total_investment`?"
+    );
+    assert_eq!(find("project.category")["code"], "facts/wrong-type");
+    assert_eq!(find("projekt")["code"], "facts/unknown-entity");
+    assert_eq!(v["outcomes"], serde_json::json!({}));
+}
+
+#[test]
+fn outside_the_window_is_an_error_naming_it() {
+    let out = clausula(&[
+        "eval",
+        "policies/shandong/targets-2015.cla",
+        "--facts",
+        "examples/applications/jinan-2015.json",
+        "--as-of",
+        "2016-01-01",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let t = text(&out.stdout);
+    assert!(t.contains("eval/outside-effective-window"), "{t}");
+    assert!(t.contains("2013-01-01 to 2015-12-31"), "{t}");
+}
+
+#[test]
+fn check_reports_every_error_with_a_frame() {
+    let f = tmp("broken.cla");
+    std::fs::write(
+        &f,
+        "policy p\n  effective 2024-01-01\n\ninput e {\n  x: money\n}\n\nrule a = e.y + 1\n\noutcome o {\n  require e.x >= 5 and b \"m\"\n}\n",
+    )
+    .unwrap();
+    let out = clausula(&["check", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let e = text(&out.stderr);
+    assert!(
+        e.contains("error[check/unknown-field]: `e` has no field `y`"),
+        "{e}"
+    );
+    assert!(
+        e.contains("error[check/unknown-name]: unknown name `b`"),
+        "{e}"
+    );
+    assert!(e.contains("broken.cla:8:10"), "{e}");
+    assert!(e.contains("2 errors"), "{e}");
+}
+
+#[test]
+fn test_runs_every_example_of_the_pack() {
+    let out = clausula(&["test", "policies/"]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    let t = text(&out.stdout);
+    assert!(t.trim_end().ends_with("125 passed, 0 failed"), "{t}");
+}
+
+#[test]
+fn test_shows_expected_and_actual_on_failure() {
+    let f = tmp("failing.cla");
+    std::fs::write(
+        &f,
+        "policy p\n  effective 2024-01-01\n\ninput e {\n  x: money\n}\n\noutcome o {\n  require e.x >= 5 \"x at least 5\"\n  amount a = e.x * 2\n}\n\nexample \"wrong\" as_of 2024-01-01 {\n  given { e: { x: 4 } }\n  expect o eligible a = 9\n}\n",
+    )
+    .unwrap();
+    let out = clausula(&["test", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let t = text(&out.stdout);
+    assert!(t.contains("`o`: expected eligible, got ineligible"), "{t}");
+    assert!(t.contains("`o.a`: expected 9 (9), got 8"), "{t}");
+    assert!(t.contains("✗ x at least 5"), "{t}");
+    assert!(t.contains("0 passed, 1 failed"), "{t}");
+}
+
+#[test]
+fn the_pack_is_formatted() {
+    let out = clausula(&["fmt", "--check", "policies/"]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+}
+
+#[test]
+fn batch_gives_one_row_per_input_row() {
+    let input = tmp("rows.csv");
+    std::fs::write(
+        &input,
+        "project.in_provincial_library,loan.contract_signed,loan.interest_paid,loan.principal,loan.lpr_1y,loan.years,enterprise.subsidised_projects_this_year\n\
+         true,true,true,300000000,3.65%,3,0\n\
+         true,true,true,300000000,3.65%,3,1\n\
+         maybe,true,true,300000000,3.65%,3,0\n\
+         true,true,,300000000,3.65%,2,\n\
+         true,true\n",
+    )
+    .unwrap();
+    let output = tmp("out.csv");
+    let out = clausula(&[
+        "batch",
+        "policies/shandong/tech-loan-interest-subsidy.cla",
+        "--input",
+        input.to_str().unwrap(),
+        "--as-of",
+        "2023-09-01",
+        "--output",
+        output.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut r = csv::Reader::from_path(&output).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(header[0], "row");
+    assert!(header.contains(&"shandong_tech_loan_subsidy.status".to_string()));
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 5, "never a dropped row");
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (st, am, err) = (
+        col("shandong_tech_loan_subsidy.status"),
+        col("shandong_tech_loan_subsidy.annual_interest_subsidy"),
+        col("error"),
+    );
+    assert_eq!(&rows[0][st], "eligible");
+    assert_eq!(&rows[0][am], "3832500");
+    assert_eq!(&rows[1][st], "ineligible");
+    assert_eq!(&rows[2][st], "");
+    assert!(
+        rows[2][err].contains("project.in_provincial_library"),
+        "{:?}",
+        &rows[2]
+    );
+    assert_eq!(&rows[3][st], "undetermined");
+    assert!(!rows[4][err].is_empty(), "a short row is an error row");
+}
+
+#[test]
+fn batch_reads_and_writes_json_lines() {
+    let input = tmp("rows.jsonl");
+    std::fs::write(
+        &input,
+        "{\"project\":{\"in_provincial_library\":true},\"loan\":{\"contract_signed\":true,\"interest_paid\":true,\"principal\":1000000,\"lpr_1y\":\"4%\",\"years\":1}}\nnot json\n\n{\"loan\": {\"years\": 1.5}}\n",
+    )
+    .unwrap();
+    let output = tmp("out.jsonl");
+    let out = clausula(&[
+        "batch",
+        "policies/shandong/tech-loan-interest-subsidy.cla",
+        "--input",
+        input.to_str().unwrap(),
+        "--as-of",
+        "2023-09-01",
+        "--output",
+        output.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&output)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(
+        lines[0]["outcomes"]["shandong_tech_loan_subsidy"]["amounts"]["annual_interest_subsidy"],
+        "14000"
+    );
+    assert_eq!(lines[1]["error"]["code"], "facts/invalid-json");
+    assert_eq!(lines[2]["error"]["code"], "facts/not-an-integer");
+    assert_eq!(lines[2]["row"], 3);
+}
+
+#[test]
+fn a_compiled_graph_evaluates_like_the_source() {
+    let clag = tmp("shanghai.clag");
+    let out = clausula(&["compile", SHANGHAI, "-o", clag.to_str().unwrap()]);
+    assert!(out.status.success());
+    let args = |p: &str| {
+        clausula(&[
+            "eval",
+            p,
+            "--facts",
+            "examples/applications/shanghai-fund-2026.json",
+            "--as-of",
+            "2026-03-01",
+            "--format",
+            "json",
+        ])
+        .stdout
+    };
+    assert_eq!(args(SHANGHAI), args(clag.to_str().unwrap()));
+}
+
+#[test]
+fn graph_draws_dot() {
+    let out = clausula(&["graph", SHANGHAI]);
+    assert!(out.status.success());
+    let t = text(&out.stdout);
+    assert!(t.starts_with("digraph \"shanghai_key_tech_transformation\""));
+    assert!(t.contains("支持目录[…].min_investment"));
+}
