@@ -571,15 +571,10 @@ pub(crate) fn if_(c: &Val, a: &Val, b: &Val) -> Val {
     match c {
         Val::Bool(true) => a.clone(),
         Val::Bool(false) => b.clone(),
+        // Condition not known (or failed): the value is still known if both branches agree.
+        _ if a.is_known() && a == b => a.clone(),
         Val::Err(e) => Val::Err(*e),
-        // Unknown condition: still known if both branches agree.
-        _ => {
-            if a.is_known() && a == b {
-                a.clone()
-            } else {
-                pass2(a, b)
-            }
-        }
+        _ => pass2(a, b),
     }
 }
 

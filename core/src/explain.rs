@@ -410,13 +410,12 @@ pub(crate) fn decide(g: &Graph, f: &Frame, _rows: &[FactRow], row: usize, as_of:
     };
     let mut outcomes = Vec::new();
     let mut errors = Vec::new();
-    let mut reported = HashSet::new();
     for o in &g.outcomes {
+        // Each outcome lists the errors that reached it (one error shared by two outcomes
+        // through a common rule is listed under both).
         let (decision, errs) = outcome(&w, o, as_of);
         for e in errs {
-            if reported.insert(e)
-                && let Some(rec) = f.errors.get(e as usize)
-            {
+            if let Some(rec) = f.errors.get(e as usize) {
                 errors.push(error_report(g, rec, Some(&o.name), as_of));
             }
         }

@@ -19,6 +19,10 @@ mod load;
 #[cfg(feature = "parser")]
 mod pipeline;
 mod policy;
+#[cfg(all(test, feature = "parser"))]
+mod proptests;
+#[cfg(all(test, feature = "parser"))]
+mod reference;
 mod schema;
 mod types;
 mod value;

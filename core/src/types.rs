@@ -152,14 +152,17 @@ impl Type {
         }
     }
 
-    /// Result type of `a * b`.
+    /// Result type of `a * b`. A unit-less literal keeps its flexibility through
+    /// dimensionless factors (`robots * 5万` can still meet money).
     pub fn product(a: Type, b: Type) -> Result<Type, String> {
         use Type::*;
         match (a, b) {
             (Error, _) | (_, Error) => Ok(Error),
             (Money, Money) => Err("cannot multiply money by money".to_string()),
             (Money, t) | (t, Money) if t.is_numeric() => Ok(Money),
-            (Scalar, t) | (t, Scalar) if t.is_numeric() => Ok(t),
+            (Scalar, Int | Number | Scalar | Percent) | (Int | Number | Percent, Scalar) => {
+                Ok(Scalar)
+            }
             (Percent, Percent) => Ok(Percent),
             (Int, Int) => Ok(Int),
             (x, y) if x.is_numeric() && y.is_numeric() => Ok(Number),
@@ -175,8 +178,8 @@ impl Type {
             (Money, Money) => Ok(Number),
             (Money, t) if t.is_numeric() => Ok(Money),
             (t, Money) if t.is_numeric() => Err(format!("cannot divide {} by money", t.name())),
-            (Scalar, Scalar) => Ok(Scalar),
-            (t, Scalar) if t.is_numeric() => Ok(t),
+            (Scalar, Int | Number | Scalar) => Ok(Scalar),
+            (Percent, Scalar) => Ok(Percent),
             (x, y) if x.is_numeric() && y.is_numeric() => Ok(Number),
             _ => Err(format!("cannot divide {} by {}", a.name(), b.name())),
         }
@@ -229,6 +232,11 @@ mod tests {
         assert!(Type::product(Money, Money).is_err());
         assert_eq!(Type::quotient(Money, Money), Ok(Number));
         assert_eq!(Type::quotient(Money, Int), Ok(Money));
+        // A literal stays flexible through counts: `robots * 5万` can be compared with money.
+        assert_eq!(Type::product(Int, Scalar), Ok(Scalar));
+        assert!(Type::orderable(Money, Type::product(Int, Scalar).unwrap()));
+        assert_eq!(Type::quotient(Scalar, Int), Ok(Scalar));
+        assert_eq!(Type::quotient(Int, Scalar), Ok(Number));
         assert!(Type::quotient(Number, Money).is_err());
         assert!(Type::orderable(Number, Percent));
         assert!(!Type::orderable(Money, Percent));

@@ -1101,7 +1101,7 @@ impl<'e, 'd> Cx<'e, 'd> {
                     self.push(d);
                     return self.poisoned(e);
                 }
-                if vt == Type::Scalar { Type::Number } else { vt }
+                vt
             }
         };
         let node = TKind::Agg {

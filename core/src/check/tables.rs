@@ -125,9 +125,6 @@ pub(super) fn check_table(
         }
         _ => {}
     }
-    if ty == Type::Scalar {
-        ty = Type::Number;
-    }
     TableDef {
         name: t.name.name.clone(),
         hit,
