@@ -21,7 +21,8 @@ where
         } else {
             let dist = strsim::levenshtein(&norm, &cn);
             let longest = norm.chars().count().max(cn.chars().count()).max(1);
-            let allowed = (longest / 3).max(1);
+            // One edit per three characters: names of one or two letters only match exactly.
+            let allowed = longest / 3;
             if dist > allowed {
                 continue;
             }

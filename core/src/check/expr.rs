@@ -380,13 +380,9 @@ impl<'e, 'd> Cx<'e, 'd> {
             return self.enum_value(n, id, e);
         }
         // Unknown: suggest a name in scope, or explain an enum value used without context.
-        let mut candidates: Vec<String> = self
-            .env
-            .globals
-            .iter()
-            .filter(|(_, s)| matches!(s, Sym::Rule(_) | Sym::Param(_) | Sym::Table(_)))
-            .map(|(k, _)| k.clone())
-            .collect();
+        // Any global name is a candidate: a misspelt input or directory is usually followed
+        // by `.field` or `[key]`, which is how we got here.
+        let mut candidates: Vec<String> = self.env.globals.keys().cloned().collect();
         if let Scope::Item(list) = self.scope
             && let Some(en) = self.env.entities.get(list as usize)
         {
@@ -1141,6 +1137,7 @@ pub(crate) fn describe(env: &Env, ty: Type) -> String {
         Type::Scalar => "a number".to_string(),
         Type::Int => "an int".to_string(),
         Type::Days => "a number of days".to_string(),
+        Type::Text => "text".to_string(),
         t => {
             let n = t.name();
             let article = if n.starts_with(['a', 'e', 'i', 'o', 'u']) {
