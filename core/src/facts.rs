@@ -347,7 +347,8 @@ fn record(
                     &names,
                     &format!("a field of `{}`", ent.name),
                 );
-                if e.help.is_none()
+                // No near miss here, but a field of that name elsewhere: say where it belongs.
+                if clausula_dsl::suggest::closest(k, &names).is_none()
                     && let Some(other) = g
                         .entities
                         .iter()
