@@ -11,6 +11,8 @@ step() { printf '\n==> %s\n' "$*"; }
 step "rust: format, lints"
 cargo fmt --all -- --check
 cargo clippy -j "$JOBS" --workspace --all-targets -- -D warnings
+# The evaluator-only build (no parser): what the browser loads compiled graphs with.
+cargo clippy -j "$JOBS" -p clausula-core --no-default-features -- -D warnings
 
 step "rust: tests (unit, integration, snapshots, property tests, doctests)"
 cargo test -j "$JOBS" --workspace

@@ -14,6 +14,13 @@ mod eval;
 mod explain;
 mod facts;
 mod graph;
+#[cfg_attr(
+    not(feature = "parser"),
+    expect(
+        dead_code,
+        reason = "the IR is built by the checker; without it only its operator enums are used"
+    )
+)]
 mod ir;
 mod load;
 #[cfg(feature = "parser")]

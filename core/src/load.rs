@@ -6,9 +6,12 @@
 
 use std::collections::BTreeMap;
 
+#[cfg(feature = "parser")]
 use clausula_dsl::ast::{Item, SourceFile};
+#[cfg(feature = "parser")]
 use clausula_dsl::{Diagnostic, FileId, Sources, Span};
 
+#[cfg(feature = "parser")]
 use crate::codes;
 
 /// Where policy files (and directory CSVs) come from.
@@ -76,6 +79,7 @@ impl SourceLoader for MemoryLoader {
 }
 
 /// Joins `rel` to the directory of `from` and normalises `.` and `..`.
+#[cfg(feature = "parser")]
 pub(crate) fn resolve(from: &str, rel: &str) -> String {
     if rel.starts_with('/') {
         return normalize(rel);
@@ -116,6 +120,7 @@ pub(crate) fn normalize(path: &str) -> String {
 }
 
 /// A parsed file and where it came from.
+#[cfg(feature = "parser")]
 #[derive(Debug)]
 pub(crate) struct LoadedFile {
     pub(crate) id: FileId,
@@ -124,6 +129,7 @@ pub(crate) struct LoadedFile {
 }
 
 /// The main file (first) and every file it imports, each once.
+#[cfg(feature = "parser")]
 #[derive(Debug)]
 pub(crate) struct Loaded {
     pub(crate) sources: Sources,
@@ -131,9 +137,11 @@ pub(crate) struct Loaded {
 }
 
 /// Most files one policy may pull in through imports.
+#[cfg(feature = "parser")]
 const MAX_FILES: usize = 256;
 
 /// Parses `main` (already read) and, transitively, its imports.
+#[cfg(feature = "parser")]
 pub(crate) fn load_all(
     loader: &dyn SourceLoader,
     main_path: &str,
@@ -215,6 +223,7 @@ pub(crate) fn load_all(
 }
 
 /// Whether `target` (already loaded) imports `importer`, directly or not.
+#[cfg(feature = "parser")]
 fn imports_chain(files: &[LoadedFile], target: &str, importer: &str) -> bool {
     let mut seen = vec![target.to_string()];
     let mut i = 0;
@@ -237,7 +246,7 @@ fn imports_chain(files: &[LoadedFile], target: &str, importer: &str) -> bool {
     false
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "parser"))]
 mod tests {
     use super::*;
 

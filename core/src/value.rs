@@ -71,6 +71,7 @@ impl Const {
         }
     }
 
+    #[cfg(feature = "parser")]
     pub(crate) fn from_val(v: &Val) -> Option<Const> {
         Some(match v {
             Val::Bool(b) => Const::Bool(*b),
