@@ -27,5 +27,22 @@ else
   echo "(../shared not present: skipping the policy pack's worked cases)"
 fi
 
+step "python: build the wheel into a virtualenv, then pytest, mypy --strict, stubtest"
+PY="${PYTHON:-python3}"
+VENV=.venv
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PY" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --upgrade pip
+"$VENV/bin/python" -m pip install -q -r bindings-python/requirements-test.txt
+# The acceptance path: a plain `pip install` of the source folder (maturin builds the wheel).
+CARGO_BUILD_JOBS="$JOBS" "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps ./bindings-python
+"$VENV/bin/python" -c "import clausula; print('clausula', clausula.__version__, 'imported')"
+"$VENV/bin/python" -m pytest -q bindings-python/tests
+ROOT="$(pwd)"
+# Type-check the installed package (from outside the tree, so the installed copy is what is read).
+(cd "${TMPDIR:-/tmp}" && "$ROOT/$VENV/bin/python" -m mypy --config-file "$ROOT/bindings-python/mypy.ini" -p clausula)
+(cd "${TMPDIR:-/tmp}" && "$ROOT/$VENV/bin/python" -m mypy.stubtest clausula --mypy-config-file "$ROOT/bindings-python/mypy.ini")
+
 echo
 echo "all suites passed"

@@ -1,1 +1,253 @@
-//! Python bindings (filled by the Python-bindings issue).
+//! The native module `clausula._clausula`. The public API is the pure-Python package
+//! `clausula`, which wraps this module, turns its errors into the exception hierarchy, and
+//! builds the Python objects of a decision.
+//!
+//! Every entry point runs inside `guard`: a Rust panic becomes a `NativeError` of kind
+//! `internal`, never an abort of the interpreter.
+
+mod arrow;
+mod convert;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use clausula_core::{FsLoader, Policy, SourceLoader, parse_date};
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+create_exception!(
+    _clausula,
+    NativeError,
+    PyException,
+    "A failure inside the native module: (kind, message, payload JSON)."
+);
+
+/// Raises `NativeError(kind, message, payload)`.
+fn native(kind: &str, message: impl Into<String>, payload: String) -> PyErr {
+    NativeError::new_err((kind.to_string(), message.into(), payload))
+}
+
+/// Runs `f`, turning a panic into a `NativeError` of kind `internal`.
+fn guard<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(native(
+                "internal",
+                format!("internal error in Clausula (please report it): {what}"),
+                "null".to_string(),
+            ))
+        }
+    }
+}
+
+fn diagnostics_error(d: &clausula_core::Diagnostics) -> PyErr {
+    let payload = serde_json::to_string(&d.reports()).unwrap_or_else(|_| "[]".to_string());
+    native("compile", d.to_string(), payload)
+}
+
+fn as_of(s: &str) -> PyResult<clausula_core::NaiveDate> {
+    parse_date(s).ok_or_else(|| {
+        native(
+            "value",
+            format!("as_of `{s}` is not a date YYYY-MM-DD"),
+            "null".to_string(),
+        )
+    })
+}
+
+/// A compiled policy.
+#[pyclass(frozen, module = "clausula._clausula")]
+struct NativePolicy {
+    inner: Policy,
+}
+
+#[pymethods]
+impl NativePolicy {
+    /// Compiles source text; with `path`, imports and CSVs are read relative to it.
+    #[staticmethod]
+    #[pyo3(signature = (source, path=None))]
+    fn compile(py: Python<'_>, source: &str, path: Option<&str>) -> PyResult<NativePolicy> {
+        guard(|| {
+            let source = source.to_string();
+            let path = path.map(str::to_string);
+            let r = py.detach(move || match path {
+                Some(p) => Policy::compile_with(&FsLoader, &p, &source),
+                None => Policy::compile(&source),
+            });
+            r.map(|inner| NativePolicy { inner })
+                .map_err(|d| diagnostics_error(&d))
+        })
+    }
+
+    /// Reads and compiles a policy file and what it imports.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: &str) -> PyResult<NativePolicy> {
+        guard(|| {
+            let path = path.to_string();
+            let text = FsLoader.load(&path).map_err(|why| {
+                native(
+                    "io",
+                    format!("cannot read {path}: {why}"),
+                    "null".to_string(),
+                )
+            })?;
+            py.detach(move || Policy::compile_with(&FsLoader, &path, &text))
+                .map(|inner| NativePolicy { inner })
+                .map_err(|d| diagnostics_error(&d))
+        })
+    }
+
+    /// Loads a compiled graph.
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<NativePolicy> {
+        guard(|| {
+            Policy::from_bytes(data)
+                .map(|inner| NativePolicy { inner })
+                .map_err(|e| native("load", e.to_string(), "null".to_string()))
+        })
+    }
+
+    /// The compiled graph.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        guard(|| Ok(PyBytes::new(py, &self.inner.to_bytes())))
+    }
+
+    #[getter]
+    fn name(&self) -> String {
+        self.inner.name().to_string()
+    }
+
+    #[getter]
+    fn title(&self) -> Option<String> {
+        self.inner.title().map(str::to_string)
+    }
+
+    #[getter]
+    fn source(&self) -> Option<String> {
+        self.inner.source().map(str::to_string)
+    }
+
+    #[getter]
+    fn effective(&self) -> String {
+        self.inner.effective()
+    }
+
+    /// The input schema as JSON.
+    fn inputs_json(&self) -> PyResult<String> {
+        guard(|| {
+            serde_json::to_string(&self.inner.inputs())
+                .map_err(|e| native("internal", e.to_string(), "null".to_string()))
+        })
+    }
+
+    /// Evaluates facts (a Python mapping) and returns the decision as JSON.
+    fn decide(&self, py: Python<'_>, facts: &Bound<'_, PyAny>, as_of: &str) -> PyResult<String> {
+        guard(|| {
+            let date = self::as_of(as_of)?;
+            let value = convert::to_json(facts).map_err(|(path, message)| {
+                let report = serde_json::json!([{
+                    "code": "facts/wrong-type",
+                    "message": message,
+                    "path": if path.is_empty() { serde_json::Value::Null } else { serde_json::Value::String(path) },
+                }]);
+                native("facts", "the facts cannot be read", report.to_string())
+            })?;
+            let policy = self.inner.clone();
+            Ok(py.detach(move || policy.decide(&value, date).to_json()))
+        })
+    }
+
+    /// Evaluates facts given as JSON text and returns the decision as JSON.
+    fn decide_json(&self, py: Python<'_>, text: &str, as_of: &str) -> PyResult<String> {
+        guard(|| {
+            let date = self::as_of(as_of)?;
+            let policy = self.inner.clone();
+            let text = text.as_bytes().to_vec();
+            Ok(py.detach(move || policy.decide_json(&text, date).to_json()))
+        })
+    }
+
+    /// Evaluates an Arrow table (anything with `__arrow_c_stream__`): returns a pyarrow
+    /// Table with the input columns plus status, amount and error columns.
+    fn evaluate_table(
+        &self,
+        py: Python<'_>,
+        table: pyo3_arrow::PyTable,
+        as_of: &str,
+    ) -> PyResult<Py<PyAny>> {
+        guard(|| {
+            let date = self::as_of(as_of)?;
+            let (batches, schema) = table.into_inner();
+            let policy = self.inner.clone();
+            let out = py.detach(move || arrow::evaluate(&policy, batches, schema, date));
+            let (batches, schema) =
+                out.map_err(|(kind, message, payload)| native(kind, message, payload))?;
+            let table = pyo3_arrow::PyTable::try_new(batches, schema)?;
+            Ok(table.into_pyarrow(py)?.unbind())
+        })
+    }
+
+    /// Runs the policy's `example` blocks; returns JSON.
+    fn run_examples_json(&self) -> PyResult<String> {
+        guard(|| {
+            serde_json::to_string(&self.inner.run_examples())
+                .map_err(|e| native("internal", e.to_string(), "null".to_string()))
+        })
+    }
+
+    /// Compile warnings as JSON (an empty list when there is none).
+    fn warnings_json(&self) -> PyResult<String> {
+        guard(|| {
+            let reports = self
+                .inner
+                .warnings()
+                .map(clausula_core::Diagnostics::reports)
+                .unwrap_or_default();
+            serde_json::to_string(&reports)
+                .map_err(|e| native("internal", e.to_string(), "null".to_string()))
+        })
+    }
+
+    /// The rule graph as Graphviz DOT.
+    fn to_dot(&self) -> String {
+        self.inner.to_dot()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("NativePolicy({:?})", self.inner.name())
+    }
+}
+
+/// Formats policy source text canonically.
+#[pyfunction]
+fn format_source(source: &str) -> PyResult<String> {
+    guard(|| clausula_core::format_source("<input>", source).map_err(|d| diagnostics_error(&d)))
+}
+
+/// Panics on purpose: proves that a panic becomes an exception, not an abort.
+#[pyfunction]
+fn _panic_for_tests(message: &str) -> PyResult<()> {
+    guard(|| -> PyResult<()> {
+        #[expect(clippy::panic, reason = "this function exists to panic")]
+        {
+            panic!("{message}")
+        }
+    })
+}
+
+#[pymodule]
+fn _clausula(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<NativePolicy>()?;
+    m.add("NativeError", m.py().get_type::<NativeError>())?;
+    m.add_function(wrap_pyfunction!(format_source, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

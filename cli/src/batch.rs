@@ -134,10 +134,6 @@ impl Reader {
 }
 
 /// A CSV record as facts: columns are fact paths, empty cells unknown, list columns JSON.
-#[expect(
-    clippy::result_large_err,
-    reason = "a bad row is the exception, and its report is the output"
-)]
 fn csv_row(
     r: &csv::StringRecord,
     columns: &[String],

@@ -26,6 +26,36 @@ pub(crate) struct FactRow {
     pub(crate) lists: Vec<Option<Vec<Vec<Val>>>>,
 }
 
+/// Where the evaluator reads facts from: validated rows, or a window of columns.
+pub(crate) trait Source {
+    /// Number of applications.
+    fn len(&self) -> usize;
+    /// Writes scalar slot `slot` of every application into `out`.
+    fn fill(&self, slot: u32, out: &mut [Val]);
+    /// The items of list `list` for application `row`; `None` when the list is not given.
+    fn items(&self, row: usize, list: u32) -> Option<&[Vec<Val>]>;
+}
+
+impl Source for [FactRow] {
+    fn len(&self) -> usize {
+        <[FactRow]>::len(self)
+    }
+
+    fn fill(&self, slot: u32, out: &mut [Val]) {
+        for (o, row) in out.iter_mut().zip(self) {
+            *o = row
+                .scalars
+                .get(slot as usize)
+                .cloned()
+                .unwrap_or(Val::Unknown);
+        }
+    }
+
+    fn items(&self, row: usize, list: u32) -> Option<&[Vec<Val>]> {
+        self.get(row)?.lists.get(list as usize)?.as_deref()
+    }
+}
+
 /// An evaluation error at one node and row.
 #[derive(Clone, Debug)]
 pub(crate) struct ErrRec {
@@ -92,7 +122,7 @@ pub(crate) enum Res {
 }
 
 /// Evaluates every node for `rows` at `as_of` (days since CE).
-pub(crate) fn run(g: &Graph, rows: &[FactRow], as_of: i32) -> Frame {
+pub(crate) fn run<S: Source + ?Sized>(g: &Graph, rows: &S, as_of: i32) -> Frame {
     let n = rows.len();
     // Lists: offsets and owners of items.
     let mut list_off = Vec::with_capacity(g.lists.len());
@@ -104,10 +134,10 @@ pub(crate) fn run(g: &Graph, rows: &[FactRow], as_of: i32) -> Frame {
         let mut owners = Vec::new();
         let mut total: u32 = 0;
         off.push(0);
-        for (r, row) in rows.iter().enumerate() {
-            let items = row.lists.get(l).and_then(|x| x.as_ref());
+        for r in 0..n {
+            let items = rows.items(r, u32::try_from(l).unwrap_or(u32::MAX));
             present.push(items.is_some());
-            let k = items.map_or(0, Vec::len);
+            let k = items.map_or(0, <[Vec<Val>]>::len);
             total = total.saturating_add(u32::try_from(k).unwrap_or(u32::MAX));
             off.push(total);
             owners.extend(std::iter::repeat_n(u32::try_from(r).unwrap_or(u32::MAX), k));
@@ -201,10 +231,10 @@ fn err(errors: &mut Vec<ErrRec>, code: &'static str, node: NodeId) -> Val {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn step(
+fn step<S: Source + ?Sized>(
     g: &Graph,
     f: &mut Frame,
-    rows: &[FactRow],
+    rows: &S,
     id: NodeId,
     op: &Op,
     scope: u32,
@@ -246,19 +276,13 @@ fn step(
         }
         Op::Fact(slot) => {
             let (out, [], _) = split(f, id, []);
-            for (o, row) in out.iter_mut().zip(rows) {
-                *o = row
-                    .scalars
-                    .get(*slot as usize)
-                    .cloned()
-                    .unwrap_or(Val::Unknown);
-            }
+            rows.fill(*slot, out);
         }
         Op::ItemFact { list, field } => {
             let (out, [], _) = split(f, id, []);
             let mut it = out.iter_mut();
-            for row in rows {
-                if let Some(Some(items)) = row.lists.get(*list as usize) {
+            for r in 0..rows.len() {
+                if let Some(items) = rows.items(r, *list) {
                     for item in items {
                         if let Some(o) = it.next() {
                             *o = item.get(*field as usize).cloned().unwrap_or(Val::Unknown);

@@ -13,6 +13,7 @@ use crate::codes;
 use crate::decision::ErrorReport;
 use crate::eval::FactRow;
 use crate::graph::{EntitySchema, Graph};
+use crate::policy::FactValue;
 use crate::types::Type;
 use crate::value::{Val, days_from_date, parse_date};
 
@@ -36,10 +37,6 @@ fn error(code: &str, path: &str, message: String) -> ErrorReport {
 
 /// Parses facts JSON strictly: duplicate keys and excessive depth are errors, numbers keep
 /// their exact decimal text, a leading byte-order mark is skipped.
-#[expect(
-    clippy::result_large_err,
-    reason = "a failed parse is rare and the report is what callers show"
-)]
 pub fn parse_json(bytes: &[u8]) -> Result<Value, ErrorReport> {
     if bytes.len() > MAX_FACTS_BYTES {
         return Err(error(
@@ -206,81 +203,122 @@ fn decimal(text: &str) -> Option<Decimal> {
 
 /// Converts one JSON value to a fact of type `ty`.
 pub(crate) fn value(g: &Graph, v: &Value, ty: Type, path: &str) -> Result<Val, Box<ErrorReport>> {
-    value_inner(g, v, ty, path).map_err(Box::new)
+    let typed_value = match v {
+        Value::Null => return Ok(Val::Unknown),
+        Value::Bool(b) => FactValue::Bool(*b),
+        Value::Number(n) => {
+            let text = n.as_str();
+            match decimal(text) {
+                Some(d) => FactValue::Decimal(d),
+                None if ty.is_numeric() => return Err(Box::new(invalid_number(g, ty, path, text))),
+                // Not a number type anyway: report the type, not the number.
+                None => FactValue::Decimal(Decimal::ZERO),
+            }
+        }
+        Value::String(s) => FactValue::Text(s.clone()),
+        Value::Array(_) | Value::Object(_) => {
+            return Err(Box::new(wrong_type(g, ty, path, json_kind(v))));
+        }
+    };
+    typed(g, typed_value, ty, path)
 }
 
-#[expect(clippy::result_large_err, reason = "boxed by the caller, `value`")]
-fn value_inner(g: &Graph, v: &Value, ty: Type, path: &str) -> Result<Val, ErrorReport> {
-    let wrong = || {
-        let mut e = error(
-            codes::WRONG_TYPE,
-            path,
-            format!("expected {}, found {}", expected(g, ty), json_kind(v)),
-        );
-        e.expected = Some(expected(g, ty));
-        e
-    };
-    if v.is_null() {
-        return Ok(Val::Unknown);
+fn wrong_type(g: &Graph, ty: Type, path: &str, found: &str) -> ErrorReport {
+    let mut e = error(
+        codes::WRONG_TYPE,
+        path,
+        format!("expected {}, found {found}", expected(g, ty)),
+    );
+    e.expected = Some(expected(g, ty));
+    e
+}
+
+fn invalid_number(g: &Graph, ty: Type, path: &str, text: &str) -> ErrorReport {
+    let mut e = error(
+        codes::INVALID_NUMBER,
+        path,
+        format!("`{text}` is not an exact decimal number in range"),
+    );
+    e.expected = Some(expected(g, ty));
+    e.help = Some("numbers have at most 28 significant digits and no NaN or infinity".to_string());
+    e
+}
+
+fn kind_of(v: &FactValue) -> &'static str {
+    match v {
+        FactValue::Bool(_) => "a boolean",
+        FactValue::Decimal(_) => "a number",
+        FactValue::Date(_) => "a date",
+        FactValue::Text(_) => "a string",
+        FactValue::Null => "null",
     }
-    match ty {
-        Type::Bool => v.as_bool().map(Val::Bool).ok_or_else(wrong),
-        Type::Int | Type::Number | Type::Money | Type::Percent | Type::Scalar => {
-            let (text, percent_string) = match v {
-                Value::Number(n) => (n.as_str().to_string(), false),
-                Value::String(s) => match s.strip_suffix('%') {
-                    Some(body) if ty == Type::Percent => (body.to_string(), true),
-                    _ => (s.clone(), false),
-                },
-                _ => return Err(wrong()),
+}
+
+/// Converts one typed value (from JSON, a typed builder or a column) to a fact of type `ty`.
+/// Strings are parsed for numbers (`"12.5"`, percentages `"3.65%"`), dates and enum values.
+pub(crate) fn typed(
+    g: &Graph,
+    v: FactValue,
+    ty: Type,
+    path: &str,
+) -> Result<Val, Box<ErrorReport>> {
+    typed_inner(g, v, ty, path).map_err(Box::new)
+}
+fn typed_inner(g: &Graph, v: FactValue, ty: Type, path: &str) -> Result<Val, ErrorReport> {
+    let found = kind_of(&v);
+    match (ty, v) {
+        (_, FactValue::Null) => Ok(Val::Unknown),
+        (Type::Bool, FactValue::Bool(b)) => Ok(Val::Bool(b)),
+        (
+            Type::Int | Type::Number | Type::Money | Type::Percent | Type::Scalar,
+            v @ (FactValue::Decimal(_) | FactValue::Text(_)),
+        ) => {
+            let d = match v {
+                FactValue::Decimal(d) => d,
+                FactValue::Text(s) => {
+                    let (body, percent) = match s.strip_suffix('%') {
+                        Some(b) if ty == Type::Percent => (b, true),
+                        _ => (s.as_str(), false),
+                    };
+                    let d = decimal(body).ok_or_else(|| invalid_number(g, ty, path, &s))?;
+                    if percent {
+                        d.checked_div(Decimal::ONE_HUNDRED)
+                            .ok_or_else(|| invalid_number(g, ty, path, &s))?
+                    } else {
+                        d
+                    }
+                }
+                _ => return Err(wrong_type(g, ty, path, found)),
             };
-            let Some(mut d) = decimal(&text) else {
-                let mut e = error(
-                    codes::INVALID_NUMBER,
-                    path,
-                    format!("`{text}` is not an exact decimal number in range"),
-                );
-                e.expected = Some(expected(g, ty));
-                e.help = Some(
-                    "numbers have at most 28 significant digits and no NaN or infinity".to_string(),
-                );
-                return Err(e);
-            };
-            if percent_string {
-                d = d.checked_div(Decimal::ONE_HUNDRED).ok_or_else(wrong)?;
-            }
             if ty == Type::Int && !d.fract().is_zero() {
                 let mut e = error(
                     codes::NOT_AN_INTEGER,
                     path,
-                    format!("expected a whole number, found {text}"),
+                    format!("expected a whole number, found {}", d),
                 );
                 e.expected = Some(expected(g, ty));
                 return Err(e);
             }
             Ok(Val::Num(d))
         }
-        Type::Date => {
-            let s = v.as_str().ok_or_else(wrong)?;
-            parse_date(s)
-                .map(|d| Val::Date(days_from_date(d)))
-                .ok_or_else(|| {
-                    let mut e = error(
-                        codes::INVALID_DATE,
-                        path,
-                        format!("`{s}` is not a calendar date YYYY-MM-DD"),
-                    );
-                    e.expected = Some(expected(g, ty));
-                    e
-                })
-        }
-        Type::Text | Type::Code => v.as_str().map(|s| Val::Str(s.into())).ok_or_else(wrong),
-        Type::Enum(id) => {
-            let s = v.as_str().ok_or_else(wrong)?;
+        (Type::Date, FactValue::Date(d)) => Ok(Val::Date(days_from_date(d))),
+        (Type::Date, FactValue::Text(s)) => parse_date(&s)
+            .map(|d| Val::Date(days_from_date(d)))
+            .ok_or_else(|| {
+                let mut e = error(
+                    codes::INVALID_DATE,
+                    path,
+                    format!("`{s}` is not a calendar date YYYY-MM-DD"),
+                );
+                e.expected = Some(expected(g, ty));
+                e
+            }),
+        (Type::Text | Type::Code, FactValue::Text(s)) => Ok(Val::Str(s.into())),
+        (Type::Enum(id), FactValue::Text(s)) => {
             let Some(def) = g.enums.get(id as usize) else {
-                return Err(wrong());
+                return Err(wrong_type(g, ty, path, found));
             };
-            match def.variants.iter().position(|(n, _)| n == s) {
+            match def.variants.iter().position(|(n, _)| *n == s) {
                 Some(i) => Ok(Val::Enum(u32::try_from(i).unwrap_or(u32::MAX))),
                 None => {
                     let names: Vec<&str> = def.variants.iter().map(|(n, _)| n.as_str()).collect();
@@ -294,15 +332,15 @@ fn value_inner(g: &Graph, v: &Value, ty: Type, path: &str) -> Result<Val, ErrorR
                     let by_label = def
                         .variants
                         .iter()
-                        .find(|(_, l)| l.as_deref() == Some(s))
+                        .find(|(_, l)| l.as_deref() == Some(s.as_str()))
                         .map(|(n, _)| n.as_str());
-                    let hint = by_label.or_else(|| clausula_dsl::suggest::closest(s, &names));
+                    let hint = by_label.or_else(|| clausula_dsl::suggest::closest(&s, &names));
                     e.help = hint.map(|h| format!("did you mean \"{h}\"?"));
                     Err(e)
                 }
             }
         }
-        Type::Days | Type::Calendar | Type::Error => Err(wrong()),
+        _ => Err(wrong_type(g, ty, path, found)),
     }
 }
 
@@ -369,6 +407,64 @@ fn record(
     }
 }
 
+/// The items of a list input (`None` when the list is null or bad; errors are added).
+pub(crate) fn list_items(
+    g: &Graph,
+    ent: &EntitySchema,
+    val: &Value,
+    k: &str,
+    errors: &mut Vec<ErrorReport>,
+) -> Option<Vec<Vec<Val>>> {
+    match val {
+        Value::Null => None,
+        Value::Array(items) => {
+            if items.len() > MAX_LIST_ITEMS {
+                errors.push(error(
+                    codes::FACTS_TOO_LARGE,
+                    k,
+                    format!(
+                        "{} items, more than the limit of {MAX_LIST_ITEMS}",
+                        items.len()
+                    ),
+                ));
+                return None;
+            }
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let prefix = format!("{k}[{i}]");
+                let mut fields = vec![Val::Unknown; ent.fields.len()];
+                match item {
+                    Value::Object(o) => record(g, ent, o, &prefix, &mut fields, errors),
+                    other => errors.push(error(
+                        codes::NOT_AN_OBJECT,
+                        &prefix,
+                        format!(
+                            "each item must be an object of fields, found {}",
+                            json_kind(other)
+                        ),
+                    )),
+                }
+                out.push(fields);
+                if errors.len() > MAX_ERRORS {
+                    break;
+                }
+            }
+            Some(out)
+        }
+        other => {
+            errors.push(error(
+                codes::WRONG_TYPE,
+                k,
+                format!(
+                    "`{k}` is a list: expected an array of objects, found {}",
+                    json_kind(other)
+                ),
+            ));
+            None
+        }
+    }
+}
+
 /// Validates facts against the graph's schema.
 pub(crate) fn read(g: &Graph, v: &Value) -> Result<FactRow, Vec<ErrorReport>> {
     let mut row = FactRow {
@@ -399,54 +495,10 @@ pub(crate) fn read(g: &Graph, v: &Value) -> Result<FactRow, Vec<ErrorReport>> {
             continue;
         };
         if ent.is_list {
-            match val {
-                Value::Null => {}
-                Value::Array(items) => {
-                    if items.len() > MAX_LIST_ITEMS {
-                        errors.push(error(
-                            codes::FACTS_TOO_LARGE,
-                            k,
-                            format!(
-                                "{} items, more than the limit of {MAX_LIST_ITEMS}",
-                                items.len()
-                            ),
-                        ));
-                        continue;
-                    }
-                    let mut out = Vec::with_capacity(items.len());
-                    for (i, item) in items.iter().enumerate() {
-                        let prefix = format!("{k}[{i}]");
-                        let mut fields = vec![Val::Unknown; ent.fields.len()];
-                        match item {
-                            Value::Object(o) => {
-                                record(g, ent, o, &prefix, &mut fields, &mut errors)
-                            }
-                            other => errors.push(error(
-                                codes::NOT_AN_OBJECT,
-                                &prefix,
-                                format!(
-                                    "each item must be an object of fields, found {}",
-                                    json_kind(other)
-                                ),
-                            )),
-                        }
-                        out.push(fields);
-                        if errors.len() > MAX_ERRORS {
-                            break;
-                        }
-                    }
-                    if let Some(slot) = row.lists.get_mut(ent.base as usize) {
-                        *slot = Some(out);
-                    }
-                }
-                other => errors.push(error(
-                    codes::WRONG_TYPE,
-                    k,
-                    format!(
-                        "`{k}` is a list: expected an array of objects, found {}",
-                        json_kind(other)
-                    ),
-                )),
+            if let Some(items) = list_items(g, ent, val, k, &mut errors)
+                && let Some(slot) = row.lists.get_mut(ent.base as usize)
+            {
+                *slot = Some(items);
             }
         } else {
             let start = ent.base as usize;

@@ -34,7 +34,7 @@ mod schema;
 mod types;
 mod value;
 
-pub use batch::{BatchOutcome, BatchResult};
+pub use batch::{BatchOutcome, BatchResult, ColumnBatch, ColumnBatchBuilder, ColumnKind};
 pub use decision::{
     Amount, Compare, Decision, ErrorReport, Line, LineKind, LineStatus, OrderedMap,
     OutcomeDecision, Status,

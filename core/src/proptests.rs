@@ -621,3 +621,57 @@ proptest! {
         }
     }
 }
+
+/// A JSON fact as a typed value, the way a data frame column would give it.
+fn fact_value(v: Option<&Value>) -> crate::policy::FactValue {
+    use crate::policy::FactValue;
+    match v {
+        None | Some(Value::Null) => FactValue::Null,
+        Some(Value::Bool(b)) => FactValue::Bool(*b),
+        Some(Value::Number(n)) => rust_decimal::Decimal::from_str_exact(n.as_str())
+            .map_or(FactValue::Null, FactValue::Decimal),
+        Some(Value::String(s)) => FactValue::Text(s.clone()),
+        Some(other) => FactValue::Text(other.to_string()),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases() / 10, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Columns, rows and one-at-a-time evaluation give the same statuses and amounts.
+    #[test]
+    fn column_batches_rows_and_single_evaluations_agree(seed in seed_strategy()) {
+        let mut g = generator(seed);
+        let source = g.policy();
+        let (policy, _) = build(&source).map_err(|e| TestCaseError::fail(format!("{source}\n{e}")))?;
+        let as_of = g.as_of();
+        let rows: Vec<Value> = (0..g.rng.random_range(1..40)).map(|_| g.facts()).collect();
+        let schema = policy.inputs();
+        let mut b = policy.column_batch(rows.len());
+        for input in &schema.inputs {
+            if input.list {
+                let texts: Vec<Option<String>> = rows.iter().map(|r| r.get(&input.name).map(Value::to_string)).collect();
+                b.set_list_json(&input.name, texts.iter().map(|t| t.as_deref())).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                continue;
+            }
+            for f in &input.fields {
+                let col: Vec<_> = rows.iter().map(|r| fact_value(r.get(&input.name).and_then(|e| e.get(&f.name)))).collect();
+                b.set(&f.path, col).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            }
+        }
+        let columns = policy.evaluate_columns(&b.build(), as_of).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let by_rows = policy.decide_batch(&rows, as_of).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(&columns, &by_rows, "seed {}", seed);
+        for (i, r) in rows.iter().enumerate() {
+            let d = policy.decide(r, as_of);
+            for o in &columns.outcomes {
+                let single = d.outcome(&o.name).map(|x| x.status);
+                prop_assert_eq!(o.statuses[i], single, "row {} of seed {}\n{}", i, seed, source);
+                for (name, col) in &o.amounts {
+                    let single = d.outcome(&o.name).and_then(|x| x.amounts.get(name)).map(|a| decimal_text(a.0));
+                    prop_assert_eq!(col[i].map(decimal_text), single);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,518 @@
+"""Clausula: eligibility rules with exact money, effective dates, unknown-aware evaluation
+and explanations that cite the policy.
+
+>>> import clausula
+>>> policy = clausula.compile('''
+... policy demo "示例"
+...   effective 2024-01-01
+...
+... input project "项目" {
+...   total_investment: money "项目总投资"
+... }
+...
+... outcome grant "补助" {
+...   require project.total_investment >= 2000万 "总投资不低于2000万元" cite "第三条"
+...   amount support = min(project.total_investment * 10%, 5000万)
+... }
+... ''')
+>>> d = policy.evaluate({"project": {"total_investment": "30000000"}}, as_of="2024-06-01")
+>>> d.outcomes["grant"].status
+'eligible'
+>>> d.outcomes["grant"].amounts["support"]
+Decimal('3000000')
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Dict, List, Mapping, Optional, Union
+
+from . import _clausula
+from ._clausula import NativeError, NativePolicy
+
+__all__ = [
+    "ClausulaError",
+    "Compare",
+    "CompileError",
+    "Decision",
+    "Diagnostic",
+    "EvaluationError",
+    "FactError",
+    "FactIssue",
+    "InternalError",
+    "LoadError",
+    "Outcome",
+    "Policy",
+    "Requirement",
+    "compile",
+    "format",
+    "load",
+]
+
+__version__: str = _clausula.__version__
+
+# --------------------------------------------------------------------------- errors
+# The exception hierarchy, declared here and mapped from native errors in `_call`.
+
+
+class ClausulaError(Exception):
+    """Base class of every error Clausula raises."""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem in a policy: stable code, message, where it is, and the rendered frame."""
+
+    code: str
+    severity: str
+    message: str
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    help: Optional[str]
+    rendered: str
+
+    def __str__(self) -> str:
+        return self.rendered
+
+
+class CompileError(ClausulaError, ValueError):
+    """The policy does not compile. `diagnostics` lists every problem found."""
+
+    def __init__(self, message: str, diagnostics: List[Diagnostic]) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics
+
+
+@dataclass(frozen=True)
+class FactIssue:
+    """One problem with the facts: code, the fact path, what was expected."""
+
+    code: str
+    message: str
+    path: Optional[str] = None
+    expected: Optional[str] = None
+    help: Optional[str] = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        hint = f" ({self.help})" if self.help else ""
+        return f"[{self.code}] {where}{self.message}{hint}"
+
+
+class FactError(ClausulaError, ValueError):
+    """The facts do not fit the policy's inputs. `errors` names each bad fact's path."""
+
+    def __init__(self, message: str, errors: List[FactIssue]) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+    @property
+    def path(self) -> Optional[str]:
+        """The path of the first bad fact."""
+        return self.errors[0].path if self.errors else None
+
+
+class EvaluationError(ClausulaError, ValueError):
+    """The policy cannot be evaluated on that date (outside its effective window)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class LoadError(ClausulaError, ValueError):
+    """Bytes that are not a compiled policy (or a file that cannot be read)."""
+
+
+class InternalError(ClausulaError, RuntimeError):
+    """A bug inside Clausula (a Rust panic, caught): please report it."""
+
+
+def _issues(payload: str) -> List[FactIssue]:
+    items = json.loads(payload) or []
+    return [
+        FactIssue(
+            code=e.get("code", ""),
+            message=e.get("message", ""),
+            path=e.get("path"),
+            expected=e.get("expected"),
+            help=e.get("help"),
+        )
+        for e in items
+    ]
+
+
+def _map_error(err: NativeError) -> ClausulaError:
+    kind, message, payload = err.args
+    if kind == "compile":
+        diags = [
+            Diagnostic(
+                code=d["code"],
+                severity=d["severity"],
+                message=d["message"],
+                file=d["file"],
+                line=d["line"],
+                column=d["column"],
+                end_line=d["end_line"],
+                end_column=d["end_column"],
+                help=d.get("help"),
+                rendered=d["rendered"],
+            )
+            for d in json.loads(payload)
+        ]
+        return CompileError(message, diags)
+    if kind == "facts":
+        return FactError(message, _issues(payload))
+    if kind == "evaluation":
+        issues = _issues(payload)
+        return EvaluationError(message, issues[0].code if issues else "")
+    if kind in ("load", "io"):
+        return LoadError(message)
+    if kind == "value":
+        return EvaluationError(message, "value")
+    return InternalError(message)
+
+
+def _call(fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except NativeError as e:
+        raise _map_error(e) from None
+
+
+def _as_of(as_of: Union[date, str]) -> str:
+    if isinstance(as_of, str):
+        return as_of
+    if isinstance(as_of, date):
+        return as_of.isoformat()
+    raise TypeError(f"as_of must be a date or 'YYYY-MM-DD', not {type(as_of).__name__}")
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+@dataclass(frozen=True)
+class Compare:
+    """Both sides of a comparison; `type` says how to read them (`percent`, `money`…)."""
+
+    left: Optional[str]
+    op: str
+    right: Optional[str]
+    type: str
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One `require` or `unless` line and how it came out."""
+
+    kind: str
+    status: str
+    message: str
+    cite: Optional[str]
+    facts: Dict[str, Any]
+    compare: Optional[Compare]
+    blocks: bool
+
+    @property
+    def mark(self) -> str:
+        """✓, ✗, ? or – (not applicable), as a display would show it."""
+        if self.status == "not_applicable":
+            return "–"
+        if self.status == "unknown":
+            return "?"
+        return "✗" if self.blocks else "✓"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The decision on one outcome."""
+
+    name: str
+    status: str
+    title: Optional[str]
+    amounts: Dict[str, Decimal]
+    requirements: List[Requirement]
+    missing: List[str]
+
+
+def _percent(v: Optional[str]) -> str:
+    if v is None:
+        return "?"
+    d = (Decimal(v) * 100).normalize()
+    return f"{d:f}%"
+
+
+def _show(v: Optional[str], kind: str) -> str:
+    if v is None:
+        return "?"
+    if kind == "percent":
+        return _percent(v)
+    if kind == "money":
+        d = Decimal(v)
+        return f"{d:,f}"
+    return v
+
+
+class Decision:
+    """The result of evaluating a policy: the JSON contract, with Python objects on top.
+
+    `outcomes` maps each outcome's name to an :class:`Outcome` (amounts are
+    `decimal.Decimal`); `to_dict()` and `to_json()` give the contract itself.
+    """
+
+    __slots__ = ("_json", "_data", "policy", "as_of", "outcomes", "errors")
+
+    def __init__(self, text: str) -> None:
+        self._json = text
+        self._data: Dict[str, Any] = json.loads(text)
+        self.policy: str = self._data["policy"]
+        self.as_of: date = date.fromisoformat(self._data["as_of"])
+        self.errors: List[FactIssue] = _issues(json.dumps(self._data["errors"]))
+        self.outcomes: Dict[str, Outcome] = {}
+        for name, o in self._data["outcomes"].items():
+            reqs = [
+                Requirement(
+                    kind=r["kind"],
+                    status=r["status"],
+                    message=r["message"],
+                    cite=r.get("cite"),
+                    facts=r.get("facts", {}),
+                    compare=Compare(**r["compare"]) if r.get("compare") else None,
+                    blocks=r["blocks"],
+                )
+                for r in o["requirements"]
+            ]
+            self.outcomes[name] = Outcome(
+                name=name,
+                status=o["status"],
+                title=o.get("title"),
+                amounts={k: Decimal(v) for k, v in o["amounts"].items()},
+                requirements=reqs,
+                missing=list(o["missing"]),
+            )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The JSON contract as a dict (amounts are decimal strings)."""
+        data: Dict[str, Any] = json.loads(self._json)
+        return data
+
+    def to_json(self) -> str:
+        """The JSON contract, byte for byte what Rust, the CLI and JavaScript produce."""
+        return self._json
+
+    @property
+    def missing(self) -> Dict[str, List[str]]:
+        """Per outcome, the facts still worth asking for."""
+        return {n: o.missing for n, o in self.outcomes.items()}
+
+    def __repr__(self) -> str:
+        parts = []
+        for name, o in self.outcomes.items():
+            amounts = ", ".join(f"{k}={v}" for k, v in o.amounts.items())
+            parts.append(f"{name}={o.status}" + (f" ({amounts})" if amounts else ""))
+        errs = f", errors={len(self.errors)}" if self.errors else ""
+        return f"<Decision {self.policy} as of {self.as_of}: {'; '.join(parts)}{errs}>"
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        rows: List[str] = [
+            f"<div><b>{esc(self.policy)}</b> · as of {self.as_of.isoformat()}</div>",
+        ]
+        for e in self.errors:
+            rows.append(f"<div style='color:#c5221f'>error: {esc(str(e))}</div>")
+        colors = {"eligible": "#188038", "ineligible": "#c5221f", "undetermined": "#b06000"}
+        for name, o in self.outcomes.items():
+            title = esc(o.title or name)
+            rows.append(
+                f"<h4 style='margin:0.6em 0 0.2em'>{title} <code>{esc(name)}</code> "
+                f"<span style='color:{colors.get(o.status, '#000')}'>{esc(o.status)}</span></h4>"
+            )
+            rows.append(
+                "<table><thead><tr><th></th><th style='text-align:left'>requirement</th>"
+                "<th style='text-align:left'>cite</th><th style='text-align:left'>compared</th>"
+                "<th style='text-align:left'>facts</th></tr></thead><tbody>"
+            )
+            for r in o.requirements:
+                cmp = ""
+                if r.compare is not None:
+                    c = r.compare
+                    op = {">=": "≥", "<=": "≤", "!=": "≠", "==": "="}.get(c.op, c.op)
+                    cmp = f"{_show(c.left, c.type)} {op} {_show(c.right, c.type)}"
+                facts = "; ".join(f"{esc(k)} = {esc(str(v))}" for k, v in r.facts.items())
+                kind = "unless " if r.kind == "unless" else ""
+                rows.append(
+                    f"<tr><td>{r.mark}</td><td style='text-align:left'>{kind}{esc(r.message)}</td>"
+                    f"<td style='text-align:left'>{esc(r.cite or '')}</td><td style='text-align:left'>{esc(cmp)}</td>"
+                    f"<td style='text-align:left'>{facts}</td></tr>"
+                )
+            rows.append("</tbody></table>")
+            if o.amounts:
+                amounts = ", ".join(f"{esc(k)} = {v:,f}" for k, v in o.amounts.items())
+                rows.append(f"<div>amounts: {amounts}</div>")
+            if o.missing:
+                rows.append(f"<div>still needed: {esc(', '.join(o.missing))}</div>")
+        return "\n".join(rows)
+
+
+# --------------------------------------------------------------------------- policies
+
+
+class Policy:
+    """A compiled policy: compile once, evaluate many times (from any thread)."""
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: NativePolicy) -> None:
+        self._native = native
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Policy":
+        """Loads a compiled graph made by :meth:`to_bytes`, the CLI or JavaScript."""
+        return cls(_call(NativePolicy.from_bytes, data))
+
+    def to_bytes(self) -> bytes:
+        """The compiled graph: load it in Python, Rust or the browser without the source."""
+        return bytes(_call(self._native.to_bytes))
+
+    @property
+    def name(self) -> str:
+        """The policy's name."""
+        return self._native.name
+
+    @property
+    def title(self) -> Optional[str]:
+        """The policy's title."""
+        return self._native.title
+
+    @property
+    def effective(self) -> str:
+        """The effective window, e.g. ``2013-01-01 to 2015-12-31``."""
+        return self._native.effective
+
+    @property
+    def inputs(self) -> Dict[str, Any]:
+        """The input schema: fact paths, types, labels and enum choices, per input."""
+        schema: Dict[str, Any] = json.loads(_call(self._native.inputs_json))
+        return schema
+
+    @property
+    def outcomes(self) -> List[str]:
+        """Outcome names, in policy order."""
+        return [o["name"] for o in self.inputs["outcomes"]]
+
+    @property
+    def warnings(self) -> List[Dict[str, Any]]:
+        """Compile warnings (unreachable table rows, unused CSV columns)."""
+        warnings: List[Dict[str, Any]] = json.loads(_call(self._native.warnings_json))
+        return warnings
+
+    def evaluate(self, facts: Mapping[str, Any], *, as_of: Union[date, str]) -> Decision:
+        """Evaluates one application.
+
+        `facts` maps each input to its fields (lists of records for list inputs). Values may
+        be `bool`, `int`, `float`, `decimal.Decimal`, `str`, `datetime.date` or `None`
+        (unknown). Raises :class:`FactError` (naming the fact path) for bad facts and
+        :class:`EvaluationError` for a date outside the policy's window.
+        """
+        text = _call(self._native.decide, facts, _as_of(as_of))
+        return _checked(Decision(text))
+
+    def decide(self, facts: Mapping[str, Any], *, as_of: Union[date, str]) -> Decision:
+        """Like :meth:`evaluate`, but never raises for bad facts or dates: the problems are
+        in the decision's `errors` (and `outcomes` is empty), as in the JSON contract."""
+        return Decision(_call(self._native.decide, facts, _as_of(as_of)))
+
+    def decide_json(self, text: str, *, as_of: Union[date, str]) -> Decision:
+        """Like :meth:`decide`, from JSON text."""
+        return Decision(_call(self._native.decide_json, text, _as_of(as_of)))
+
+    def evaluate_json(self, text: str, *, as_of: Union[date, str]) -> Decision:
+        """Evaluates facts given as JSON text (strict: duplicate keys are errors)."""
+        return _checked(Decision(_call(self._native.decide_json, text, _as_of(as_of))))
+
+    def evaluate_batch(self, data: Any, *, as_of: Union[date, str]) -> Any:
+        """Evaluates many applications: a `pandas.DataFrame`, `pyarrow.Table` or
+        `RecordBatch`, or a `polars.DataFrame` (anything with `__arrow_c_stream__`).
+
+        Columns named by fact paths (`project.total_investment`, or a struct column
+        `project`) are read as facts; null is unknown; other columns are carried along.
+        Returns the same kind of frame with, per outcome, `<outcome>.status` and
+        `<outcome>.<amount>` (exact decimals), and an `error` column: a bad value makes an
+        error in its row and every other row is still evaluated. The GIL is released and
+        all cores are used.
+        """
+        return _batch(self, data, _as_of(as_of))
+
+    def run_examples(self) -> List[Dict[str, Any]]:
+        """Runs the policy file's `example` blocks."""
+        results: List[Dict[str, Any]] = json.loads(_call(self._native.run_examples_json))
+        return results
+
+    def to_dot(self) -> str:
+        """The rule graph as Graphviz DOT."""
+        return self._native.to_dot()
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.name} ({self.effective})>"
+
+
+def _checked(d: Decision) -> Decision:
+    if not d.outcomes and d.errors:
+        first = d.errors[0]
+        if first.code == "eval/outside-effective-window":
+            raise EvaluationError(first.message, first.code)
+        raise FactError("; ".join(str(e) for e in d.errors), d.errors)
+    return d
+
+
+def _batch(policy: Policy, data: Any, as_of: str) -> Any:
+    module = type(data).__module__.split(".")[0]
+    native = policy._native
+    if module == "pandas":
+        import pyarrow as pa
+
+        table = pa.Table.from_pandas(data, preserve_index=False)
+        out = _call(native.evaluate_table, table, as_of)
+        frame = out.to_pandas()
+        frame.index = data.index
+        return frame
+    if module == "polars":
+        import polars as pl
+
+        out = _call(native.evaluate_table, data, as_of)
+        return pl.from_arrow(out)
+    if module == "pyarrow":
+        import pyarrow as pa
+
+        if isinstance(data, pa.RecordBatch):
+            out = _call(native.evaluate_table, pa.Table.from_batches([data]), as_of)
+            return out.combine_chunks().to_batches()[0] if out.num_rows else pa.RecordBatch.from_pylist([], schema=out.schema)
+        return _call(native.evaluate_table, data, as_of)
+    if hasattr(data, "__arrow_c_stream__"):
+        return _call(native.evaluate_table, data, as_of)
+    raise TypeError(
+        f"evaluate_batch takes a pandas or polars DataFrame or a pyarrow Table/RecordBatch, not {type(data).__name__}"
+    )
+
+
+def compile(source: str, *, path: Optional[str] = None) -> Policy:
+    """Compiles policy source. With `path`, `import`s and directory CSVs are read relative
+    to it. Raises :class:`CompileError` with every diagnostic found."""
+    return Policy(_call(NativePolicy.compile, source, path))
+
+
+def load(path: str) -> Policy:
+    """Reads and compiles a policy file (following its `import`s and directory CSVs)."""
+    return Policy(_call(NativePolicy.load, str(path)))
+
+
+def format(source: str) -> str:
+    """Formats policy source canonically (idempotent; keeps comments)."""
+    return str(_call(_clausula.format_source, source))

@@ -1,0 +1,468 @@
+//! Arrow record batches to column batches and back: the batch path for pandas, pyarrow,
+//! polars and Spark. Columns are converted straight from Arrow memory (no Python objects
+//! per cell); results come back as Arrow columns: `<outcome>.status` (text),
+//! `<outcome>.<amount>` (exact `decimal128`) and `error` (text, null when the row is fine).
+
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type,
+    Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+};
+use arrow_array::{Array, ArrayRef, Decimal128Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use clausula_core::{
+    BatchResult, ColumnKind, Decimal, ErrorReport, FactValue, NaiveDate, Policy, decimal_text,
+};
+use serde_json::Value;
+
+/// `(kind, message, payload JSON)` for a `NativeError`.
+pub(crate) type Failure = (&'static str, String, String);
+
+fn facts_failure(errors: &[ErrorReport]) -> Failure {
+    let message = errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
+    (
+        "facts",
+        message,
+        serde_json::to_string(errors).unwrap_or_else(|_| "[]".to_string()),
+    )
+}
+
+fn column_error(path: &str, message: String) -> ErrorReport {
+    ErrorReport {
+        code: "facts/wrong-type".to_string(),
+        message,
+        path: Some(path.to_string()),
+        expected: None,
+        outcome: None,
+        help: None,
+    }
+}
+
+/// Days from 0001-01-01 to 1970-01-01 (Arrow dates count from the Unix epoch).
+const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+fn float_value(text: String) -> FactValue {
+    match Decimal::from_str_exact(&text) {
+        Ok(d) => FactValue::Decimal(d),
+        // Too large or too precise: let validation report it as an invalid number.
+        Err(_) => FactValue::Text(text),
+    }
+}
+
+/// The cells of an Arrow array as typed fact values; `Err` for a column type that holds
+/// no fact (timestamps, binary…).
+fn fact_values(array: &ArrayRef) -> Result<Vec<FactValue>, String> {
+    use DataType::*;
+    let n = array.len();
+    let out: Vec<FactValue> = match array.data_type() {
+        Null => vec![FactValue::Null; n],
+        Boolean => array
+            .as_boolean()
+            .iter()
+            .map(|v| v.map_or(FactValue::Null, FactValue::Bool))
+            .collect(),
+        Int8 => ints(
+            array
+                .as_primitive::<Int8Type>()
+                .iter()
+                .map(|v| v.map(i64::from)),
+        ),
+        Int16 => ints(
+            array
+                .as_primitive::<Int16Type>()
+                .iter()
+                .map(|v| v.map(i64::from)),
+        ),
+        Int32 => ints(
+            array
+                .as_primitive::<Int32Type>()
+                .iter()
+                .map(|v| v.map(i64::from)),
+        ),
+        Int64 => ints(array.as_primitive::<Int64Type>().iter()),
+        UInt8 => ints(
+            array
+                .as_primitive::<UInt8Type>()
+                .iter()
+                .map(|v| v.map(i64::from)),
+        ),
+        UInt16 => ints(
+            array
+                .as_primitive::<UInt16Type>()
+                .iter()
+                .map(|v| v.map(i64::from)),
+        ),
+        UInt32 => ints(
+            array
+                .as_primitive::<UInt32Type>()
+                .iter()
+                .map(|v| v.map(i64::from)),
+        ),
+        UInt64 => array
+            .as_primitive::<UInt64Type>()
+            .iter()
+            .map(|v| v.map_or(FactValue::Null, |x| FactValue::Decimal(Decimal::from(x))))
+            .collect(),
+        // NaN is how pandas writes "missing": unknown. Infinity is not a number.
+        Float32 => array
+            .as_primitive::<Float32Type>()
+            .iter()
+            .map(|v| match v {
+                None => FactValue::Null,
+                Some(x) if x.is_nan() => FactValue::Null,
+                Some(x) if x.is_infinite() => FactValue::Text(x.to_string()),
+                Some(x) => float_value(x.to_string()),
+            })
+            .collect(),
+        Float64 => array
+            .as_primitive::<Float64Type>()
+            .iter()
+            .map(|v| match v {
+                None => FactValue::Null,
+                Some(x) if x.is_nan() => FactValue::Null,
+                Some(x) if x.is_infinite() => FactValue::Text(x.to_string()),
+                Some(x) => float_value(x.to_string()),
+            })
+            .collect(),
+        Float16 | Decimal32(..) | Decimal64(..) | Decimal256(..) => {
+            // Through text, exactly as written.
+            let strings = arrow_cast::cast(array, &Utf8).map_err(|e| e.to_string())?;
+            strings
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.map_or(FactValue::Null, |s| float_value(s.to_string())))
+                .collect()
+        }
+        Decimal128(_, scale) => {
+            let scale = *scale;
+            array
+                .as_primitive::<Decimal128Type>()
+                .iter()
+                .map(|v| match v {
+                    None => FactValue::Null,
+                    Some(m) => u32::try_from(scale)
+                        .ok()
+                        .and_then(|s| Decimal::try_from_i128_with_scale(m, s).ok())
+                        .map_or_else(
+                            || FactValue::Text(format!("{m}e-{scale}")),
+                            FactValue::Decimal,
+                        ),
+                })
+                .collect()
+        }
+        Utf8 | LargeUtf8 | Utf8View | Dictionary(..) => {
+            let strings = arrow_cast::cast(array, &Utf8).map_err(|e| e.to_string())?;
+            strings
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.map_or(FactValue::Null, |s| FactValue::Text(s.to_string())))
+                .collect()
+        }
+        Date32 | Date64 => {
+            let dates = arrow_cast::cast(array, &Date32).map_err(|e| e.to_string())?;
+            dates
+                .as_primitive::<Date32Type>()
+                .iter()
+                .map(
+                    |v| match v.and_then(|d| d.checked_add(EPOCH_DAYS_FROM_CE)) {
+                        None => FactValue::Null,
+                        Some(days) => NaiveDate::from_num_days_from_ce_opt(days)
+                            .map_or(FactValue::Null, FactValue::Date),
+                    },
+                )
+                .collect()
+        }
+        Timestamp(..) => {
+            return Err("a timestamp is not a date; convert the column to dates".to_string());
+        }
+        other => return Err(format!("a column of type {other} holds no fact")),
+    };
+    Ok(out)
+}
+
+fn ints(values: impl Iterator<Item = Option<i64>>) -> Vec<FactValue> {
+    values
+        .map(|v| v.map_or(FactValue::Null, |x| FactValue::Decimal(Decimal::from(x))))
+        .collect()
+}
+
+/// One cell as JSON (for list inputs given as Arrow lists of structs).
+fn cell_json(array: &dyn Array, row: usize) -> Value {
+    use DataType::*;
+    if array.is_null(row) {
+        return Value::Null;
+    }
+    match array.data_type() {
+        Struct(fields) => {
+            let s = array.as_struct();
+            let mut map = serde_json::Map::new();
+            for (i, f) in fields.iter().enumerate() {
+                if let Some(col) = s.columns().get(i) {
+                    map.insert(f.name().clone(), cell_json(col.as_ref(), row));
+                }
+            }
+            Value::Object(map)
+        }
+        List(_) => {
+            let l = array.as_list::<i32>();
+            let items = l.value(row);
+            Value::Array(
+                (0..items.len())
+                    .map(|i| cell_json(items.as_ref(), i))
+                    .collect(),
+            )
+        }
+        LargeList(_) => {
+            let l = array.as_list::<i64>();
+            let items = l.value(row);
+            Value::Array(
+                (0..items.len())
+                    .map(|i| cell_json(items.as_ref(), i))
+                    .collect(),
+            )
+        }
+        _ => {
+            let one = array.slice(row, 1);
+            match fact_values(&one).ok().and_then(|v| v.into_iter().next()) {
+                Some(FactValue::Bool(b)) => Value::Bool(b),
+                Some(FactValue::Decimal(d)) => {
+                    d.to_string().parse().map_or(Value::Null, Value::Number)
+                }
+                Some(FactValue::Date(d)) => Value::String(d.format("%Y-%m-%d").to_string()),
+                Some(FactValue::Text(s)) => Value::String(s),
+                _ => Value::Null,
+            }
+        }
+    }
+}
+
+/// Feeds one Arrow column (or a struct column of an input's fields) into the builder.
+fn feed(
+    b: &mut clausula_core::ColumnBatchBuilder<'_>,
+    name: &str,
+    array: &ArrayRef,
+    errors: &mut Vec<ErrorReport>,
+) {
+    // A struct column named after an input: its fields are that input's facts.
+    if let DataType::Struct(fields) = array.data_type()
+        && let ColumnKind::Other | ColumnKind::Fact(_) = b.kind(&format!(
+            "{name}.{}",
+            fields.first().map_or("", |f| f.name())
+        ))
+        && fields
+            .iter()
+            .any(|f| matches!(b.kind(&format!("{name}.{}", f.name())), ColumnKind::Fact(_)))
+    {
+        let s = array.as_struct();
+        for (i, f) in fields.iter().enumerate() {
+            if let Some(col) = s.columns().get(i) {
+                // A null struct makes all its fields null.
+                let col = match s.nulls() {
+                    Some(nulls) => arrow_array::make_array(
+                        col.to_data()
+                            .into_builder()
+                            .nulls(arrow_buffer::NullBuffer::union(Some(nulls), col.nulls()))
+                            .build()
+                            .unwrap_or_else(|_| col.to_data()),
+                    ),
+                    None => col.clone(),
+                };
+                feed(b, &format!("{name}.{}", f.name()), &col, errors);
+            }
+        }
+        return;
+    }
+    match b.kind(name) {
+        ColumnKind::Other => {}
+        ColumnKind::Fact(_) => match fact_values(array) {
+            Ok(values) => {
+                if let Err(e) = b.set(name, values) {
+                    errors.push(e);
+                }
+            }
+            Err(why) => errors.push(column_error(name, format!("column `{name}`: {why}"))),
+        },
+        ColumnKind::List => {
+            let texts: Vec<Option<String>> = match array.data_type() {
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                    match arrow_cast::cast(array, &DataType::Utf8) {
+                        Ok(s) => s
+                            .as_string::<i32>()
+                            .iter()
+                            .map(|v| v.map(str::to_string))
+                            .collect(),
+                        Err(e) => {
+                            errors.push(column_error(name, e.to_string()));
+                            return;
+                        }
+                    }
+                }
+                DataType::List(_) | DataType::LargeList(_) => (0..array.len())
+                    .map(|i| (!array.is_null(i)).then(|| cell_json(array.as_ref(), i).to_string()))
+                    .collect(),
+                other => {
+                    errors.push(column_error(
+                        name,
+                        format!(
+                            "list input `{name}` needs JSON text or a list of structs, not {other}"
+                        ),
+                    ));
+                    return;
+                }
+            };
+            if let Err(e) = b.set_list_json(name, texts.iter().map(|t| t.as_deref())) {
+                errors.push(e);
+            }
+        }
+    }
+}
+
+/// Result columns: per outcome its status and amounts, then the error column.
+fn result_columns(results: &[BatchResult]) -> Vec<(String, ArrayRef)> {
+    let mut out: Vec<(String, ArrayRef)> = Vec::new();
+    let Some(first) = results.first() else {
+        return out;
+    };
+    for (oi, o) in first.outcomes.iter().enumerate() {
+        let statuses: Vec<Option<&str>> = results
+            .iter()
+            .flat_map(|r| {
+                r.outcomes
+                    .get(oi)
+                    .map(|o| o.statuses.iter().map(|s| s.map(|s| s.as_str())))
+                    .into_iter()
+                    .flatten()
+            })
+            .collect();
+        out.push((
+            format!("{}.status", o.name),
+            Arc::new(StringArray::from(statuses)),
+        ));
+        for (ai, (amount, _)) in o.amounts.iter().enumerate() {
+            let values: Vec<Option<Decimal>> = results
+                .iter()
+                .flat_map(|r| {
+                    r.outcomes
+                        .get(oi)
+                        .and_then(|o| o.amounts.get(ai))
+                        .map(|(_, col)| col.iter().copied())
+                        .into_iter()
+                        .flatten()
+                })
+                .collect();
+            out.push((format!("{}.{amount}", o.name), decimal_column(&values)));
+        }
+    }
+    let errors: Vec<Option<String>> = results
+        .iter()
+        .flat_map(|r| r.errors.iter().map(|e| e.as_ref().map(ToString::to_string)))
+        .collect();
+    out.push(("error".to_string(), Arc::new(StringArray::from(errors))));
+    out
+}
+
+/// Exact decimals as `decimal128(38, s)` with the largest scale needed; as text if a value
+/// does not fit 38 digits at that scale.
+fn decimal_column(values: &[Option<Decimal>]) -> ArrayRef {
+    let scale = values
+        .iter()
+        .flatten()
+        .map(|d| d.normalize().scale())
+        .max()
+        .unwrap_or(0);
+    let limit = 10i128.pow(38);
+    let mantissas: Option<Vec<Option<i128>>> = values
+        .iter()
+        .map(|v| match v {
+            None => Some(None),
+            Some(d) => {
+                let mut d = *d;
+                d.rescale(scale);
+                let m = d.mantissa();
+                (m.abs() < limit && d.scale() == scale).then_some(Some(m))
+            }
+        })
+        .collect();
+    if let Some(m) = mantissas
+        && let Ok(i8_scale) = i8::try_from(scale)
+        && let Ok(array) = Decimal128Array::from(m).with_precision_and_scale(38, i8_scale)
+    {
+        return Arc::new(array);
+    }
+    Arc::new(StringArray::from(
+        values
+            .iter()
+            .map(|v| v.map(decimal_text))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Evaluates every batch; returns the input columns plus the result columns.
+pub(crate) fn evaluate(
+    policy: &Policy,
+    batches: Vec<RecordBatch>,
+    schema: SchemaRef,
+    as_of: NaiveDate,
+) -> Result<(Vec<RecordBatch>, SchemaRef), Failure> {
+    let mut results = Vec::with_capacity(batches.len());
+    for batch in &batches {
+        let mut b = policy.column_batch(batch.num_rows());
+        let mut errors = Vec::new();
+        for (field, array) in schema.fields().iter().zip(batch.columns()) {
+            feed(&mut b, field.name(), array, &mut errors);
+        }
+        if !errors.is_empty() {
+            return Err(facts_failure(&errors));
+        }
+        let r = policy.evaluate_columns(&b.build(), as_of).map_err(|e| {
+            (
+                "evaluation",
+                e.to_string(),
+                serde_json::to_string(&e.reports()).unwrap_or_default(),
+            )
+        })?;
+        results.push(r);
+    }
+    if results.is_empty() {
+        // No rows: still answer with the result columns, empty.
+        let empty = policy.column_batch(0).build();
+        let r = policy.evaluate_columns(&empty, as_of).map_err(|e| {
+            (
+                "evaluation",
+                e.to_string(),
+                serde_json::to_string(&e.reports()).unwrap_or_default(),
+            )
+        })?;
+        results.push(r);
+    }
+    let extra = result_columns(&results);
+    let mut fields: Vec<Arc<Field>> = schema.fields().iter().cloned().collect();
+    for (name, array) in &extra {
+        fields.push(Arc::new(Field::new(name, array.data_type().clone(), true)));
+    }
+    let out_schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    // Split the result columns back along the input batches.
+    let mut out = Vec::with_capacity(batches.len().max(1));
+    let mut offset = 0;
+    let inputs: Vec<RecordBatch> = if batches.is_empty() {
+        vec![RecordBatch::new_empty(schema.clone())]
+    } else {
+        batches
+    };
+    for batch in inputs {
+        let n = batch.num_rows();
+        let mut cols: Vec<ArrayRef> = batch.columns().to_vec();
+        cols.extend(extra.iter().map(|(_, a)| a.slice(offset, n)));
+        offset += n;
+        let rb = RecordBatch::try_new(out_schema.clone(), cols)
+            .map_err(|e| ("internal", e.to_string(), "null".to_string()))?;
+        out.push(rb);
+    }
+    Ok((out, out_schema))
+}

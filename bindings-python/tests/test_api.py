@@ -1,0 +1,196 @@
+"""The Python API over one application: compile, evaluate, explain, errors."""
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+import clausula
+
+SOURCE = '''
+policy grant "示例补助"
+  effective 2024-01-01
+
+input project "项目" {
+  category: code "项目类别"
+  total_investment: money "项目总投资"
+  robots: int = 0 "新增工业机器人台数"
+  started: date "开工日期"
+}
+
+directory 目录 "支持目录" key code {
+  min_investment: money
+  "JQR" { min_investment = 300万 }
+}
+
+outcome grant "补助" {
+  require project.category in 目录 "项目类别须列入支持目录" cite "第三条（二）"
+  require project.total_investment >= 目录[project.category].min_investment
+      "总投资不低于目录门槛" cite "第三条（二）"
+  require project.robots >= 5 when project.category == "JQR" "须新增机器人5台以上" cite "第四条"
+  amount support = min(project.total_investment * 10%, 50万)
+}
+'''
+
+
+@pytest.fixture(scope="module")
+def policy() -> clausula.Policy:
+    return clausula.compile(SOURCE)
+
+
+def test_eligible_with_exact_amounts(policy):
+    d = policy.evaluate({"project": {"category": "JQR", "total_investment": Decimal("4000000.10"), "robots": 6}}, as_of=date(2024, 6, 1))
+    o = d.outcomes["grant"]
+    assert o.status == "eligible"
+    assert o.amounts == {"support": Decimal("400000.01")}
+    assert isinstance(o.amounts["support"], Decimal)
+    assert o.title == "补助"
+    assert [r.status for r in o.requirements] == ["true", "true", "true"]
+
+
+def test_floats_keep_their_decimal_meaning(policy):
+    d = policy.evaluate({"project": {"category": "JQR", "total_investment": 3000000.1, "robots": 5}}, as_of="2024-06-01")
+    assert d.outcomes["grant"].amounts["support"] == Decimal("300000.01")
+
+
+def test_undetermined_lists_what_to_ask(policy):
+    d = policy.evaluate({"project": {"category": "JQR", "robots": 6}}, as_of="2024-06-01")
+    o = d.outcomes["grant"]
+    assert o.status == "undetermined"
+    assert o.missing == ["project.total_investment"]
+    assert d.missing == {"grant": ["project.total_investment"]}
+
+
+def test_requirements_explain_themselves(policy):
+    d = policy.evaluate({"project": {"category": "JQR", "total_investment": 2000000, "robots": 6}}, as_of="2024-06-01")
+    r = d.outcomes["grant"].requirements[1]
+    assert r.status == "false" and r.blocks and r.mark == "✗"
+    assert r.cite == "第三条（二）"
+    assert r.compare == clausula.Compare(left="2000000", op=">=", right="3000000", type="money")
+    assert r.facts == {"project.total_investment": "2000000", "project.category": "JQR"}
+
+
+def test_not_applicable_guard(policy):
+    d = policy.evaluate({"project": {"category": "SZH", "total_investment": 1}}, as_of="2024-06-01")
+    assert d.outcomes["grant"].requirements[2].status == "not_applicable"
+    assert d.outcomes["grant"].requirements[2].mark == "–"
+
+
+def test_to_dict_and_to_json_are_the_contract(policy):
+    d = policy.evaluate({"project": {"category": "JQR", "total_investment": "4000000", "robots": 6}}, as_of="2024-06-01")
+    data = d.to_dict()
+    assert set(data) == {"policy", "as_of", "outcomes", "errors"}
+    assert data["outcomes"]["grant"]["amounts"] == {"support": "400000"}
+    assert json.loads(d.to_json()) == data
+    assert data["as_of"] == "2024-06-01"
+
+
+def test_repr_and_notebook_html(policy):
+    d = policy.evaluate({"project": {"category": "JQR", "total_investment": "2000000", "robots": 6}}, as_of="2024-06-01")
+    assert repr(d) == "<Decision grant as of 2024-06-01: grant=ineligible (support=200000)>"
+    page = d._repr_html_()
+    assert "<table>" in page and "✗" in page and "✓" in page
+    assert "总投资不低于目录门槛" in page and "第三条（二）" in page
+    assert "2,000,000 ≥ 3,000,000" in page
+
+
+def test_bad_facts_raise_fact_error_naming_the_path(policy):
+    with pytest.raises(clausula.FactError) as e:
+        policy.evaluate({"project": {"total_invesment": 1, "robots": 1.5}}, as_of="2024-06-01")
+    assert isinstance(e.value, ValueError)
+    paths = {i.path: i for i in e.value.errors}
+    assert paths["project.total_invesment"].code == "facts/unknown-field"
+    assert paths["project.total_invesment"].help == "did you mean `total_investment`?"
+    assert paths["project.robots"].code == "facts/not-an-integer"
+    assert e.value.path == "project.total_invesment"
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (float("nan"), "not a finite number"),
+        (Decimal("NaN"), "not a finite number"),
+        (object(), "is not a fact value"),
+    ],
+)
+def test_python_values_that_are_not_facts(policy, value, message):
+    with pytest.raises(clausula.FactError) as e:
+        policy.evaluate({"project": {"total_investment": value}}, as_of="2024-06-01")
+    assert e.value.path == "project.total_investment"
+    assert message in str(e.value.errors[0])
+
+
+def test_dates_and_datetimes(policy):
+    d = policy.evaluate({"project": {"started": date(2024, 2, 29)}}, as_of="2024-06-01")
+    assert d.errors == []
+    from datetime import datetime
+
+    with pytest.raises(clausula.FactError):
+        policy.evaluate({"project": {"started": datetime(2024, 2, 29, 12, 0)}}, as_of="2024-06-01")
+
+
+def test_decide_never_raises_for_bad_facts(policy):
+    d = policy.decide({"project": {"total_investment": "lots"}}, as_of="2024-06-01")
+    assert d.outcomes == {}
+    assert d.errors[0].code == "facts/invalid-number"
+
+
+def test_outside_the_window(policy):
+    with pytest.raises(clausula.EvaluationError) as e:
+        policy.evaluate({}, as_of="2023-12-31")
+    assert e.value.code == "eval/outside-effective-window"
+
+
+def test_compile_errors_carry_every_diagnostic():
+    with pytest.raises(clausula.CompileError) as e:
+        clausula.compile("policy p\n  effective 2024-01-01\n\nrule a = b + 1\nrule c = 1 +\n")
+    assert isinstance(e.value, ValueError)
+    codes = [(d.code, d.line, d.column) for d in e.value.diagnostics]
+    assert codes == [("syntax/unexpected-end", 5, 13)]
+    with pytest.raises(clausula.CompileError) as e:
+        clausula.compile("policy p\n  effective 2024-01-01\n\nrule a = b + 1\nrule c = d\n")
+    d = e.value.diagnostics
+    assert [(x.code, x.line, x.column) for x in d] == [("check/unknown-name", 4, 10), ("check/unknown-name", 5, 10)]
+    assert "unknown name `b`" in d[0].rendered and "-->" not in d[0].rendered or "┌─" in d[0].rendered
+
+
+def test_load_follows_imports_and_csvs(root):
+    p = clausula.load(str(root / "conformance/eval/imports/policy.cla"))
+    d = p.evaluate({"project": {"category": "B", "total_investment": 20000000}}, as_of="2024-01-01")
+    assert d.outcomes["o"].status == "eligible"
+
+
+def test_inputs_schema(policy):
+    schema = policy.inputs
+    fields = {f["path"]: f for f in schema["inputs"][0]["fields"]}
+    assert fields["project.total_investment"]["type"] == "money"
+    assert fields["project.total_investment"]["label"] == "项目总投资"
+    assert fields["project.robots"]["default"] == "0"
+    assert policy.outcomes == ["grant"]
+
+
+def test_bytes_round_trip(policy):
+    again = clausula.Policy.from_bytes(policy.to_bytes())
+    facts = {"project": {"category": "JQR", "total_investment": "4000000", "robots": 6}}
+    assert again.evaluate(facts, as_of="2024-06-01").to_json() == policy.evaluate(facts, as_of="2024-06-01").to_json()
+    with pytest.raises(clausula.LoadError):
+        clausula.Policy.from_bytes(b"CLAG\x01\x00garbage")
+
+
+def test_a_panic_is_an_exception_not_an_abort():
+    with pytest.raises(clausula.InternalError) as e:
+        clausula._call(clausula._clausula._panic_for_tests, "deliberate")
+    assert "deliberate" in str(e.value)
+    # The interpreter is still fine afterwards.
+    assert clausula.compile(SOURCE).name == "grant"
+
+
+def test_format():
+    assert clausula.format("rule   x=1+2\n") == "rule x = 1 + 2\n"
+
+
+def test_policy_pack_examples_pass(policies):
+    for f in sorted(policies.glob("*/*.cla")):
+        results = clausula.load(str(f)).run_examples()
+        assert results and all(r["passed"] for r in results), f

@@ -1,0 +1,55 @@
+"""The shared conformance corpus: the same JSON as the Rust runner, byte for byte."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+import clausula
+
+CORPUS = Path(__file__).resolve().parents[2] / "conformance"
+TOPICS = sorted(p for p in (CORPUS / "eval").iterdir() if p.is_dir())
+
+
+def cases():
+    for topic in TOPICS:
+        for case in json.loads((topic / "cases.json").read_text()):
+            yield pytest.param(topic, case, id=f"{topic.name}/{case['name']}")
+
+
+_policies: dict = {}
+
+
+def policy_of(topic: Path) -> clausula.Policy:
+    if topic not in _policies:
+        main = topic / "policy.cla"
+        _policies[topic] = clausula.compile(main.read_text(), path=str(main))
+    return _policies[topic]
+
+
+@pytest.mark.parametrize("topic, case", list(cases()))
+def test_evaluation_case(topic, case):
+    p = policy_of(topic)
+    if "facts_json" in case:
+        d = p.decide_json(case["facts_json"], as_of=case["as_of"])
+    else:
+        d = p.decide(case["facts"], as_of=case["as_of"])
+    expected = json.dumps(case["expect"], ensure_ascii=False, separators=(",", ":"))
+    assert d.to_json() == expected
+
+
+COMPILE = CORPUS / "compile"
+EXPECTED = json.loads((COMPILE / "expected.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_compile_case(name):
+    text = (COMPILE / name).read_bytes().decode("utf-8", "replace")
+    with pytest.raises(clausula.CompileError) as e:
+        clausula.compile(text)
+    got = [{"code": d.code, "severity": d.severity, "line": d.line, "column": d.column} for d in e.value.diagnostics]
+    assert got == EXPECTED[name]
+
+
+def test_the_corpus_is_large():
+    assert sum(len(json.loads((t / "cases.json").read_text())) for t in TOPICS) + len(EXPECTED) >= 150
