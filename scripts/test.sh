@@ -44,5 +44,8 @@ ROOT="$(pwd)"
 (cd "${TMPDIR:-/tmp}" && "$ROOT/$VENV/bin/python" -m mypy --config-file "$ROOT/bindings-python/mypy.ini" -p clausula)
 (cd "${TMPDIR:-/tmp}" && "$ROOT/$VENV/bin/python" -m mypy.stubtest clausula --mypy-config-file "$ROOT/bindings-python/mypy.ini")
 
+step "python: the example notebook, executed"
+"$VENV/bin/python" scripts/run_notebook.py examples/notebooks/shandong-targets.ipynb
+
 echo
 echo "all suites passed"
