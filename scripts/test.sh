@@ -44,6 +44,15 @@ ROOT="$(pwd)"
 (cd "${TMPDIR:-/tmp}" && "$ROOT/$VENV/bin/python" -m mypy --config-file "$ROOT/bindings-python/mypy.ini" -p clausula)
 (cd "${TMPDIR:-/tmp}" && "$ROOT/$VENV/bin/python" -m mypy.stubtest clausula --mypy-config-file "$ROOT/bindings-python/mypy.ini")
 
+step "python: Spark (a real local[2] session) when Java is present"
+if command -v java >/dev/null 2>&1; then
+  "$VENV/bin/python" -m pip install -q "pyspark>=3.5"
+  SPARK_LOCAL_IP=127.0.0.1 "$VENV/bin/python" -m pytest -q bindings-python/tests/test_spark.py
+  SPARK_LOCAL_IP=127.0.0.1 "$VENV/bin/python" examples/spark/score_province.py --rows 50000 --out target/spark/ci-scored | tail -3
+else
+  echo "(no java: skipping the Spark test)"
+fi
+
 step "python: the example notebook, executed"
 "$VENV/bin/python" scripts/run_notebook.py examples/notebooks/shandong-targets.ipynb
 

@@ -403,6 +403,18 @@ class Policy:
         return schema
 
     @property
+    def fact_paths(self) -> List[str]:
+        """Every fact path the policy reads (`project.total_investment`; list inputs by
+        name): the columns a frame may give it."""
+        out: List[str] = []
+        for i in self.inputs["inputs"]:
+            if i["list"]:
+                out.append(i["name"])
+            else:
+                out.extend(f["path"] for f in i["fields"])
+        return out
+
+    @property
     def outcomes(self) -> List[str]:
         """Outcome names, in policy order."""
         return [o["name"] for o in self.inputs["outcomes"]]

@@ -1,0 +1,131 @@
+"""Scoring Spark DataFrames with a Clausula policy.
+
+>>> from clausula import spark as cs                                  # doctest: +SKIP
+>>> scored = cs.score(df, policy, as_of="2024-12-31")                 # doctest: +SKIP
+
+The compiled policy is shipped to the executors once (a broadcast of its bytes); each
+partition is evaluated with `mapInArrow` through the same Arrow batch path as
+`Policy.evaluate_batch` (Arrow in, Arrow out, no Python per row). pyspark is imported
+lazily: importing `clausula` never needs it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
+
+from . import Policy, _as_of, _call
+
+__all__ = ["score", "AMOUNT_SCALE"]
+
+#: Amounts come back as `decimal(38, AMOUNT_SCALE)`: 28 integer digits, 10 decimals.
+AMOUNT_SCALE = 10
+
+# One policy per executor process, keyed by its bytes.
+_cache: Dict[bytes, Policy] = {}
+
+
+def _policy(data: bytes) -> Policy:
+    p = _cache.get(data)
+    if p is None:
+        p = Policy.from_bytes(data)
+        _cache.clear()
+        _cache[data] = p
+    return p
+
+
+def _result_schema(policy: Policy, outcomes: Optional[Sequence[str]]) -> List[Any]:
+    from pyspark.sql import types as T
+
+    chosen = [o for o in policy.inputs["outcomes"] if outcomes is None or o["name"] in outcomes]
+    missing = set(outcomes or []) - {o["name"] for o in chosen}
+    if missing:
+        raise ValueError(f"no such outcome(s): {', '.join(sorted(missing))}; the policy has {policy.outcomes}")
+    fields = []
+    for o in chosen:
+        fields.append(T.StructField(f"{o['name']}.status", T.StringType(), True))
+        for a in o["amounts"]:
+            fields.append(T.StructField(f"{o['name']}.{a}", T.DecimalType(38, AMOUNT_SCALE), True))
+    fields.append(T.StructField("error", T.StringType(), True))
+    return fields
+
+
+def score(
+    df: Any,
+    policy: Policy,
+    as_of: Union[date, str],
+    outcomes: Optional[Sequence[str]] = None,
+) -> Any:
+    """Scores every row of a Spark DataFrame.
+
+    Columns named by fact paths (`project.total_investment`) or struct columns named after
+    an input (`project` with fields) are read as facts; null is unknown; other columns are
+    carried along. Returns the input columns plus, per outcome (all, or those named in
+    `outcomes`), `<outcome>.status` and `<outcome>.<amount>` (`decimal(38, 10)`), and
+    `error`: a row with a bad value keeps its place with the error set.
+    """
+    from pyspark.sql import types as T
+
+    day = _as_of(as_of)
+    data = policy.to_bytes()
+    result_fields = _result_schema(policy, outcomes)
+    keep = [f.name for f in result_fields]
+    input_names = [f.name for f in df.schema.fields]
+    # pyspark resolves the mapped columns by name, and reads `a.b` as a nested field: map
+    # over positional names and restore the real ones (facts are dotted paths) around it.
+    safe_in = [f"_c{i}" for i in range(len(input_names))]
+    safe_out = [f"_r{i}" for i in range(len(keep))]
+    positional = df.toDF(*safe_in)
+    schema = T.StructType(
+        [T.StructField(n, f.dataType, f.nullable) for n, f in zip(safe_in, df.schema.fields)]
+        + [T.StructField(n, f.dataType, True) for n, f in zip(safe_out, result_fields)]
+    )
+    session = df.sparkSession
+    try:
+        shipped: Any = session.sparkContext.broadcast(data)
+
+        def get_bytes() -> bytes:
+            value: bytes = shipped.value
+            return value
+
+    except Exception:  # Spark Connect: no SparkContext; the bytes travel with the function.
+
+        def get_bytes() -> bytes:
+            return data
+
+    def evaluate(batches: Iterator[Any]) -> Iterator[Any]:
+        import pyarrow as pa
+
+        p = _policy(get_bytes())
+        target = pa.schema([pa.field(n, _arrow_type(t), True) for n, t in _spark_result_types(result_fields)])
+        for batch in batches:
+            named = pa.Table.from_batches([batch]).rename_columns(input_names)
+            table = _call(p._native.evaluate_table, named, day)
+            columns = [batch.column(i) for i in range(batch.num_columns)]
+            for field in target:
+                col = table.column(field.name).combine_chunks()
+                if col.type != field.type:
+                    if pa.types.is_decimal(col.type) and col.type.scale > AMOUNT_SCALE:
+                        import pyarrow.compute as pc
+
+                        # More decimals than Spark's column holds: round half away from zero.
+                        col = pc.round(col, AMOUNT_SCALE, round_mode="half_towards_infinity")
+                    col = col.cast(field.type)
+                columns.append(col)
+            yield pa.RecordBatch.from_arrays(columns, names=safe_in + safe_out)
+
+    return positional.mapInArrow(evaluate, schema).toDF(*(input_names + keep))
+
+
+def _spark_result_types(fields: List[Any]) -> List[Any]:
+    return [(f.name, f.dataType.simpleString()) for f in fields]
+
+
+def _arrow_type(spark_type: str) -> Any:
+    import pyarrow as pa
+
+    if spark_type == "string":
+        return pa.string()
+    if spark_type.startswith("decimal"):
+        return pa.decimal128(38, AMOUNT_SCALE)
+    raise ValueError(spark_type)

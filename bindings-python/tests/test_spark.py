@@ -1,0 +1,105 @@
+"""clausula.spark on a real local Spark session: the same results as evaluate_batch."""
+
+import os
+import shutil
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+import clausula
+
+pyspark = pytest.importorskip("pyspark")
+if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    pytest.skip("Spark needs Java", allow_module_level=True)
+
+from clausula import spark as cs  # noqa: E402
+
+S = "shandong_tech_loan_subsidy"
+
+
+@pytest.fixture(scope="module")
+def session():
+    import sys
+
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # Python workers must run the interpreter that has clausula installed.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    from pyspark.sql import SparkSession
+
+    s = (
+        SparkSession.builder.master("local[2]")
+        .appName("clausula-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def policy(policies):
+    return clausula.load(str(policies / "shandong/tech-loan-interest-subsidy.cla"))
+
+
+def rows() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4, 5],
+            "project.in_provincial_library": [True, True, True, None, True],
+            "loan.contract_signed": [True, True, True, True, True],
+            "loan.interest_paid": [True, False, True, True, True],
+            "loan.principal": ["300000000", "1000000", "5000000", "100", "12.345"],
+            "loan.lpr_1y": ["3.65%", "4%", "not a rate", "5%", "3.333333%"],
+            "loan.years": [3, 1, 2, 1, 1],
+        }
+    )
+
+
+def test_spark_scores_like_evaluate_batch(session, policy):
+    pdf = rows()
+    sdf = session.createDataFrame(pdf).repartition(2)
+    scored = cs.score(sdf, policy, as_of="2023-09-01").toPandas().sort_values("id").reset_index(drop=True)
+    local = policy.evaluate_batch(pdf, as_of="2023-09-01")
+    assert list(scored.columns) == list(local.columns)
+    assert len(scored) == 5, "no row is dropped"
+    for col in [f"{S}.status", "error"]:
+        a = [None if pd.isna(v) else v for v in scored[col]]
+        b = [None if pd.isna(v) else v for v in local[col]]
+        assert a == b, col
+    # Spark's amount columns hold 10 decimals: the exact local value, rounded half up.
+    from decimal import ROUND_HALF_UP
+
+    a = [None if v is None else Decimal(v) for v in scored[f"{S}.annual_interest_subsidy"]]
+    b = [None if v is None else Decimal(v).quantize(Decimal("1e-10"), ROUND_HALF_UP) for v in local[f"{S}.annual_interest_subsidy"]]
+    assert a == b
+    assert a[4] == Decimal("0.1440249856")
+    assert scored[f"{S}.status"].tolist()[:2] == ["eligible", "ineligible"]
+    assert scored["error"][2].startswith("[facts/invalid-number] loan.lpr_1y")
+    assert scored[f"{S}.status"][3] == "undetermined"
+
+
+def test_nested_struct_columns(session, policy):
+    from pyspark.sql import Row
+
+    sdf = session.createDataFrame(
+        [
+            Row(project=Row(in_provincial_library=True), loan=Row(contract_signed=True, interest_paid=True, principal=100.0, lpr_1y="5%", years=1)),
+            Row(project=None, loan=Row(contract_signed=True, interest_paid=True, principal=100.0, lpr_1y="5%", years=1)),
+        ]
+    )
+    out = cs.score(sdf, policy, as_of="2023-09-01").collect()
+    assert [r[f"{S}.status"] for r in out] == ["eligible", "undetermined"]
+    assert out[0][f"{S}.annual_interest_subsidy"] == Decimal("1.75")
+
+
+def test_chosen_outcomes_and_unknown_names(session, policy):
+    sdf = session.createDataFrame(rows())
+    out = cs.score(sdf, policy, as_of="2023-09-01", outcomes=[S])
+    assert f"{S}.status" in out.columns
+    with pytest.raises(ValueError):
+        cs.score(sdf, policy, as_of="2023-09-01", outcomes=["nope"])
