@@ -10,6 +10,7 @@ use crate::value::decimal_text;
 /// An outcome's status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum Status {
     /// Every requirement holds and no exception applies.
     Eligible,
@@ -32,6 +33,7 @@ impl Status {
 
 /// The status of one requirement or exception: the truth of its condition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum LineStatus {
     /// The condition holds.
     #[serde(rename = "true")]
@@ -62,6 +64,7 @@ impl LineStatus {
 /// Whether a line is a requirement or an exception.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum LineKind {
     /// `require`: must hold.
     Require,
@@ -71,6 +74,7 @@ pub enum LineKind {
 
 /// Both sides of a comparison, for messages like "研发费用占比 3.2%，要求不低于 4%".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Compare {
     /// Left side (a decimal string, a date, a code…), `None` when unknown.
     pub left: Option<String>,
@@ -86,6 +90,7 @@ pub struct Compare {
 
 /// One requirement or exception and how it came out.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Line {
     /// `require` or `unless`.
     pub kind: LineKind,
@@ -96,6 +101,7 @@ pub struct Line {
     /// The clause it cites.
     pub cite: Option<String>,
     /// The known facts it read, by path.
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, string | boolean>"))]
     pub facts: OrderedMap<serde_json::Value>,
     /// For a comparison, both sides.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -118,6 +124,7 @@ impl Line {
 
 /// The decision on one outcome.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct OutcomeDecision {
     /// `eligible`, `ineligible` or `undetermined`.
     pub status: Status,
@@ -125,6 +132,7 @@ pub struct OutcomeDecision {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub title: Option<String>,
     /// Amounts whose inputs are known, whatever the status (absent when unknown, never zero).
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, string>"))]
     pub amounts: OrderedMap<Amount>,
     /// Every requirement and exception, in policy order.
     pub requirements: Vec<Line>,
@@ -156,6 +164,7 @@ impl TryFrom<String> for Amount {
 /// A problem reported with a decision: bad facts, an `as_of` outside the window, or an
 /// evaluation error (overflow, division by zero, …) in an outcome.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct ErrorReport {
     /// Stable code (`facts/wrong-type`, `eval/division-by-zero`, …).
     pub code: String,
@@ -191,12 +200,14 @@ impl std::fmt::Display for ErrorReport {
 
 /// The result of evaluating a policy: the JSON contract.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Decision {
     /// The policy's name.
     pub policy: String,
     /// The evaluation date, `YYYY-MM-DD`.
     pub as_of: String,
     /// One decision per outcome, in policy order.
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, OutcomeDecision>"))]
     pub outcomes: OrderedMap<OutcomeDecision>,
     /// Problems; when the facts are bad or `as_of` is outside the window, `outcomes` is empty.
     pub errors: Vec<ErrorReport>,

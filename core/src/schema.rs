@@ -7,6 +7,7 @@ use crate::types::Type;
 
 /// A policy's inputs: what facts it reads, with labels, types and choices.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Schema {
     /// The policy's name.
     pub policy: String,
@@ -20,6 +21,7 @@ pub struct Schema {
 
 /// One input entity.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct InputInfo {
     /// The entity name (first segment of fact paths).
     pub name: String,
@@ -33,6 +35,7 @@ pub struct InputInfo {
 
 /// One field.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct FieldInfo {
     /// Fact path: `project.total_investment`, or `equipment[].price` for list items.
     pub path: String,
@@ -48,6 +51,7 @@ pub struct FieldInfo {
     pub choices: Option<Vec<Choice>>,
     /// The value used when the fact is absent.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "tsify", tsify(type = "string | boolean", optional))]
     pub default: Option<serde_json::Value>,
     /// Outcomes whose decision this field can affect.
     pub outcomes: Vec<String>,
@@ -55,6 +59,7 @@ pub struct FieldInfo {
 
 /// An enum value.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Choice {
     /// The value written in facts.
     pub value: String,
@@ -64,6 +69,7 @@ pub struct Choice {
 
 /// One outcome and its amounts.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct OutcomeInfo {
     /// Name.
     pub name: String,

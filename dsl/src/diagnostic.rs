@@ -16,6 +16,7 @@ use crate::span::{FileId, Sources, Span, codespan_has};
 /// How bad a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum Severity {
     /// Stops compilation.
     Error,
@@ -244,6 +245,7 @@ fn severity_word(s: Severity) -> &'static str {
 
 /// A diagnostic with line and column resolved, for JSON and the bindings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct DiagnosticReport {
     /// Stable code.
     pub code: String,
@@ -275,6 +277,7 @@ pub struct DiagnosticReport {
 
 /// A secondary location, resolved.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct LabelReport {
     /// What about it.
     pub message: String,
