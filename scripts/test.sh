@@ -13,6 +13,7 @@ cargo fmt --all -- --check
 cargo clippy -j "$JOBS" --workspace --all-targets -- -D warnings
 # The evaluator-only build (no parser): what the browser loads compiled graphs with.
 cargo clippy -j "$JOBS" -p clausula-core --no-default-features -- -D warnings
+cargo clippy -j "$JOBS" -p clausula-wasm --no-default-features -- -D warnings
 
 step "rust: tests (unit, integration, snapshots, property tests, doctests)"
 cargo test -j "$JOBS" --workspace
@@ -55,6 +56,9 @@ fi
 
 step "python: the example notebook, executed"
 "$VENV/bin/python" scripts/run_notebook.py examples/notebooks/shandong-targets.ipynb
+
+step "javascript: the npm package (wasm), node tests over the API and the conformance corpus, tsc, the web form in Chromium"
+bash bindings-wasm/test.sh
 
 echo
 echo "all suites passed"

@@ -46,7 +46,7 @@ pub use load::{FsLoader, MemoryLoader, SourceLoader};
 #[cfg(feature = "parser")]
 pub use pipeline::ExampleResult;
 pub use policy::{FactValue, Facts, FactsBuilder, OutcomeSummary, Policy, Summary};
-pub use schema::{Choice, FieldInfo, InputInfo, OutcomeInfo, Schema};
+pub use schema::{Choice, FieldInfo, InputInfo, MAX_SUGGESTIONS, OutcomeInfo, Schema};
 pub use types::Type;
 pub use value::decimal_text;
 

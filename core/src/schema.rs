@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::graph::{FactRef, Graph};
+use crate::graph::{DirG, FactRef, Graph, Op};
 use crate::types::Type;
 
 /// A policy's inputs: what facts it reads, with labels, types and choices.
@@ -49,6 +49,15 @@ pub struct FieldInfo {
     /// For enums, the allowed values with their labels.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub choices: Option<Vec<Choice>>,
+    /// For a code looked up in a directory: the directory's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub directory: Option<String>,
+    /// For a code looked up in a small directory (at most [`MAX_SUGGESTIONS`] rows): its
+    /// keys, labelled with the row's first text column, for a form's drop-down.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub suggestions: Option<Vec<Choice>>,
     /// The value used when the fact is absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "tsify", tsify(type = "string | boolean", optional))]
@@ -77,9 +86,57 @@ pub struct OutcomeInfo {
     pub title: Option<String>,
     /// Amount names, in order.
     pub amounts: Vec<String>,
+    /// Their labels (`支持金额`), in the same order.
+    pub amount_labels: Vec<Option<String>>,
+}
+
+/// Directories with more rows than this offer no `suggestions` in the schema.
+pub const MAX_SUGGESTIONS: usize = 200;
+
+/// For each fact used as a directory key, the first directory it is looked up in.
+fn keyed_directories(g: &Graph) -> Vec<(FactRef, u32)> {
+    let mut out: Vec<(FactRef, u32)> = Vec::new();
+    for n in &g.nodes {
+        let (Op::DirHas(d, k) | Op::DirGet(d, k, _) | Op::WithinDir(d, k)) = &n.op else {
+            continue;
+        };
+        let fact = match g.nodes.get(*k as usize).map(|k| &k.op) {
+            Some(Op::Fact(slot)) => FactRef::Slot(*slot),
+            Some(Op::ItemFact { list, field }) => FactRef::ItemField {
+                list: *list,
+                field: *field,
+            },
+            _ => continue,
+        };
+        if !out.iter().any(|(f, _)| *f == fact) {
+            out.push((fact, *d));
+        }
+    }
+    out
+}
+
+fn suggestions(g: &Graph, d: &DirG) -> Option<Vec<Choice>> {
+    if d.keys.len() > MAX_SUGGESTIONS {
+        return None;
+    }
+    let label_col = d.columns.iter().position(|(_, _, ty)| *ty == Type::Text);
+    Some(
+        d.keys
+            .iter()
+            .enumerate()
+            .map(|(row, key)| Choice {
+                value: key.to_string(),
+                label: label_col.and_then(|c| {
+                    let cell = d.cell(u32::try_from(row).ok()?, u32::try_from(c).ok()?)?;
+                    crate::explain::display(g, &cell.to_val(), Type::Text)
+                }),
+            })
+            .collect(),
+    )
 }
 
 pub(crate) fn schema(g: &Graph) -> Schema {
+    let keyed = keyed_directories(g);
     let mut inputs = Vec::new();
     for (e, ent) in g.entities.iter().enumerate() {
         let mut fields = Vec::new();
@@ -110,6 +167,10 @@ pub(crate) fn schema(g: &Graph) -> Schema {
                 }),
                 _ => None,
             };
+            let dir = keyed
+                .iter()
+                .find(|(k, _)| *k == fact)
+                .and_then(|(_, d)| g.directories.get(*d as usize));
             let default = f.default.as_ref().and_then(|c| {
                 let v = c.to_val();
                 match v {
@@ -129,6 +190,8 @@ pub(crate) fn schema(g: &Graph) -> Schema {
                 label: f.label.clone(),
                 ty: f.ty.name().to_string(),
                 choices,
+                directory: dir.map(|d| d.name.clone()),
+                suggestions: dir.and_then(|d| suggestions(g, d)),
                 default,
                 outcomes,
             });
@@ -152,6 +215,7 @@ pub(crate) fn schema(g: &Graph) -> Schema {
                 name: o.name.clone(),
                 title: o.title.clone(),
                 amounts: o.amounts.iter().map(|a| a.name.clone()).collect(),
+                amount_labels: o.amounts.iter().map(|a| a.label.clone()).collect(),
             })
             .collect(),
     }

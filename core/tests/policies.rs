@@ -122,3 +122,53 @@ fn the_pack_keeps_the_outcome_and_amount_names_of_the_spec() {
         assert_eq!(o.amounts, *amounts, "{file}: amounts of {outcome}");
     }
 }
+
+#[test]
+fn the_schema_offers_directory_codes_and_amount_labels_for_forms() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../policies/shanghai/key-tech-transformation.cla");
+    let policy = Policy::load(root.to_str().unwrap()).unwrap();
+    let schema = policy.inputs();
+    let category = schema
+        .inputs
+        .iter()
+        .flat_map(|i| &i.fields)
+        .find(|f| f.path == "project.category")
+        .unwrap();
+    assert_eq!(category.directory.as_deref(), Some("支持目录"));
+    let codes: Vec<(&str, Option<&str>)> = category
+        .suggestions
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|c| (c.value.as_str(), c.label.as_deref()))
+        .collect();
+    assert_eq!(codes.len(), 6);
+    assert_eq!(codes[0], ("ZBSJ", Some("装备升级换代")));
+    let total = schema
+        .inputs
+        .iter()
+        .flat_map(|i| &i.fields)
+        .find(|f| f.path == "project.total_investment")
+        .unwrap();
+    assert!(total.directory.is_none() && total.suggestions.is_none());
+    let fund = &schema.outcomes[0];
+    assert_eq!(fund.amounts, ["support_amount"]);
+    assert_eq!(fund.amount_labels, [Some("支持金额".to_string())]);
+}
+
+#[test]
+fn a_large_directory_names_itself_but_offers_no_suggestions() {
+    let mut rows = String::new();
+    for i in 0..=clausula_core::MAX_SUGGESTIONS {
+        rows.push_str(&format!("  \"C{i:04}\" {{ name = \"n{i}\" }}\n"));
+    }
+    let source = format!(
+        "policy p\ninput a {{ code: code }}\ndirectory d key code {{\n  name: text\n{rows}}}\n\
+         outcome o {{ require a.code in d \"m\" }}\n"
+    );
+    let policy = Policy::compile(&source).unwrap();
+    let field = &policy.inputs().inputs[0].fields[0];
+    assert_eq!(field.directory.as_deref(), Some("d"));
+    assert!(field.suggestions.is_none());
+}
