@@ -10,7 +10,7 @@ mod convert;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use clausula_core::{FsLoader, Policy, SourceLoader, parse_date};
+use clausula_core::{FsLoader, Policy, ReadError, SourceLoader, parse_date, read_source};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -91,13 +91,23 @@ impl NativePolicy {
     fn load(py: Python<'_>, path: &str) -> PyResult<NativePolicy> {
         guard(|| {
             let path = path.to_string();
-            let text = FsLoader.load(&path).map_err(|why| {
-                native(
-                    "io",
-                    format!("cannot read {path}: {why}"),
-                    "null".to_string(),
-                )
-            })?;
+            let text = match FsLoader.load(&path) {
+                Ok(text) => text,
+                Err(why @ ReadError::Unavailable(_)) => {
+                    return Err(native(
+                        "io",
+                        format!("cannot read {path}: {why}"),
+                        "null".to_string(),
+                    ));
+                }
+                // not UTF-8: a compile error pointing at the first invalid byte
+                Err(ReadError::NotUtf8 { .. }) => {
+                    return Err(match read_source(&FsLoader, &path) {
+                        Err(d) => diagnostics_error(&d),
+                        Ok(_) => native("io", format!("cannot read {path}"), "null".to_string()),
+                    });
+                }
+            };
             py.detach(move || Policy::compile_with(&FsLoader, &path, &text))
                 .map(|inner| NativePolicy { inner })
                 .map_err(|d| diagnostics_error(&d))

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use clausula_core::{Diagnostics, FsLoader, Policy, SourceLoader};
+use clausula_core::{Diagnostics, FsLoader, Policy, read_source};
 
 use crate::render;
 use crate::style::Style;
@@ -87,10 +87,10 @@ pub(crate) fn check(style: &Style, files: &[PathBuf]) -> Result<ExitCode> {
     let mut failed = 0;
     for f in &files {
         let path = path_str(f);
-        let text = match FsLoader.load(&path) {
+        let text = match read_source(&FsLoader, &path) {
             Ok(t) => t,
-            Err(why) => {
-                eprintln!("{} cannot read {path}: {why}", style.red("error:"));
+            Err(d) => {
+                eprint!("{}", d.render(style.color));
                 failed += 1;
                 continue;
             }
@@ -168,9 +168,14 @@ pub(crate) fn test(style: &Style, paths: &[PathBuf]) -> Result<ExitCode> {
     let (mut passed, mut failed, mut broken) = (0usize, 0usize, 0usize);
     for f in &files {
         let path = path_str(f);
-        let text = FsLoader
-            .load(&path)
-            .map_err(|why| anyhow::anyhow!("cannot read {path}: {why}"))?;
+        let text = match read_source(&FsLoader, &path) {
+            Ok(t) => t,
+            Err(d) => {
+                eprint!("{}", d.render(style.color));
+                broken += 1;
+                continue;
+            }
+        };
         // Files without a policy header are libraries: check them, they have no examples to run.
         let is_policy = text
             .lines()
@@ -250,9 +255,14 @@ pub(crate) fn fmt(style: &Style, check: bool, files: &[PathBuf]) -> Result<ExitC
     let mut broken = 0;
     for f in &files {
         let path = path_str(f);
-        let text = FsLoader
-            .load(&path)
-            .map_err(|why| anyhow::anyhow!("cannot read {path}: {why}"))?;
+        let text = match read_source(&FsLoader, &path) {
+            Ok(t) => t,
+            Err(d) => {
+                eprint!("{}", d.render(style.color));
+                broken += 1;
+                continue;
+            }
+        };
         match clausula_core::format_source(&path, &text) {
             Ok(out) if out == text => {}
             Ok(out) => {

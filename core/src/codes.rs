@@ -39,6 +39,8 @@ pub const MISUSED_NAME: &str = "check/misused-name";
 pub const DATE_ORDER: &str = "check/date-order";
 /// An imported file that cannot be read.
 pub const IMPORT_NOT_FOUND: &str = "check/import-not-found";
+/// The policy file itself cannot be read.
+pub const UNREADABLE_FILE: &str = "check/unreadable-file";
 /// Files that import each other.
 pub const IMPORT_CYCLE: &str = "check/import-cycle";
 /// Too many imported files.

@@ -518,8 +518,9 @@ fn outcome(w: &Walker<'_>, o: &OutcomeG, _as_of: i32) -> (OutcomeDecision, Vec<u
         if status == Status::Undetermined {
             missing.extend(ranked.into_iter().map(|(p, _)| p.to_string()));
         }
+        let mut listed: HashSet<String> = missing.iter().cloned().collect();
         for p in amount_blame {
-            if !missing.contains(&p) {
+            if listed.insert(p.clone()) {
                 missing.push(p);
             }
         }

@@ -42,7 +42,7 @@ pub use decision::{
 pub use dot::{GraphNode, GraphView};
 pub use error::{EvalError, LoadError};
 pub use facts::{MAX_FACTS_BYTES, MAX_LIST_ITEMS, parse_json};
-pub use load::{FsLoader, MemoryLoader, SourceLoader};
+pub use load::{FsLoader, MemoryLoader, ReadError, SourceLoader, read_source};
 #[cfg(feature = "parser")]
 pub use pipeline::ExampleResult;
 pub use policy::{FactValue, Facts, FactsBuilder, OutcomeSummary, Policy, Summary};

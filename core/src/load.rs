@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 
 #[cfg(feature = "parser")]
 use clausula_dsl::ast::{Item, SourceFile};
-#[cfg(feature = "parser")]
-use clausula_dsl::{Diagnostic, FileId, Sources, Span};
+use clausula_dsl::{Diagnostic, Diagnostics, FileId, Sources, Span};
 
 #[cfg(feature = "parser")]
 use crate::codes;
@@ -17,7 +16,85 @@ use crate::codes;
 /// Where policy files (and directory CSVs) come from.
 pub trait SourceLoader {
     /// Reads the file at `path` (already resolved against the importing file).
-    fn load(&self, path: &str) -> Result<String, String>;
+    fn load(&self, path: &str) -> Result<String, ReadError>;
+}
+
+/// Why a file could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadError {
+    /// It does not exist or cannot be opened; the message says why.
+    Unavailable(String),
+    /// It is not UTF-8 (often a GBK or GB18030 file): the offset of the first invalid byte,
+    /// and the text with invalid sequences replaced by U+FFFD, to show where.
+    NotUtf8 {
+        /// Byte offset of the first invalid byte (the same in `lossy`).
+        offset: usize,
+        /// The text, invalid sequences replaced.
+        lossy: String,
+    },
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Unavailable(why) => f.write_str(why),
+            ReadError::NotUtf8 { offset, .. } => write!(
+                f,
+                "the file is not valid UTF-8 (invalid byte at offset {offset})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+impl ReadError {
+    /// Decodes `bytes` as UTF-8, or says where it is not.
+    pub fn decode(bytes: Vec<u8>) -> Result<String, ReadError> {
+        String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8 {
+            offset: e.utf8_error().valid_up_to(),
+            lossy: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        })
+    }
+
+    /// For [`ReadError::NotUtf8`]: the diagnostic pointing at the first invalid byte in
+    /// `file` (whose text must be `lossy`).
+    pub fn utf8_diagnostic(&self, file: FileId) -> Option<Diagnostic> {
+        let ReadError::NotUtf8 { offset, .. } = self else {
+            return None;
+        };
+        Some(
+            Diagnostic::error(
+                clausula_dsl::codes::INVALID_UTF8,
+                Span::new(*offset, offset.saturating_add('\u{fffd}'.len_utf8())),
+                "the file is not valid UTF-8",
+            )
+            .in_file(file)
+            .with_help("save it as UTF-8 (a GBK or GB18030 file must be converted first)"),
+        )
+    }
+}
+
+/// Reads the file at `path` through `loader`; a file that cannot be read or is not UTF-8
+/// gives a diagnostic (for the encoding, at the first invalid byte).
+pub fn read_source(loader: &dyn SourceLoader, path: &str) -> Result<String, Diagnostics> {
+    loader.load(path).map_err(|e| {
+        let mut sources = Sources::new();
+        let text = match &e {
+            ReadError::NotUtf8 { lossy, .. } => lossy.clone(),
+            ReadError::Unavailable(_) => String::new(),
+        };
+        let id = sources.add(path, text);
+        let d = e.utf8_diagnostic(id).unwrap_or_else(|| {
+            Diagnostic::error(
+                crate::codes::UNREADABLE_FILE,
+                Span::new(0, 0),
+                format!("cannot read `{path}`: {e}"),
+            )
+            .in_file(id)
+        });
+        Diagnostics::new(vec![d], sources)
+    })
 }
 
 /// Reads files from the file system.
@@ -25,14 +102,9 @@ pub trait SourceLoader {
 pub struct FsLoader;
 
 impl SourceLoader for FsLoader {
-    fn load(&self, path: &str) -> Result<String, String> {
-        let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-        String::from_utf8(bytes).map_err(|e| {
-            format!(
-                "the file is not valid UTF-8 (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            )
-        })
+    fn load(&self, path: &str) -> Result<String, ReadError> {
+        let bytes = std::fs::read(path).map_err(|e| ReadError::Unavailable(e.to_string()))?;
+        ReadError::decode(bytes)
     }
 }
 
@@ -70,11 +142,11 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for MemoryLoader {
 }
 
 impl SourceLoader for MemoryLoader {
-    fn load(&self, path: &str) -> Result<String, String> {
+    fn load(&self, path: &str) -> Result<String, ReadError> {
         self.files
             .get(&normalize(path))
             .cloned()
-            .ok_or_else(|| "no such file".to_string())
+            .ok_or_else(|| ReadError::Unavailable("no such file".to_string()))
     }
 }
 
@@ -206,6 +278,14 @@ pub(crate) fn load_all(
                     let (ast, ds) = clausula_dsl::parse_file(id, &text);
                     diagnostics.extend(ds);
                     files.push(LoadedFile { id, path, ast });
+                }
+                Err(why @ ReadError::NotUtf8 { .. }) => {
+                    let lossy = match &why {
+                        ReadError::NotUtf8 { lossy, .. } => lossy.clone(),
+                        ReadError::Unavailable(_) => String::new(),
+                    };
+                    let id = sources.add(path.clone(), lossy);
+                    diagnostics.extend(why.utf8_diagnostic(id));
                 }
                 Err(why) => diagnostics.push(
                     Diagnostic::error(

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use clausula_dsl::ast::ExpectedStatus;
-use clausula_dsl::{Diagnostic, Diagnostics, Span};
+use clausula_dsl::{Diagnostic, Diagnostics};
 use serde::Serialize;
 
 use crate::check::{self, Expect};
@@ -52,14 +52,7 @@ impl Policy {
 
     /// Reads and compiles a policy file (and what it imports) from disk.
     pub fn load(path: &str) -> Result<Policy, Diagnostics> {
-        let text = FsLoader.load(path).map_err(|why| {
-            let d = Diagnostic::error(
-                codes::IMPORT_NOT_FOUND,
-                Span::new(0, 0),
-                format!("cannot read `{path}`: {why}"),
-            );
-            Diagnostics::new(vec![d], clausula_dsl::Sources::single(path, ""))
-        })?;
+        let text = crate::load::read_source(&FsLoader, path)?;
         build(&FsLoader, path, &text, true)
     }
 

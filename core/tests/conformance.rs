@@ -236,3 +236,56 @@ fn compile_error_cases() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(names.len() >= 30);
 }
+
+/// `conformance/hostile/`: policy files as bytes (not UTF-8, NUL bytes, byte-order marks,
+/// bidirectional controls, CRLF, an import and a CSV saved in GBK…), read from disk as the
+/// CLI and `Policy::load` read them. `expected.json` maps each file to `"ok"` or to its
+/// diagnostics `[{code, file, line, column}]`.
+#[test]
+fn hostile_files() {
+    use clausula_core::{FsLoader, read_source};
+    let dir = corpus().join("hostile");
+    let expected_path = dir.join("expected.json");
+    let mut expected: Map<String, Value> = if bless() {
+        Map::new()
+    } else {
+        serde_json::from_str(&std::fs::read_to_string(&expected_path).unwrap()).unwrap()
+    };
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".cla"))
+        .collect();
+    names.sort();
+    let mut failures = Vec::new();
+    for name in &names {
+        let path = dir.join(name);
+        let path = path.to_str().unwrap();
+        let result = read_source(&FsLoader, path)
+            .and_then(|text| Policy::compile_with(&FsLoader, path, &text).map(|_| ()));
+        let actual = match result {
+            Ok(()) => Value::String("ok".into()),
+            Err(d) => Value::Array(
+                d.reports()
+                    .into_iter()
+                    .map(|r| {
+                        let file = r.file.rsplit('/').next().unwrap_or("").to_string();
+                        serde_json::json!({"code": r.code, "file": file, "line": r.line, "column": r.column})
+                    })
+                    .collect(),
+            ),
+        };
+        if bless() {
+            expected.insert(name.clone(), actual);
+        } else if expected.get(name) != Some(&actual) {
+            failures.push(format!("{name}: expected {:?}, got {actual}", expected.get(name)));
+        }
+    }
+    if bless() {
+        let mut text = serde_json::to_string_pretty(&expected).unwrap();
+        text.push('\n');
+        std::fs::write(&expected_path, text).unwrap();
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(names.len() >= 15);
+}

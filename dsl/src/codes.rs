@@ -22,6 +22,8 @@ pub const UNKNOWN_AGGREGATE: &str = "syntax/unknown-aggregate";
 pub const UNKNOWN_STATUS: &str = "syntax/unknown-status";
 /// An `effective` window that ends before it starts.
 pub const INVALID_WINDOW: &str = "syntax/invalid-window";
+/// A file that is not UTF-8 (a GBK or GB18030 file, a binary file).
+pub const INVALID_UTF8: &str = "syntax/invalid-utf8";
 /// The source is larger than the limit.
 pub const TOO_LARGE: &str = "syntax/too-large";
 /// Nesting deeper than the limit.

@@ -69,6 +69,17 @@ pub(crate) fn unescape(body: &str) -> Result<String, (usize, LiteralError)> {
     let mut out = String::with_capacity(body.len());
     let mut chars = body.char_indices();
     while let Some((i, c)) = chars.next() {
+        if c == '\0' {
+            // a raw NUL, like an escaped one: the printer could not write it back
+            return Err((
+                i,
+                LiteralError {
+                    code: crate::codes::INVALID_CHARACTER,
+                    message: "strings cannot contain NUL".to_string(),
+                    help: Some("remove the NUL byte (the file may not be text)".to_string()),
+                },
+            ));
+        }
         if c != '\\' {
             out.push(c);
             continue;
@@ -116,6 +127,12 @@ pub(crate) fn unescape(body: &str) -> Result<String, (usize, LiteralError)> {
     Ok(out)
 }
 
+/// Characters that reorder how text is displayed (the "Trojan Source" characters): in a
+/// policy they would let a reviewer read something other than what is evaluated.
+pub(crate) fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Quotes a string for printing: the inverse of [`unescape`].
 pub fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
@@ -127,7 +144,9 @@ pub fn quote(value: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c if c.is_control() || is_bidi_control(c) => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
             c => out.push(c),
         }
     }

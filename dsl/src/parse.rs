@@ -302,7 +302,7 @@ fn describe_found(rest: &str) -> (String, usize, Option<String>) {
     let len = c.len_utf8();
     if c == '\0' {
         return (
-            "a NUL byte".to_string(),
+            "NUL byte".to_string(),
             len,
             Some("policy files are text; remove the NUL byte".to_string()),
         );

@@ -49,6 +49,18 @@ fn starts_item(rest: &str) -> bool {
     })
 }
 
+fn bidi_error(at: usize, c: char) -> Diagnostic {
+    Diagnostic::error(
+        codes::INVALID_CHARACTER,
+        Span::new(at, at + c.len_utf8()),
+        format!("bidirectional control character U+{:04X}", c as u32),
+    )
+    .with_help(
+        "it makes the text display in another order than it is read; remove it (in a string, \
+         write it as an escape such as `\\u{202e}` if it is meant)",
+    )
+}
+
 pub(crate) fn scan(source: &str, start: usize) -> Scan {
     let mut chunks = Vec::new();
     let mut comments = Vec::new();
@@ -65,6 +77,9 @@ pub(crate) fn scan(source: &str, start: usize) -> Scan {
     let mut iter = source.get(start..).unwrap_or("").char_indices().peekable();
     while let Some((rel, c)) = iter.next() {
         let i = rel + start;
+        if crate::literal::is_bidi_control(c) && error.is_none() {
+            error = Some(bidi_error(i, c));
+        }
         if line_start && !in_string && i != chunk_start && source.get(i..).is_some_and(starts_item)
         {
             chunks.push(Chunk {
@@ -102,6 +117,13 @@ pub(crate) fn scan(source: &str, start: usize) -> Scan {
                     .and_then(|s| s.find('\n'))
                     .map_or(bytes_len, |n| i + n);
                 let text = source.get(i..end).unwrap_or("").trim_end_matches('\r');
+                if let Some((at, b)) = text
+                    .char_indices()
+                    .find(|&(_, b)| crate::literal::is_bidi_control(b))
+                    && error.is_none()
+                {
+                    error = Some(bidi_error(i + at, b));
+                }
                 comments.push(Comment {
                     text: text.to_string(),
                     span: Span::new(i, i + text.len()),

@@ -88,6 +88,14 @@ pub(super) fn rows(
                 let csv_file = sources.add(path.clone(), text.clone());
                 csv_rows(&mut def, &env.enums, &text, csv_file, &mut seen, diags);
             }
+            Err(why @ crate::load::ReadError::NotUtf8 { .. }) => {
+                let lossy = match &why {
+                    crate::load::ReadError::NotUtf8 { lossy, .. } => lossy.clone(),
+                    crate::load::ReadError::Unavailable(_) => String::new(),
+                };
+                let csv_file = sources.add(path.clone(), lossy);
+                diags.extend(why.utf8_diagnostic(csv_file));
+            }
             Err(why) => diags.push(
                 Diagnostic::error(
                     codes::BAD_DIRECTORY_DATA,
