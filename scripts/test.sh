@@ -18,6 +18,16 @@ cargo clippy -j "$JOBS" -p clausula-wasm --no-default-features -- -D warnings
 step "rust: tests (unit, integration, snapshots, property tests, doctests)"
 cargo test -j "$JOBS" --workspace
 
+step "fuzz: every target briefly (when the nightly toolchain is present); the regressions ran in cargo test"
+if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+  if ! cargo fuzz --version >/dev/null 2>&1; then
+    cargo install cargo-fuzz --version =0.13.2 --locked
+  fi
+  JOBS="$JOBS" bash fuzz/run.sh "${FUZZ_SECONDS:-30}"
+else
+  echo "(no nightly toolchain: skipping the fuzz runs)"
+fi
+
 step "policy pack: every example block, formatting, and the shared worked cases"
 cargo build -j "$JOBS" --release -p clausula-cli
 ./target/release/clausula test policies/
