@@ -278,7 +278,10 @@ fn hostile_files() {
         if bless() {
             expected.insert(name.clone(), actual);
         } else if expected.get(name) != Some(&actual) {
-            failures.push(format!("{name}: expected {:?}, got {actual}", expected.get(name)));
+            failures.push(format!(
+                "{name}: expected {:?}, got {actual}",
+                expected.get(name)
+            ));
         }
     }
     if bless() {

@@ -20,7 +20,9 @@ fn root() -> PathBuf {
 }
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries {
         let p = e.unwrap().path();
         if p.is_dir() {
@@ -38,7 +40,11 @@ fn run(target: &str, check: fn(&[u8])) -> usize {
     for f in &files {
         let data = std::fs::read(f).unwrap();
         let outcome = std::panic::catch_unwind(|| check(&data));
-        assert!(outcome.is_ok(), "fuzz regression {} fails again", f.display());
+        assert!(
+            outcome.is_ok(),
+            "fuzz regression {} fails again",
+            f.display()
+        );
     }
     files.len()
 }
@@ -99,7 +105,9 @@ fn graph_regressions() {
     run("graph", harness::graph);
     for f in sources() {
         // the hostile corpus holds files that are not UTF-8 on purpose
-        let Ok(text) = std::fs::read_to_string(&f) else { continue };
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
         if let Ok(p) = clausula_core::Policy::compile(&text) {
             let bytes = p.to_bytes();
             harness::graph(&bytes);

@@ -32,7 +32,10 @@ fn items(n: usize, qualified: &str) -> String {
         if i > 0 {
             s.push(',');
         }
-        s.push_str(&format!(r#"{{"price":"{}.25","qualified":{qualified}}}"#, i % 1000));
+        s.push_str(&format!(
+            r#"{{"price":"{}.25","qualified":{qualified}}}"#,
+            i % 1000
+        ));
     }
     s.push_str("]}");
     s
@@ -47,7 +50,10 @@ fn a_hundred_thousand_item_list_is_decided_exactly() {
     let o = d.outcome("credit").unwrap();
     assert_eq!(o.status, Status::Eligible);
     // 100 rounds of (0.25 + 1.25 + … + 999.25) = 100 × 499,750 = 49,975,000; 10% of it
-    assert_eq!(clausula_core::decimal_text(o.amounts.get("credit").unwrap().0), "4997500");
+    assert_eq!(
+        clausula_core::decimal_text(o.amounts.get("credit").unwrap().0),
+        "4997500"
+    );
 }
 
 #[test]
@@ -79,7 +85,11 @@ fn more_items_than_the_limit_is_a_clean_error() {
 fn json_nested_ten_thousand_deep_is_a_clean_error() {
     let policy = Policy::compile(EQUIPMENT).unwrap();
     let as_of = parse_date("2024-06-01").unwrap();
-    let text = format!(r#"{{"equipment":{}{}}}"#, "[".repeat(10_000), "]".repeat(10_000));
+    let text = format!(
+        r#"{{"equipment":{}{}}}"#,
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
     let d = policy.decide_json(text.as_bytes(), as_of);
     assert_eq!(d.errors[0].code, "facts/too-deep");
 }
@@ -97,7 +107,11 @@ outcome o {
     let policy = Policy::compile(source).unwrap();
     let as_of = parse_date("2024-06-01").unwrap();
     let d = policy.decide_json(br#"{"a":{"m":"50000000000000000000000000000"}}"#, as_of);
-    assert!(d.errors.iter().any(|e| e.code == "eval/overflow"), "{:?}", d.errors);
+    assert!(
+        d.errors.iter().any(|e| e.code == "eval/overflow"),
+        "{:?}",
+        d.errors
+    );
     let o = d.outcome("o").unwrap();
     assert!(o.amounts.get("doubled").is_none());
     // one digit more than a decimal holds is refused when read

@@ -43,7 +43,9 @@ fn a_fifty_megabyte_document_is_decided_in_bounded_memory() {
         if n > 0 {
             text.push(',');
         }
-        text.push_str(&format!(r#"{{"price":"1000","qualified":true,"note":"{note}"}}"#));
+        text.push_str(&format!(
+            r#"{{"price":"1000","qualified":true,"note":"{note}"}}"#
+        ));
         n += 1;
     }
     text.push_str("]}");
@@ -52,10 +54,17 @@ fn a_fifty_megabyte_document_is_decided_in_bounded_memory() {
     assert!(d.errors.is_empty(), "{:?}", d.errors.first());
     let o = d.outcome("credit").unwrap();
     assert_eq!(o.status, Status::Eligible);
-    assert_eq!(clausula_core::decimal_text(o.amounts.get("credit").unwrap().0), format!("{}", n * 100));
+    assert_eq!(
+        clausula_core::decimal_text(o.amounts.get("credit").unwrap().0),
+        format!("{}", n * 100)
+    );
     if let (Some(before), Some(after)) = (before, peak_rss_bytes()) {
         let used = after.saturating_sub(before);
-        eprintln!("{n} items, {} MB of JSON: peak grew by {} MB", text.len() >> 20, used >> 20);
+        eprintln!(
+            "{n} items, {} MB of JSON: peak grew by {} MB",
+            text.len() >> 20,
+            used >> 20
+        );
         // the parsed document, its typed columns and the decision: well under 20× the text
         assert!(used < 20 * text.len() as u64, "peak grew by {used} bytes");
     }

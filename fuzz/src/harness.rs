@@ -35,7 +35,10 @@ fn text(data: &[u8]) -> Option<&str> {
 /// Diagnostics must never be internal errors, and must render (spans on char boundaries).
 fn assert_clean(d: &Diagnostics, what: &str) {
     for code in d.codes() {
-        assert!(!code.ends_with("/internal"), "{what}: internal diagnostic `{code}`\n{d}");
+        assert!(
+            !code.ends_with("/internal"),
+            "{what}: internal diagnostic `{code}`\n{d}"
+        );
     }
     let rendered = d.to_string();
     assert!(!rendered.is_empty() || d.list().is_empty());
@@ -66,19 +69,29 @@ pub(crate) fn parse(data: &[u8]) {
 /// the tree.
 pub(crate) fn roundtrip(data: &[u8]) {
     let Some(source) = text(data) else { return };
-    let Ok(file) = clausula_dsl::parse(source) else { return };
+    let Ok(file) = clausula_dsl::parse(source) else {
+        return;
+    };
     let tree = file.without_spans();
     let printed = clausula_dsl::print(&file);
     let again = clausula_dsl::parse(&printed)
         .unwrap_or_else(|d| panic!("printed source does not parse:\n{printed}\n{d}"));
-    assert_eq!(tree, again.without_spans(), "print changed the tree:\n{printed}");
+    assert_eq!(
+        tree,
+        again.without_spans(),
+        "print changed the tree:\n{printed}"
+    );
     let formatted = match clausula_dsl::format(source) {
         Ok(f) => f,
         Err(d) => panic!("a file that parses does not format:\n{d}"),
     };
     let reparsed = clausula_dsl::parse(&formatted)
         .unwrap_or_else(|d| panic!("formatted source does not parse:\n{formatted}\n{d}"));
-    assert_eq!(tree, reparsed.without_spans(), "format changed the tree:\n{formatted}");
+    assert_eq!(
+        tree,
+        reparsed.without_spans(),
+        "format changed the tree:\n{formatted}"
+    );
     let twice = clausula_dsl::format(&formatted)
         .unwrap_or_else(|d| panic!("formatted source does not format:\n{d}"));
     assert_eq!(formatted, twice, "format is not idempotent");
@@ -116,7 +129,9 @@ pub(crate) fn compile(data: &[u8]) {
 /// `graph`: arbitrary bytes load as a graph or give a `LoadError`; a graph that loads can be
 /// inspected and evaluated on any facts without panicking.
 pub(crate) fn graph(data: &[u8]) {
-    let Ok(policy) = Policy::from_bytes(data) else { return };
+    let Ok(policy) = Policy::from_bytes(data) else {
+        return;
+    };
     let schema = policy.inputs();
     let _ = policy.to_dot();
     let _ = policy.graph_view();
@@ -146,7 +161,10 @@ pub(crate) fn graph(data: &[u8]) {
         full.insert(input.name.clone(), value);
     }
     for d in DATES {
-        for facts in [Value::Object(serde_json::Map::new()), Value::Object(full.clone())] {
+        for facts in [
+            Value::Object(serde_json::Map::new()),
+            Value::Object(full.clone()),
+        ] {
             let decision = policy.decide(&facts, date(d));
             let _ = decision.to_json();
             let _ = policy.decide_batch(std::slice::from_ref(&facts), date(d));
@@ -301,7 +319,13 @@ const MONEY: [&str; 12] = [
     "3万",
 ];
 const PERCENTS: [&str; 6] = ["0%", "10%", "60%", "100%", "a.p", "目录[a.c].rate"];
-const DATE_LITS: [&str; 5] = ["2016-02-29", "2019-12-31", "2020-01-01", "0001-01-01", "9999-12-31"];
+const DATE_LITS: [&str; 5] = [
+    "2016-02-29",
+    "2019-12-31",
+    "2020-01-01",
+    "0001-01-01",
+    "9999-12-31",
+];
 const CODES: [&str; 4] = ["C", "C1", "C12", ""];
 
 /// Prints generated expressions; past `MAX_DEPTH` a subtree becomes a leaf.
@@ -313,7 +337,12 @@ const MAX_DEPTH: u32 = 7;
 
 impl Printer {
     fn rule(&self, kind: char, i: u8) -> Option<String> {
-        let of: Vec<&String> = self.rules.iter().filter(|(_, k)| *k == kind).map(|(n, _)| n).collect();
+        let of: Vec<&String> = self
+            .rules
+            .iter()
+            .filter(|(_, k)| *k == kind)
+            .map(|(n, _)| n)
+            .collect();
         if of.is_empty() {
             None
         } else {
@@ -338,8 +367,18 @@ impl Printer {
             B::Not(x) => format!("not ({})", self.b(x, d, item)),
             B::And(x, y) => format!("({} and {})", self.b(x, d, item), self.b(y, d, item)),
             B::Or(x, y) => format!("({} or {})", self.b(x, d, item), self.b(y, d, item)),
-            B::Money(c, x, y) => format!("({} {} {})", self.m(x, d, item), c.text(), self.m(y, d, item)),
-            B::Int(c, x, y) => format!("({} {} {})", self.i(x, d, item), c.text(), self.i(y, d, item)),
+            B::Money(c, x, y) => format!(
+                "({} {} {})",
+                self.m(x, d, item),
+                c.text(),
+                self.m(y, d, item)
+            ),
+            B::Int(c, x, y) => format!(
+                "({} {} {})",
+                self.i(x, d, item),
+                c.text(),
+                self.i(y, d, item)
+            ),
             B::Date(c, x, y) => format!("({} {} {})", self.d(x, d), c.text(), self.d(y, d)),
             B::Ratio(c, x, p) => format!(
                 "((a.base + {}) / (a.m + 1) {} {})",
@@ -375,7 +414,11 @@ impl Printer {
             M::DirMin => "目录[a.c].min".into(),
             M::Add(x, y) => format!("({} + {})", self.m(x, d, item), self.m(y, d, item)),
             M::Sub(x, y) => format!("({} - {})", self.m(x, d, item), self.m(y, d, item)),
-            M::Pct(x, p) => format!("({} * {})", self.m(x, d, item), PERCENTS[usize::from(*p) % PERCENTS.len()]),
+            M::Pct(x, p) => format!(
+                "({} * {})",
+                self.m(x, d, item),
+                PERCENTS[usize::from(*p) % PERCENTS.len()]
+            ),
             M::Times(x, y) => format!("({} * {})", self.m(x, d, item), self.i(y, d, item)),
             M::Div(x, y) => format!("({} / {})", self.m(x, d, item), self.i(y, d, item)),
             M::Min(x, y) => format!("min({}, {})", self.m(x, d, item), self.m(y, d, item)),
@@ -389,7 +432,11 @@ impl Printer {
                 self.m(x, d, item),
                 self.m(y, d, item)
             ),
-            M::Sum(c, x) if !item => format!("sum(xs where {}, {})", self.b(c, d, true), self.m(x, d, true)),
+            M::Sum(c, x) if !item => format!(
+                "sum(xs where {}, {})",
+                self.b(c, d, true),
+                self.m(x, d, true)
+            ),
             M::MaxOf(c) if !item => format!("max(xs where {}, v)", self.b(c, d, true)),
             M::Rule(i) if !item => self.rule('m', *i).unwrap_or_else(|| "a.base".into()),
             M::ItemAmount if item => "v".into(),
@@ -502,7 +549,15 @@ fn good(field: &str, i: u8) -> String {
     let pick = |xs: &[&str]| xs[usize::from(i) % xs.len()].to_string();
     match field {
         "ok" | "flag" | "b" => pick(&["true", "false"]),
-        "m" | "base" | "v" => pick(&["0", "\"12.5\"", "2000", "\"20000000\"", "-3", "1e3", "\"0.001\""]),
+        "m" | "base" | "v" => pick(&[
+            "0",
+            "\"12.5\"",
+            "2000",
+            "\"20000000\"",
+            "-3",
+            "1e3",
+            "\"0.001\"",
+        ]),
         "n" | "w" => pick(&["0", "1", "3", "-2", "\"7\""]),
         "p" => pick(&["\"60%\"", "0.5", "\"1.2\"", "0"]),
         "d" => pick(&["\"2016-02-29\"", "\"2019-06-01\"", "\"2024-12-31\""]),
@@ -518,7 +573,9 @@ fn fact_text(field: &str, f: &Fact) -> Option<String> {
         Fact::Good(i) => good(field, *i),
         Fact::Bool(b) => b.to_string(),
         Fact::Int(n) => n.to_string(),
-        Fact::Float(x) => serde_json::Number::from_f64(*x).map_or_else(|| "null".into(), |n| n.to_string()),
+        Fact::Float(x) => {
+            serde_json::Number::from_f64(*x).map_or_else(|| "null".into(), |n| n.to_string())
+        }
         Fact::Text(s) => serde_json::to_string(s).unwrap_or_default(),
         Fact::Raw(i) => RAW[usize::from(*i) % RAW.len()].into(),
     })
@@ -568,7 +625,16 @@ impl Case {
             .iter()
             .zip(&self.a)
             .enumerate()
-            .map(|(i, (k, f))| (*k, if Some(i) == drop { None } else { fact_text(k, f) }))
+            .map(|(i, (k, f))| {
+                (
+                    *k,
+                    if Some(i) == drop {
+                        None
+                    } else {
+                        fact_text(k, f)
+                    },
+                )
+            })
             .collect();
         let mut top = vec![("a", Some(object(&a)))];
         if let Some(items) = &self.xs {
@@ -576,8 +642,11 @@ impl Case {
                 .iter()
                 .take(50)
                 .map(|it| {
-                    let pairs: Vec<(&str, Option<String>)> =
-                        ITEM_FIELDS.iter().zip(it).map(|(k, f)| (*k, fact_text(k, f))).collect();
+                    let pairs: Vec<(&str, Option<String>)> = ITEM_FIELDS
+                        .iter()
+                        .zip(it)
+                        .map(|(k, f)| (*k, fact_text(k, f)))
+                        .collect();
                     object(&pairs)
                 })
                 .collect();
@@ -589,12 +658,16 @@ impl Case {
     fn as_of(&self) -> NaiveDate {
         // a day of 2014 (before the window) to 2032
         let year = 2014 + i32::from(self.as_of / 365 % 19);
-        NaiveDate::from_yo_opt(year, u32::from(self.as_of % 365) + 1).unwrap_or_else(|| date("2020-01-01"))
+        NaiveDate::from_yo_opt(year, u32::from(self.as_of % 365) + 1)
+            .unwrap_or_else(|| date("2020-01-01"))
     }
 }
 
 fn statuses(d: &Decision) -> Vec<(String, Status)> {
-    d.outcomes.iter().map(|(k, o)| (k.to_string(), o.status)).collect()
+    d.outcomes
+        .iter()
+        .map(|(k, o)| (k.to_string(), o.status))
+        .collect()
 }
 
 /// `evaluate`: generated well-typed policies with mostly-right facts. Checks: no panic,
@@ -602,7 +675,9 @@ fn statuses(d: &Decision) -> Vec<(String, Status)> {
 /// single decision, a reloaded graph agrees, `missing` names only unknown declared facts,
 /// and dropping a fact never changes a decided outcome.
 pub(crate) fn evaluate(data: &[u8]) {
-    let Ok(case) = Case::arbitrary_take_rest(Unstructured::new(data)) else { return };
+    let Ok(case) = Case::arbitrary_take_rest(Unstructured::new(data)) else {
+        return;
+    };
     let source = case.source();
     let policy = match Policy::compile(&source) {
         Ok(p) => p,
@@ -617,18 +692,33 @@ pub(crate) fn evaluate(data: &[u8]) {
     let json = decision.to_json();
     let parsed: Value = serde_json::from_str(&json).expect("the decision is JSON");
     assert!(parsed.get("outcomes").is_some());
-    assert_eq!(json, policy.decide_json(facts.as_bytes(), as_of).to_json(), "deterministic");
+    assert_eq!(
+        json,
+        policy.decide_json(facts.as_bytes(), as_of).to_json(),
+        "deterministic"
+    );
     let reloaded = Policy::from_bytes(&policy.to_bytes()).expect("reload");
-    assert_eq!(json, reloaded.decide_json(facts.as_bytes(), as_of).to_json(), "reloaded graph");
+    assert_eq!(
+        json,
+        reloaded.decide_json(facts.as_bytes(), as_of).to_json(),
+        "reloaded graph"
+    );
 
-    let Ok(value) = clausula_core::parse_json(facts.as_bytes()) else { return };
+    let Ok(value) = clausula_core::parse_json(facts.as_bytes()) else {
+        return;
+    };
     if decision.outcomes.is_empty() {
         return; // bad facts or outside the window: nothing more to compare
     }
     if let Ok(batch) = policy.decide_batch(std::slice::from_ref(&value), as_of) {
         for o in &batch.outcomes {
             let single = decision.outcome(&o.name).map(|x| x.status);
-            assert_eq!(o.statuses.first().copied().flatten(), single, "batch of one, outcome {}\n{source}\n{facts}", o.name);
+            assert_eq!(
+                o.statuses.first().copied().flatten(),
+                single,
+                "batch of one, outcome {}\n{source}\n{facts}",
+                o.name
+            );
         }
     }
     let declared: Vec<String> = policy
@@ -641,7 +731,10 @@ pub(crate) fn evaluate(data: &[u8]) {
         for m in &o.missing {
             let template = strip_index(m);
             assert!(
-                declared.contains(&template) || declared.iter().any(|d| d.starts_with(&format!("{template}[]."))),
+                declared.contains(&template)
+                    || declared
+                        .iter()
+                        .any(|d| d.starts_with(&format!("{template}[]."))),
                 "outcome {name} asks for undeclared `{m}`\n{source}\n{facts}"
             );
         }

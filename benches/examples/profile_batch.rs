@@ -1,0 +1,26 @@
+//! W1 `evaluate_batch` and `summarize` in a loop, for a profiler:
+//! `valgrind --tool=callgrind target/release/examples/profile_batch [batch|single]`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::hint::black_box;
+
+use clausula_benches::Engine;
+use clausula_benches::data;
+use clausula_benches::engines::clausula::{self, Mode};
+
+fn main() {
+    let records = data::hnte(10_000);
+    let mut c = clausula::hnte(&records, Mode::Summary);
+    match std::env::args().nth(1).as_deref() {
+        Some("single") => {
+            for i in 0..10_000 {
+                black_box(c.decide(i));
+            }
+        }
+        _ => {
+            let rows = c.rows();
+            black_box(c.batch_of(&rows));
+        }
+    }
+}
