@@ -50,8 +50,45 @@ impl BatchResult {
     }
 }
 
-/// One row's outcome statuses and amounts, and its first error.
-type RowOut = (Vec<Status>, Vec<Vec<Option<Decimal>>>, Option<ErrorReport>);
+impl BatchResult {
+    /// An empty result with room for `rows` rows, one column per outcome and amount.
+    fn with_capacity(g: &crate::graph::Graph, rows: usize) -> BatchResult {
+        BatchResult {
+            outcomes: g
+                .outcomes
+                .iter()
+                .map(|o| BatchOutcome {
+                    name: o.name.clone(),
+                    statuses: Vec::with_capacity(rows),
+                    amounts: o
+                        .amounts
+                        .iter()
+                        .map(|a| (a.name.clone(), Vec::with_capacity(rows)))
+                        .collect(),
+                })
+                .collect(),
+            errors: Vec::with_capacity(rows),
+        }
+    }
+
+    /// Appends the rows of `other` (a later chunk of the same policy).
+    fn append(&mut self, other: BatchResult) {
+        for (o, mut p) in self.outcomes.iter_mut().zip(other.outcomes) {
+            o.statuses.append(&mut p.statuses);
+            for ((_, col), (_, mut part)) in o.amounts.iter_mut().zip(p.amounts) {
+                col.append(&mut part);
+            }
+        }
+        let mut errors = other.errors;
+        self.errors.append(&mut errors);
+    }
+}
+
+/// Facts with no value at all: what a bad row is evaluated on (its results are discarded).
+static NO_FACTS: FactRow = FactRow {
+    scalars: Vec::new(),
+    lists: Vec::new(),
+};
 
 impl Policy {
     /// Evaluates many applications given as JSON values. Rows whose facts are bad get their
@@ -70,124 +107,138 @@ impl Policy {
         as_of: NaiveDate,
     ) -> Result<BatchResult, EvalError> {
         let day = self.check_window(as_of)?;
-        let g = self.graph();
         let schema = self.inner.schema_id;
-        // Gather the good rows; remember where each input row went.
-        let mut good: Vec<FactRow> = Vec::with_capacity(rows.len());
-        let mut place: Vec<Result<usize, ErrorReport>> = Vec::with_capacity(rows.len());
-        for r in rows {
-            match r {
-                Ok(f) if f.schema_id == schema => {
-                    place.push(Ok(good.len()));
-                    good.push(f.row.clone());
-                }
-                Ok(_) => place.push(Err(EvalError::ForeignFacts.reports().remove(0))),
-                Err(e) => place
-                    .push(Err(e.first().cloned().unwrap_or_else(|| {
-                        EvalError::ForeignFacts.reports().remove(0)
-                    }))),
-            }
-        }
-        let evaluated: Vec<RowOut> = run_chunks(self, &good, day);
-        let mut outcomes: Vec<BatchOutcome> = g
-            .outcomes
+        // Every row is evaluated in place (no copy of its facts); a bad row is evaluated on
+        // no facts and then given its error instead of results.
+        let facts: Vec<&FactRow> = rows
             .iter()
-            .map(|o| BatchOutcome {
-                name: o.name.clone(),
-                statuses: Vec::with_capacity(rows.len()),
-                amounts: o
-                    .amounts
-                    .iter()
-                    .map(|a| (a.name.clone(), Vec::with_capacity(rows.len())))
-                    .collect(),
+            .map(|r| match r {
+                Ok(f) if f.schema_id == schema => &f.row,
+                _ => &NO_FACTS,
             })
             .collect();
-        let mut errors = Vec::with_capacity(rows.len());
-        for p in place {
-            match p {
-                Ok(i) => {
-                    let Some((st, am, err)) = evaluated.get(i) else {
-                        errors.push(None);
-                        continue;
-                    };
-                    for (oi, o) in outcomes.iter_mut().enumerate() {
-                        o.statuses.push(st.get(oi).copied());
-                        for (ai, (_, col)) in o.amounts.iter_mut().enumerate() {
-                            col.push(am.get(oi).and_then(|a| a.get(ai)).copied().flatten());
-                        }
-                    }
-                    errors.push(err.clone());
-                }
-                Err(e) => {
-                    for o in &mut outcomes {
-                        o.statuses.push(None);
-                        for (_, col) in &mut o.amounts {
-                            col.push(None);
-                        }
-                    }
-                    errors.push(Some(e));
-                }
+        let bad = |i: usize| -> Option<ErrorReport> {
+            match rows.get(i)? {
+                Ok(f) if f.schema_id == schema => None,
+                Ok(_) => EvalError::ForeignFacts.reports().into_iter().next(),
+                Err(e) => e
+                    .first()
+                    .cloned()
+                    .or_else(|| EvalError::ForeignFacts.reports().into_iter().next()),
             }
-        }
-        Ok(BatchResult { outcomes, errors })
+        };
+        Ok(run_chunks(self, &facts, day, &bad))
     }
 }
 
-fn chunk_results<S: Source + ?Sized>(p: &Policy, rows: &S, day: i32) -> Vec<RowOut> {
+/// Evaluates one chunk of rows and writes its statuses, amounts and first errors as columns.
+/// `bad(i)` is the problem found in row `i` of the chunk before evaluation, if any.
+fn chunk_results<S: Source + ?Sized>(
+    p: &Policy,
+    rows: &S,
+    day: i32,
+    bad: &dyn Fn(usize) -> Option<ErrorReport>,
+) -> BatchResult {
     let g = p.graph();
+    let n = Source::len(rows);
     let frame = eval::run(g, rows, day);
-    (0..Source::len(rows))
-        .map(|r| {
-            let statuses = explain::statuses(g, &frame, r);
-            let amounts: Vec<Vec<Option<Decimal>>> = g
-                .outcomes
-                .iter()
-                .map(|o| {
-                    o.amounts
-                        .iter()
-                        .map(|a| frame.value(a.node, r).as_num())
-                        .collect()
-                })
-                .collect();
-            // The first evaluation error that reached an outcome, if any.
-            let err = g.outcomes.iter().find_map(|o| {
+    let mut out = BatchResult::with_capacity(g, n);
+    let mut bad_rows = vec![false; n];
+    for (r, slot) in bad_rows.iter_mut().enumerate() {
+        let e = bad(r);
+        *slot = e.is_some();
+        out.errors.push(e);
+    }
+    for (o, col) in g.outcomes.iter().zip(&mut out.outcomes) {
+        col.statuses.extend((0..n).map(|r| {
+            if bad_rows.get(r).copied().unwrap_or(true) {
+                None
+            } else {
+                Some(explain::outcome_status(o.requirements.iter().map(|q| {
+                    let cond = frame.value(q.cond, r);
+                    let guard = q.guard.map(|gd| frame.value(gd, r));
+                    (q.kind, explain::line_status(q.kind, cond, guard))
+                })))
+            }
+        }));
+        for (a, (_, amounts)) in o.amounts.iter().zip(&mut col.amounts) {
+            let values = frame.column(a.node);
+            amounts.extend((0..n).map(|r| {
+                if bad_rows.get(r).copied().unwrap_or(true) {
+                    None
+                } else {
+                    values.get(r).and_then(Val::as_num)
+                }
+            }));
+        }
+    }
+    // The first evaluation error that reached an outcome, for rows that have one. Most
+    // chunks have none: then there is nothing to look for.
+    if !frame.errors.is_empty() {
+        for (r, slot) in out.errors.iter_mut().enumerate() {
+            if slot.is_some() {
+                continue;
+            }
+            *slot = g.outcomes.iter().find_map(|o| {
                 let nodes = o
                     .requirements
                     .iter()
                     .flat_map(|q| std::iter::once(q.cond).chain(q.guard))
                     .chain(o.amounts.iter().map(|a| a.node));
-                nodes.into_iter().find_map(|n| match frame.value(n, r) {
-                    crate::value::Val::Err(e) => frame
+                nodes.into_iter().find_map(|nd| match frame.value(nd, r) {
+                    Val::Err(e) => frame
                         .errors
                         .get(*e as usize)
                         .map(|rec| explain::error_report(g, rec, Some(&o.name), day)),
                     _ => None,
                 })
             });
-            (statuses, amounts, err)
-        })
-        .collect()
+        }
+    }
+    out
 }
 
 #[cfg(feature = "parallel")]
-fn run_chunks(p: &Policy, rows: &[FactRow], day: i32) -> Vec<RowOut> {
+fn run_chunks(
+    p: &Policy,
+    rows: &[&FactRow],
+    day: i32,
+    bad: &(dyn Fn(usize) -> Option<ErrorReport> + Sync),
+) -> BatchResult {
     use rayon::prelude::*;
     if rows.len() <= CHUNK {
-        return chunk_results(p, rows, day);
+        return chunk_results(p, rows, day, bad);
     }
-    rows.par_chunks(CHUNK)
-        .map(|c| chunk_results(p, c, day))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .flatten()
-        .collect()
+    let parts: Vec<BatchResult> = rows
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(c, chunk)| chunk_results(p, chunk, day, &|r| bad(c * CHUNK + r)))
+        .collect();
+    concat(p, rows.len(), parts)
 }
 
 #[cfg(not(feature = "parallel"))]
-fn run_chunks(p: &Policy, rows: &[FactRow], day: i32) -> Vec<RowOut> {
-    rows.chunks(CHUNK)
-        .flat_map(|c| chunk_results(p, c, day))
-        .collect()
+fn run_chunks(
+    p: &Policy,
+    rows: &[&FactRow],
+    day: i32,
+    bad: &dyn Fn(usize) -> Option<ErrorReport>,
+) -> BatchResult {
+    let parts = rows
+        .chunks(CHUNK)
+        .enumerate()
+        .map(|(c, chunk)| chunk_results(p, chunk, day, &|r| bad(c * CHUNK + r)))
+        .collect();
+    concat(p, rows.len(), parts)
+}
+
+/// Joins the chunks' results in row order.
+fn concat(p: &Policy, rows: usize, parts: Vec<BatchResult>) -> BatchResult {
+    let mut out = BatchResult::with_capacity(p.graph(), rows);
+    for part in parts {
+        out.append(part);
+    }
+    out
 }
 
 /// A list input over rows: per row, its items (each a row of field values), or `None`.
@@ -318,42 +369,7 @@ impl Policy {
             return Err(EvalError::ForeignFacts);
         }
         let day = self.check_window(as_of)?;
-        let evaluated = run_column_chunks(self, batch, day);
-        let g = self.graph();
-        let mut outcomes: Vec<BatchOutcome> = g
-            .outcomes
-            .iter()
-            .map(|o| BatchOutcome {
-                name: o.name.clone(),
-                statuses: Vec::with_capacity(batch.rows),
-                amounts: o
-                    .amounts
-                    .iter()
-                    .map(|a| (a.name.clone(), Vec::with_capacity(batch.rows)))
-                    .collect(),
-            })
-            .collect();
-        let mut errors = Vec::with_capacity(batch.rows);
-        for (i, (st, am, err)) in evaluated.into_iter().enumerate() {
-            let bad = batch.errors.get(i).cloned().flatten();
-            for (oi, o) in outcomes.iter_mut().enumerate() {
-                o.statuses.push(if bad.is_some() {
-                    None
-                } else {
-                    st.get(oi).copied()
-                });
-                for (ai, (_, col)) in o.amounts.iter_mut().enumerate() {
-                    let v = if bad.is_some() {
-                        None
-                    } else {
-                        am.get(oi).and_then(|a| a.get(ai)).copied().flatten()
-                    };
-                    col.push(v);
-                }
-            }
-            errors.push(bad.or(err));
-        }
-        Ok(BatchResult { outcomes, errors })
+        Ok(run_column_chunks(self, batch, day))
     }
 }
 
@@ -443,7 +459,7 @@ impl ColumnBatchBuilder<'_> {
             if row >= self.batch.rows {
                 return Err(column_length(path, self.batch.rows));
             }
-            match facts::typed(g, v, ty, path) {
+            match facts::typed(g, &v, ty, path) {
                 Ok(Val::Unknown) => col.push(default.clone()),
                 Ok(val) => col.push(val),
                 Err(e) => {
@@ -538,11 +554,16 @@ fn column_length(path: &str, rows: usize) -> ErrorReport {
     }
 }
 
+/// The problem found in row `row` of a column batch while its columns were set, if any.
+fn column_error(batch: &ColumnBatch, row: usize) -> Option<ErrorReport> {
+    batch.errors.get(row).cloned().flatten()
+}
+
 #[cfg(feature = "parallel")]
-fn run_column_chunks(p: &Policy, batch: &ColumnBatch, day: i32) -> Vec<RowOut> {
+fn run_column_chunks(p: &Policy, batch: &ColumnBatch, day: i32) -> BatchResult {
     use rayon::prelude::*;
     let starts: Vec<usize> = (0..batch.rows).step_by(CHUNK).collect();
-    starts
+    let parts: Vec<BatchResult> = starts
         .par_iter()
         .map(|&start| {
             let view = ColumnView {
@@ -550,25 +571,24 @@ fn run_column_chunks(p: &Policy, batch: &ColumnBatch, day: i32) -> Vec<RowOut> {
                 start,
                 len: CHUNK.min(batch.rows - start),
             };
-            chunk_results(p, &view, day)
+            chunk_results(p, &view, day, &|r| column_error(batch, start + r))
         })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .flatten()
-        .collect()
+        .collect();
+    concat(p, batch.rows, parts)
 }
 
 #[cfg(not(feature = "parallel"))]
-fn run_column_chunks(p: &Policy, batch: &ColumnBatch, day: i32) -> Vec<RowOut> {
-    (0..batch.rows)
+fn run_column_chunks(p: &Policy, batch: &ColumnBatch, day: i32) -> BatchResult {
+    let parts = (0..batch.rows)
         .step_by(CHUNK)
-        .flat_map(|start| {
+        .map(|start| {
             let view = ColumnView {
                 batch,
                 start,
                 len: CHUNK.min(batch.rows - start),
             };
-            chunk_results(p, &view, day)
+            chunk_results(p, &view, day, &|r| column_error(batch, start + r))
         })
-        .collect()
+        .collect();
+    concat(p, batch.rows, parts)
 }

@@ -56,6 +56,26 @@ impl Source for [FactRow] {
     }
 }
 
+impl Source for [&FactRow] {
+    fn len(&self) -> usize {
+        <[&FactRow]>::len(self)
+    }
+
+    fn fill(&self, slot: u32, out: &mut [Val]) {
+        for (o, row) in out.iter_mut().zip(self) {
+            *o = row
+                .scalars
+                .get(slot as usize)
+                .cloned()
+                .unwrap_or(Val::Unknown);
+        }
+    }
+
+    fn items(&self, row: usize, list: u32) -> Option<&[Vec<Val>]> {
+        self.get(row)?.lists.get(list as usize)?.as_deref()
+    }
+}
+
 /// An evaluation error at one node and row.
 #[derive(Clone, Debug)]
 pub(crate) struct ErrRec {

@@ -24,15 +24,74 @@ pub const MAX_LIST_ITEMS: usize = 1_000_000;
 /// Most errors reported for one document (the rest are summarised).
 const MAX_ERRORS: usize = 50;
 
-fn error(code: &str, path: &str, message: String) -> ErrorReport {
+fn error(code: &str, path: impl fmt::Display, message: String) -> ErrorReport {
+    let path = path.to_string();
     ErrorReport {
         code: code.to_string(),
         message,
-        path: (!path.is_empty()).then(|| path.to_string()),
+        path: (!path.is_empty()).then_some(path),
         expected: None,
         outcome: None,
         help: None,
     }
+}
+
+/// Where a fact sits in the document: `input`, `input.field`, `list[3]` or `list[3].field`.
+/// Kept as borrowed parts and only written out when there is an error to report, so reading
+/// good facts builds no strings.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FactPath<'a> {
+    prefix: &'a str,
+    index: Option<usize>,
+    field: Option<&'a str>,
+}
+
+impl<'a> FactPath<'a> {
+    /// A path given whole (`project.total_investment`).
+    pub(crate) fn text(path: &'a str) -> FactPath<'a> {
+        FactPath {
+            prefix: path,
+            index: None,
+            field: None,
+        }
+    }
+
+    fn item(list: &'a str, index: usize) -> FactPath<'a> {
+        FactPath {
+            prefix: list,
+            index: Some(index),
+            field: None,
+        }
+    }
+
+    fn field(self, name: &'a str) -> FactPath<'a> {
+        FactPath {
+            field: Some(name),
+            ..self
+        }
+    }
+}
+
+impl fmt::Display for FactPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.prefix)?;
+        if let Some(i) = self.index {
+            write!(f, "[{i}]")?;
+        }
+        if let Some(name) = self.field {
+            write!(f, ".{name}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A cell on its way to becoming a fact: a borrowed view of a JSON value or a [`FactValue`].
+enum Cell<'v> {
+    Null,
+    Bool(bool),
+    Decimal(Decimal),
+    Date(chrono::NaiveDate),
+    Text(&'v str),
 }
 
 /// Parses facts JSON strictly: duplicate keys and excessive depth are errors, numbers keep
@@ -202,28 +261,28 @@ fn decimal(text: &str) -> Option<Decimal> {
 }
 
 /// Converts one JSON value to a fact of type `ty`.
-pub(crate) fn value(g: &Graph, v: &Value, ty: Type, path: &str) -> Result<Val, Box<ErrorReport>> {
-    let typed_value = match v {
+fn value(g: &Graph, v: &Value, ty: Type, path: FactPath<'_>) -> Result<Val, ErrorReport> {
+    let cell = match v {
         Value::Null => return Ok(Val::Unknown),
-        Value::Bool(b) => FactValue::Bool(*b),
+        Value::Bool(b) => Cell::Bool(*b),
         Value::Number(n) => {
             let text = n.as_str();
             match decimal(text) {
-                Some(d) => FactValue::Decimal(d),
-                None if ty.is_numeric() => return Err(Box::new(invalid_number(g, ty, path, text))),
+                Some(d) => Cell::Decimal(d),
+                None if ty.is_numeric() => return Err(invalid_number(g, ty, path, text)),
                 // Not a number type anyway: report the type, not the number.
-                None => FactValue::Decimal(Decimal::ZERO),
+                None => Cell::Decimal(Decimal::ZERO),
             }
         }
-        Value::String(s) => FactValue::Text(s.clone()),
+        Value::String(s) => Cell::Text(s),
         Value::Array(_) | Value::Object(_) => {
-            return Err(Box::new(wrong_type(g, ty, path, json_kind(v))));
+            return Err(wrong_type(g, ty, path, json_kind(v)));
         }
     };
-    typed(g, typed_value, ty, path)
+    typed_inner(g, cell, ty, path)
 }
 
-fn wrong_type(g: &Graph, ty: Type, path: &str, found: &str) -> ErrorReport {
+fn wrong_type(g: &Graph, ty: Type, path: FactPath<'_>, found: &str) -> ErrorReport {
     let mut e = error(
         codes::WRONG_TYPE,
         path,
@@ -233,7 +292,7 @@ fn wrong_type(g: &Graph, ty: Type, path: &str, found: &str) -> ErrorReport {
     e
 }
 
-fn invalid_number(g: &Graph, ty: Type, path: &str, text: &str) -> ErrorReport {
+fn invalid_number(g: &Graph, ty: Type, path: FactPath<'_>, text: &str) -> ErrorReport {
     let mut e = error(
         codes::INVALID_NUMBER,
         path,
@@ -244,13 +303,13 @@ fn invalid_number(g: &Graph, ty: Type, path: &str, text: &str) -> ErrorReport {
     e
 }
 
-fn kind_of(v: &FactValue) -> &'static str {
+fn kind_of(v: &Cell<'_>) -> &'static str {
     match v {
-        FactValue::Bool(_) => "a boolean",
-        FactValue::Decimal(_) => "a number",
-        FactValue::Date(_) => "a date",
-        FactValue::Text(_) => "a string",
-        FactValue::Null => "null",
+        Cell::Bool(_) => "a boolean",
+        Cell::Decimal(_) => "a number",
+        Cell::Date(_) => "a date",
+        Cell::Text(_) => "a string",
+        Cell::Null => "null",
     }
 }
 
@@ -258,32 +317,39 @@ fn kind_of(v: &FactValue) -> &'static str {
 /// Strings are parsed for numbers (`"12.5"`, percentages `"3.65%"`), dates and enum values.
 pub(crate) fn typed(
     g: &Graph,
-    v: FactValue,
+    v: &FactValue,
     ty: Type,
     path: &str,
 ) -> Result<Val, Box<ErrorReport>> {
-    typed_inner(g, v, ty, path).map_err(Box::new)
+    let cell = match v {
+        FactValue::Null => Cell::Null,
+        FactValue::Bool(b) => Cell::Bool(*b),
+        FactValue::Decimal(d) => Cell::Decimal(*d),
+        FactValue::Date(d) => Cell::Date(*d),
+        FactValue::Text(s) => Cell::Text(s),
+    };
+    typed_inner(g, cell, ty, FactPath::text(path)).map_err(Box::new)
 }
-fn typed_inner(g: &Graph, v: FactValue, ty: Type, path: &str) -> Result<Val, ErrorReport> {
+fn typed_inner(g: &Graph, v: Cell<'_>, ty: Type, path: FactPath<'_>) -> Result<Val, ErrorReport> {
     let found = kind_of(&v);
     match (ty, v) {
-        (_, FactValue::Null) => Ok(Val::Unknown),
-        (Type::Bool, FactValue::Bool(b)) => Ok(Val::Bool(b)),
+        (_, Cell::Null) => Ok(Val::Unknown),
+        (Type::Bool, Cell::Bool(b)) => Ok(Val::Bool(b)),
         (
             Type::Int | Type::Number | Type::Money | Type::Percent | Type::Scalar,
-            v @ (FactValue::Decimal(_) | FactValue::Text(_)),
+            v @ (Cell::Decimal(_) | Cell::Text(_)),
         ) => {
             let d = match v {
-                FactValue::Decimal(d) => d,
-                FactValue::Text(s) => {
+                Cell::Decimal(d) => d,
+                Cell::Text(s) => {
                     let (body, percent) = match s.strip_suffix('%') {
                         Some(b) if ty == Type::Percent => (b, true),
-                        _ => (s.as_str(), false),
+                        _ => (s, false),
                     };
-                    let d = decimal(body).ok_or_else(|| invalid_number(g, ty, path, &s))?;
+                    let d = decimal(body).ok_or_else(|| invalid_number(g, ty, path, s))?;
                     if percent {
                         d.checked_div(Decimal::ONE_HUNDRED)
-                            .ok_or_else(|| invalid_number(g, ty, path, &s))?
+                            .ok_or_else(|| invalid_number(g, ty, path, s))?
                     } else {
                         d
                     }
@@ -301,8 +367,8 @@ fn typed_inner(g: &Graph, v: FactValue, ty: Type, path: &str) -> Result<Val, Err
             }
             Ok(Val::Num(d))
         }
-        (Type::Date, FactValue::Date(d)) => Ok(Val::Date(days_from_date(d))),
-        (Type::Date, FactValue::Text(s)) => parse_date(&s)
+        (Type::Date, Cell::Date(d)) => Ok(Val::Date(days_from_date(d))),
+        (Type::Date, Cell::Text(s)) => parse_date(s)
             .map(|d| Val::Date(days_from_date(d)))
             .ok_or_else(|| {
                 let mut e = error(
@@ -313,8 +379,8 @@ fn typed_inner(g: &Graph, v: FactValue, ty: Type, path: &str) -> Result<Val, Err
                 e.expected = Some(expected(g, ty));
                 e
             }),
-        (Type::Text | Type::Code, FactValue::Text(s)) => Ok(Val::Str(s.into())),
-        (Type::Enum(id), FactValue::Text(s)) => {
+        (Type::Text | Type::Code, Cell::Text(s)) => Ok(Val::Str(s.into())),
+        (Type::Enum(id), Cell::Text(s)) => {
             let Some(def) = g.enums.get(id as usize) else {
                 return Err(wrong_type(g, ty, path, found));
             };
@@ -332,9 +398,9 @@ fn typed_inner(g: &Graph, v: FactValue, ty: Type, path: &str) -> Result<Val, Err
                     let by_label = def
                         .variants
                         .iter()
-                        .find(|(_, l)| l.as_deref() == Some(s.as_str()))
+                        .find(|(_, l)| l.as_deref() == Some(s))
                         .map(|(n, _)| n.as_str());
-                    let hint = by_label.or_else(|| clausula_dsl::suggest::closest(&s, &names));
+                    let hint = by_label.or_else(|| clausula_dsl::suggest::closest(s, &names));
                     e.help = hint.map(|h| format!("did you mean \"{h}\"?"));
                     Err(e)
                 }
@@ -344,7 +410,13 @@ fn typed_inner(g: &Graph, v: FactValue, ty: Type, path: &str) -> Result<Val, Err
     }
 }
 
-fn unknown_key(code: &str, path: &str, found: &str, names: &[&str], what: &str) -> ErrorReport {
+fn unknown_key(
+    code: &str,
+    path: impl fmt::Display,
+    found: &str,
+    names: &[&str],
+    what: &str,
+) -> ErrorReport {
     let mut e = error(code, path, format!("`{found}` is not {what}"));
     e.help = match clausula_dsl::suggest::closest(found, names) {
         Some(c) => Some(format!("did you mean `{c}`?")),
@@ -358,29 +430,29 @@ fn record(
     g: &Graph,
     ent: &EntitySchema,
     obj: &Map<String, Value>,
-    prefix: &str,
+    prefix: FactPath<'_>,
     out: &mut [Val],
     errors: &mut Vec<ErrorReport>,
 ) {
     for (k, v) in obj {
-        let path = format!("{prefix}.{k}");
+        let path = prefix.field(k);
         match ent.fields.iter().position(|f| f.name == *k) {
             Some(fi) => {
                 let ty = ent.fields.get(fi).map_or(Type::Error, |f| f.ty);
-                match value(g, v, ty, &path) {
+                match value(g, v, ty, path) {
                     Ok(val) => {
                         if let Some(slot) = out.get_mut(fi) {
                             *slot = val;
                         }
                     }
-                    Err(e) => errors.push(*e),
+                    Err(e) => errors.push(e),
                 }
             }
             None => {
                 let names: Vec<&str> = ent.fields.iter().map(|f| f.name.as_str()).collect();
                 let mut e = unknown_key(
                     codes::UNDECLARED_FIELD,
-                    &path,
+                    path,
                     k,
                     &names,
                     &format!("a field of `{}`", ent.name),
@@ -431,13 +503,13 @@ pub(crate) fn list_items(
             }
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                let prefix = format!("{k}[{i}]");
+                let prefix = FactPath::item(k, i);
                 let mut fields = vec![Val::Unknown; ent.fields.len()];
                 match item {
-                    Value::Object(o) => record(g, ent, o, &prefix, &mut fields, errors),
+                    Value::Object(o) => record(g, ent, o, prefix, &mut fields, errors),
                     other => errors.push(error(
                         codes::NOT_AN_OBJECT,
-                        &prefix,
+                        prefix,
                         format!(
                             "each item must be an object of fields, found {}",
                             json_kind(other)
@@ -508,7 +580,7 @@ pub(crate) fn read(g: &Graph, v: &Value) -> Result<FactRow, Vec<ErrorReport>> {
             };
             match val {
                 Value::Null => {}
-                Value::Object(o) => record(g, ent, o, k, out, &mut errors),
+                Value::Object(o) => record(g, ent, o, FactPath::text(k), out, &mut errors),
                 other => errors.push(error(
                     codes::NOT_AN_OBJECT,
                     k,
