@@ -141,7 +141,7 @@ fn chunk_results<S: Source + ?Sized>(
 ) -> BatchResult {
     let g = p.graph();
     let n = Source::len(rows);
-    let frame = eval::run(g, rows, day);
+    let frame = eval::run(g, &p.inner.plan, rows, day);
     let mut out = BatchResult::with_capacity(g, n);
     let mut bad_rows = vec![false; n];
     for (r, slot) in bad_rows.iter_mut().enumerate() {
@@ -172,20 +172,27 @@ fn chunk_results<S: Source + ?Sized>(
             }));
         }
     }
-    // The first evaluation error that reached an outcome, for rows that have one. Most
-    // chunks have none: then there is nothing to look for.
+    // The first evaluation error a row's decision reports (as `explain` lists them: per
+    // outcome, undecided lines' conditions then guards, then amounts). Most chunks have no
+    // error at all: then there is nothing to look for.
     if !frame.errors.is_empty() {
         for (r, slot) in out.errors.iter_mut().enumerate() {
             if slot.is_some() {
                 continue;
             }
             *slot = g.outcomes.iter().find_map(|o| {
-                let nodes = o
-                    .requirements
-                    .iter()
-                    .flat_map(|q| std::iter::once(q.cond).chain(q.guard))
-                    .chain(o.amounts.iter().map(|a| a.node));
-                nodes.into_iter().find_map(|nd| match frame.value(nd, r) {
+                let lines = o.requirements.iter().flat_map(|q| {
+                    let cond = frame.value(q.cond, r);
+                    let guard = q.guard.map(|gd| frame.value(gd, r));
+                    let undecided = explain::line_status(q.kind, cond, guard)
+                        == crate::decision::LineStatus::Unknown;
+                    undecided
+                        .then_some(cond)
+                        .into_iter()
+                        .chain(guard.filter(|_| undecided))
+                });
+                let amounts = o.amounts.iter().map(|a| frame.value(a.node, r));
+                lines.chain(amounts).find_map(|v| match v {
                     Val::Err(e) => frame
                         .errors
                         .get(*e as usize)

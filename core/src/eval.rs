@@ -141,8 +141,112 @@ pub(crate) enum Res {
     E(&'static str),
 }
 
-/// Evaluates every node for `rows` at `as_of` (days since CE).
-pub(crate) fn run<S: Source + ?Sized>(g: &Graph, rows: &S, as_of: i32) -> Frame {
+/// Node label: read by nothing a decision reports.
+const UNREAD: u32 = u32::MAX;
+/// Node label: read by more than one guarded condition, or by a guard, an unguarded
+/// condition or an amount.
+const SHARED: u32 = u32::MAX - 1;
+
+/// Which nodes a decision reads, worked out once per graph.
+///
+/// A decision reports requirement lines and amounts. A line whose `when` guard is false is
+/// not applicable: its condition is never shown, blamed or reported (see `explain`), so the
+/// nodes only that condition reads need not be evaluated. Guards are evaluated first; then
+/// every other node that something reads, skipping the nodes of conditions whose guard is
+/// false at every position (typically a rule version not in force at `as_of`). Nodes nothing
+/// reads are never evaluated.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Plan {
+    /// The nodes guards read (closed under children), ascending.
+    first: Vec<NodeId>,
+    /// Every other node read by a line or an amount, ascending.
+    rest: Vec<NodeId>,
+    /// Per node: the guarded requirement (index into `guards`) whose condition alone reads
+    /// it, or `SHARED` / `UNREAD`.
+    owner: Vec<u32>,
+    /// Per guarded requirement, in policy order: its guard.
+    guards: Vec<NodeId>,
+}
+
+impl Plan {
+    pub(crate) fn new(g: &Graph) -> Plan {
+        let n = g.nodes.len();
+        let merge = |a: u32, b: u32| -> u32 {
+            if a == UNREAD || a == b {
+                b
+            } else if b == UNREAD {
+                a
+            } else {
+                SHARED
+            }
+        };
+        let mut owner = vec![UNREAD; n];
+        let mut in_first = vec![false; n];
+        let mut guards = Vec::new();
+        let label = |owner: &mut Vec<u32>, node: NodeId, l: u32| {
+            if let Some(o) = owner.get_mut(node as usize) {
+                *o = merge(*o, l);
+            }
+        };
+        for o in &g.outcomes {
+            for q in &o.requirements {
+                match q.guard {
+                    Some(gd) => {
+                        let k = u32::try_from(guards.len()).unwrap_or(SHARED).min(SHARED);
+                        guards.push(gd);
+                        label(&mut owner, q.cond, k);
+                        label(&mut owner, gd, SHARED);
+                        if let Some(f) = in_first.get_mut(gd as usize) {
+                            *f = true;
+                        }
+                    }
+                    None => label(&mut owner, q.cond, SHARED),
+                }
+            }
+            for a in &o.amounts {
+                label(&mut owner, a.node, SHARED);
+            }
+        }
+        // Children come before their parents (the graph is validated topological), so one
+        // pass from the last node down sees every parent of a node before the node.
+        for (id, node) in g.nodes.iter().enumerate().rev() {
+            let own = owner.get(id).copied().unwrap_or(UNREAD);
+            let first = in_first.get(id).copied().unwrap_or(false);
+            if own == UNREAD && !first {
+                continue;
+            }
+            for c in g.children(&node.op) {
+                if (c as usize) >= id {
+                    continue;
+                }
+                label(&mut owner, c, own);
+                if first && let Some(f) = in_first.get_mut(c as usize) {
+                    *f = true;
+                }
+            }
+        }
+        let ids = (0..n).filter_map(|i| u32::try_from(i).ok());
+        let first = ids
+            .clone()
+            .filter(|&i| in_first.get(i as usize).copied().unwrap_or(false))
+            .collect();
+        let rest = ids
+            .filter(|&i| {
+                !in_first.get(i as usize).copied().unwrap_or(false)
+                    && owner.get(i as usize).copied().unwrap_or(UNREAD) != UNREAD
+            })
+            .collect();
+        Plan {
+            first,
+            rest,
+            owner,
+            guards,
+        }
+    }
+}
+
+/// Evaluates the nodes a decision reads for `rows` at `as_of` (days since CE).
+pub(crate) fn run<S: Source + ?Sized>(g: &Graph, plan: &Plan, rows: &S, as_of: i32) -> Frame {
     let n = rows.len();
     // Lists: offsets and owners of items.
     let mut list_off = Vec::with_capacity(g.lists.len());
@@ -209,11 +313,29 @@ pub(crate) fn run<S: Source + ?Sized>(g: &Graph, rows: &S, as_of: i32) -> Frame 
                 .rposition(|v| v.from.is_none_or(|d| d <= as_of))
         })
         .collect();
-    for (id, node) in g.nodes.iter().enumerate() {
-        let id = u32::try_from(id).unwrap_or(u32::MAX);
-        step(
-            g, &mut f, rows, id, &node.op, node.scope, as_of, &params, &versions,
-        );
+    let eval_node = |f: &mut Frame, id: NodeId| {
+        if let Some(node) = g.nodes.get(id as usize) {
+            step(
+                g, f, rows, id, &node.op, node.scope, as_of, &params, &versions,
+            );
+        }
+    };
+    for &id in &plan.first {
+        eval_node(&mut f, id);
+    }
+    // Guarded requirements whose guard is false everywhere (the first 64 are tracked).
+    let mut off: u64 = 0;
+    for (k, gd) in plan.guards.iter().enumerate().take(64) {
+        if f.column(*gd).iter().all(|v| *v == Val::Bool(false)) {
+            off |= 1 << k;
+        }
+    }
+    for &id in &plan.rest {
+        let own = plan.owner.get(id as usize).copied().unwrap_or(SHARED);
+        if own < 64 && off & (1 << own) != 0 {
+            continue;
+        }
+        eval_node(&mut f, id);
     }
     f
 }

@@ -17,6 +17,8 @@ use crate::value::{date_text, days_from_date};
 
 pub(crate) struct Inner {
     pub(crate) graph: Graph,
+    /// Which nodes evaluation reads (derived from the graph).
+    pub(crate) plan: eval::Plan,
     /// Identifies the input schema, so facts of another policy are refused.
     pub(crate) schema_id: u64,
     #[cfg(feature = "parser")]
@@ -177,6 +179,7 @@ impl Policy {
         let schema_id = schema_id(&graph);
         Policy {
             inner: Arc::new(Inner {
+                plan: eval::Plan::new(&graph),
                 graph,
                 schema_id,
                 #[cfg(feature = "parser")]
@@ -282,7 +285,9 @@ impl Policy {
         let day = self.check_window(as_of)?;
         let g = &self.inner.graph;
         let rows = std::slice::from_ref(&facts.row);
-        let frame = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || eval::run(g, rows, day));
+        let frame = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || {
+            eval::run(g, &self.inner.plan, rows, day)
+        });
         Ok(explain::decide(g, &frame, rows, 0, day))
     }
 
@@ -293,7 +298,7 @@ impl Policy {
         }
         let day = self.check_window(as_of)?;
         let g = &self.inner.graph;
-        let frame = eval::run(g, std::slice::from_ref(&facts.row), day);
+        let frame = eval::run(g, &self.inner.plan, std::slice::from_ref(&facts.row), day);
         let statuses = explain::statuses(g, &frame, 0);
         let outcomes = g
             .outcomes

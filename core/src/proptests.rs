@@ -664,6 +664,8 @@ proptest! {
         prop_assert_eq!(&columns, &by_rows, "seed {}", seed);
         for (i, r) in rows.iter().enumerate() {
             let d = policy.decide(r, as_of);
+            // The row's error is the first one its decision reports.
+            prop_assert_eq!(columns.errors[i].as_ref(), d.errors.first(), "row {} of seed {}\n{}", i, seed, source);
             for o in &columns.outcomes {
                 let single = d.outcome(&o.name).map(|x| x.status);
                 prop_assert_eq!(o.statuses[i], single, "row {} of seed {}\n{}", i, seed, source);
