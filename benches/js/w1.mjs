@@ -1,5 +1,6 @@
 // W1 (high-tech enterprise, 2016 rules) in Node, side by side in one run: clausula (the
-// WebAssembly package, `evaluate` with the full explained decision), json-logic-js, Cedar
+// WebAssembly package: `summarize`, statuses and amounts like the peers, and `evaluate`, the
+// full explained decision), json-logic-js, Cedar
 // (@cedar-policy/cedar-wasm, a preparsed policy set over `context`) and CEL
 // (@marcbachmann/cel-js, a parsed expression).
 //
@@ -76,6 +77,8 @@ const policy = Policy.compile(readFileSync(join(root, "policies/national/high-te
 const clausulaFacts = records.map(({ registration_day, ...rest }) => ({
   enterprise: { registration_date: isoDate(registration_day), ...rest },
 }));
+const clausulaSummarize = (i) =>
+  policy.summarize(clausulaFacts[i], AS_OF).outcomes.high_tech_enterprise.status === "eligible";
 const clausulaDecide = (i) =>
   policy.evaluate(clausulaFacts[i], AS_OF).outcomes.high_tech_enterprise.status ===
   "eligible";
@@ -151,7 +154,8 @@ const cedarDecide = (i) => {
 
 // ---- agreement, then timing ------------------------------------------------------------------------
 const engines = [
-  ["clausula (WebAssembly) `evaluate`", clausulaDecide],
+  ["clausula (WebAssembly) `summarize`", clausulaSummarize],
+  ["clausula (WebAssembly) `evaluate`, explained", clausulaDecide],
   ["json-logic-js", jsonLogicDecide],
   ["CEL (@marcbachmann/cel-js)", celDecide],
   ["Cedar (@cedar-policy/cedar-wasm, preparsed)", cedarDecide],

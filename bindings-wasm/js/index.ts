@@ -10,6 +10,7 @@ import type {
   Choice,
   Compare,
   Decision,
+  DecisionSummary,
   DiagnosticReport,
   ErrorReport,
   FieldInfo,
@@ -18,6 +19,7 @@ import type {
   Line,
   LineKind,
   LineStatus,
+  OutcomeBrief,
   OutcomeDecision,
   OutcomeInfo,
   Schema,
@@ -29,6 +31,7 @@ export type {
   Choice,
   Compare,
   Decision,
+  DecisionSummary,
   DiagnosticReport,
   ErrorReport,
   FieldInfo,
@@ -37,6 +40,7 @@ export type {
   Line,
   LineKind,
   LineStatus,
+  OutcomeBrief,
   OutcomeDecision,
   OutcomeInfo,
   Schema,
@@ -338,6 +342,14 @@ export class Policy {
   evaluate(facts: Facts | string, asOf: AsOf): Decision {
     const date = dateText(asOf);
     return call(() => this.#native.evaluate(factsText(facts), date));
+  }
+
+  /** The verdict only: each outcome's status and known amounts, and the errors — the
+   * decision of {@link evaluate} without `title`, `requirements` and `missing`. Much faster
+   * when a form only needs to know whether the application qualifies. */
+  summarize(facts: Facts | string, asOf: AsOf): DecisionSummary {
+    const date = dateText(asOf);
+    return call(() => this.#native.summarize(factsText(facts), date));
   }
 
   /** Like {@link evaluate}, returning the JSON text (byte for byte what the CLI prints). */

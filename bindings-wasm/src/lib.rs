@@ -208,6 +208,23 @@ impl NativePolicy {
         )
     }
 
+    /// Statuses, known amounts and errors only: the decision without its explanations,
+    /// much cheaper to build and to hand to JavaScript. Never throws for bad facts.
+    #[wasm_bindgen(unchecked_return_type = "DecisionSummary")]
+    pub fn summarize(
+        &self,
+        #[wasm_bindgen(js_name = factsJson)] facts_json: &str,
+        #[wasm_bindgen(js_name = asOf)] as_of: &str,
+    ) -> Result<JsValue, JsValue> {
+        let date = self::as_of(as_of)?;
+        js_sys::JSON::parse(
+            &self
+                .inner
+                .summarize_json(facts_json.as_bytes(), date)
+                .to_json(),
+        )
+    }
+
     /// Like `evaluate`, returning the JSON text itself.
     #[wasm_bindgen(js_name = evaluateToJson)]
     pub fn evaluate_to_json(

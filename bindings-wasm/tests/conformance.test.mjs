@@ -24,6 +24,11 @@ for (const topic of topics) {
       const facts = "facts_json" in c ? c.facts_json : c.facts;
       assert.equal(policy.evaluateToJson(facts, c.as_of), JSON.stringify(c.expect));
       assert.deepEqual(policy.evaluate(facts, c.as_of), c.expect);
+      // the summary is the decision without its explanations
+      const outcomes = Object.fromEntries(
+        Object.entries(c.expect.outcomes).map(([name, o]) => [name, { status: o.status, amounts: o.amounts }]),
+      );
+      assert.deepEqual(policy.summarize(facts, c.as_of), { ...c.expect, outcomes });
     });
   }
 }

@@ -8,10 +8,12 @@ import {
   check,
   init,
   type Decision,
+  type DecisionSummary,
   type DiagnosticReport,
   type ErrorReport,
   type FieldInfo,
   type Line,
+  type OutcomeBrief,
   type OutcomeDecision,
   type Schema,
   type Status,
@@ -34,6 +36,9 @@ export async function decide(source: string, graph: Uint8Array): Promise<string[
   const sides = lines.map((l) => (l.compare ? `${l.compare.left} ${l.compare.op} ${l.compare.right}` : ""));
   const problems: ErrorReport[] = decision.errors;
   const next: string[] = policy.missing({}, new Date(), "shanghai_key_tech_fund");
+  const verdict: DecisionSummary = policy.summarize({ project: { total_investment: "20000000" } }, "2026-03-01");
+  const brief: OutcomeBrief | undefined = verdict.outcomes["shanghai_key_tech_fund"];
+  const briefAmount: string | undefined = brief?.amounts["support_amount"];
 
   // @ts-expect-error asOf is a string or a Date
   policy.evaluate({}, 20260301);
@@ -57,5 +62,5 @@ export async function decide(source: string, graph: Uint8Array): Promise<string[
   const same: evaluator.Decision = loaded.evaluate({}, "2026-03-01");
 
   return [String(status), amount ?? "", ...labels.map(String), ...cites.map(String), ...sides, ...next,
-    String(problems.length), String(diagnostics.length), String(wrong), same.policy];
+    String(problems.length), String(diagnostics.length), String(wrong), same.policy, briefAmount ?? ""];
 }

@@ -172,34 +172,15 @@ fn chunk_results<S: Source + ?Sized>(
             }));
         }
     }
-    // The first evaluation error a row's decision reports (as `explain` lists them: per
-    // outcome, undecided lines' conditions then guards, then amounts). Most chunks have no
-    // error at all: then there is nothing to look for.
+    // The first evaluation error a row's decision reports. Most chunks have no error at
+    // all: then there is nothing to look for.
     if !frame.errors.is_empty() {
         for (r, slot) in out.errors.iter_mut().enumerate() {
-            if slot.is_some() {
-                continue;
+            if slot.is_none() {
+                *slot = explain::reported_errors(g, &frame, r, day)
+                    .into_iter()
+                    .next();
             }
-            *slot = g.outcomes.iter().find_map(|o| {
-                let lines = o.requirements.iter().flat_map(|q| {
-                    let cond = frame.value(q.cond, r);
-                    let guard = q.guard.map(|gd| frame.value(gd, r));
-                    let undecided = explain::line_status(q.kind, cond, guard)
-                        == crate::decision::LineStatus::Unknown;
-                    undecided
-                        .then_some(cond)
-                        .into_iter()
-                        .chain(guard.filter(|_| undecided))
-                });
-                let amounts = o.amounts.iter().map(|a| frame.value(a.node, r));
-                lines.chain(amounts).find_map(|v| match v {
-                    Val::Err(e) => frame
-                        .errors
-                        .get(*e as usize)
-                        .map(|rec| explain::error_report(g, rec, Some(&o.name), day)),
-                    _ => None,
-                })
-            });
         }
     }
     out

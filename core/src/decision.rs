@@ -230,6 +230,71 @@ impl Decision {
     }
 }
 
+/// A decision without explanations: per outcome only its status and known amounts, with
+/// the same errors. Its JSON is the decision's with `title`, `requirements` and `missing`
+/// left out, so code reading a decision's statuses reads a summary unchanged.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct DecisionSummary {
+    /// The policy's name.
+    pub policy: String,
+    /// The evaluation date, `YYYY-MM-DD`.
+    pub as_of: String,
+    /// Per outcome, in policy order.
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, OutcomeBrief>"))]
+    pub outcomes: OrderedMap<OutcomeBrief>,
+    /// Problems, as in [`Decision::errors`].
+    pub errors: Vec<ErrorReport>,
+}
+
+/// One outcome of a [`DecisionSummary`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct OutcomeBrief {
+    /// `eligible`, `ineligible` or `undetermined`.
+    pub status: Status,
+    /// Amounts whose inputs are known.
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, string>"))]
+    pub amounts: OrderedMap<Amount>,
+}
+
+impl DecisionSummary {
+    /// The summary on one outcome.
+    pub fn outcome(&self, name: &str) -> Option<&OutcomeBrief> {
+        self.outcomes.get(name)
+    }
+
+    /// The JSON, compact.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl From<&Decision> for DecisionSummary {
+    fn from(d: &Decision) -> DecisionSummary {
+        DecisionSummary {
+            policy: d.policy.clone(),
+            as_of: d.as_of.clone(),
+            outcomes: OrderedMap(
+                d.outcomes
+                    .0
+                    .iter()
+                    .map(|(name, o)| {
+                        (
+                            name.clone(),
+                            OutcomeBrief {
+                                status: o.status,
+                                amounts: o.amounts.clone(),
+                            },
+                        )
+                    })
+                    .collect(),
+            ),
+            errors: d.errors.clone(),
+        }
+    }
+}
+
 /// A map that keeps insertion order (the policy's order) and serialises as a JSON object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OrderedMap<V>(pub Vec<(String, V)>);

@@ -70,6 +70,40 @@ pub(crate) fn statuses(g: &Graph, f: &Frame, row: usize) -> Vec<Status> {
         .collect()
 }
 
+/// The evaluation errors row `row`'s decision reports, in its order: per outcome, the
+/// conditions then guards of its undecided lines, then its unknown amounts (each error once
+/// per outcome). The same list [`decide`] puts in `errors`, without explaining anything.
+pub(crate) fn reported_errors(g: &Graph, f: &Frame, row: usize, as_of: i32) -> Vec<ErrorReport> {
+    let mut out = Vec::new();
+    if f.errors.is_empty() {
+        return out;
+    }
+    let mut errs = Vec::new();
+    for o in &g.outcomes {
+        errs.clear();
+        for q in &o.requirements {
+            let cond = f.value(q.cond, row);
+            let guard = q.guard.map(|gd| f.value(gd, row));
+            if line_status(q.kind, cond, guard) == LineStatus::Unknown {
+                errs.extend(err_of(cond));
+                errs.extend(guard.and_then(err_of));
+            }
+        }
+        for a in &o.amounts {
+            errs.extend(err_of(f.value(a.node, row)));
+        }
+        let mut seen = HashSet::new();
+        for e in &errs {
+            if seen.insert(*e)
+                && let Some(rec) = f.errors.get(*e as usize)
+            {
+                out.push(error_report(g, rec, Some(&o.name), as_of));
+            }
+        }
+    }
+    out
+}
+
 /// A fact's path as written in facts JSON and `missing`.
 pub(crate) fn fact_path(g: &Graph, fact: FactRef, item: Option<usize>) -> String {
     match fact {

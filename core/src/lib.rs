@@ -36,8 +36,8 @@ mod value;
 
 pub use batch::{BatchOutcome, BatchResult, ColumnBatch, ColumnBatchBuilder, ColumnKind};
 pub use decision::{
-    Amount, Compare, Decision, ErrorReport, Line, LineKind, LineStatus, OrderedMap,
-    OutcomeDecision, Status,
+    Amount, Compare, Decision, DecisionSummary, ErrorReport, Line, LineKind, LineStatus,
+    OrderedMap, OutcomeBrief, OutcomeDecision, Status,
 };
 pub use dot::{GraphNode, GraphView};
 pub use error::{EvalError, LoadError};

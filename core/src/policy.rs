@@ -6,7 +6,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use crate::decision::{Decision, ErrorReport, OrderedMap, Status};
+use crate::decision::{
+    Amount, Decision, DecisionSummary, ErrorReport, OrderedMap, OutcomeBrief, Status,
+};
 use crate::error::{EvalError, LoadError};
 use crate::eval::{self, FactRow};
 use crate::explain;
@@ -318,6 +320,67 @@ impl Policy {
             })
             .collect();
         Ok(Summary { outcomes })
+    }
+
+    /// Statuses, known amounts and errors, from JSON text: the decision without its
+    /// explanations, and never failing (like [`Policy::decide_json`]). What the web form
+    /// and analysts' loops call when they only need the verdict.
+    pub fn summarize_json(&self, text: &[u8], as_of: NaiveDate) -> DecisionSummary {
+        match self.facts_from_json(text) {
+            Ok(f) => self.summarize_facts(&f, as_of),
+            Err(errors) => self.failed_summary(as_of, errors),
+        }
+    }
+
+    /// Like [`Policy::summarize_json`], from validated facts.
+    pub fn summarize_facts(&self, facts: &Facts, as_of: NaiveDate) -> DecisionSummary {
+        if facts.schema_id != self.inner.schema_id {
+            return self.failed_summary(as_of, EvalError::ForeignFacts.reports());
+        }
+        let day = match self.check_window(as_of) {
+            Ok(d) => d,
+            Err(e) => return self.failed_summary(as_of, e.reports()),
+        };
+        let g = &self.inner.graph;
+        let frame = eval::run(g, &self.inner.plan, std::slice::from_ref(&facts.row), day);
+        let statuses = explain::statuses(g, &frame, 0);
+        let outcomes = g
+            .outcomes
+            .iter()
+            .zip(statuses)
+            .map(|(o, status)| {
+                let amounts = o
+                    .amounts
+                    .iter()
+                    .filter_map(|a| {
+                        let d = frame.value(a.node, 0).as_num()?;
+                        Some((a.name.clone(), Amount(d)))
+                    })
+                    .collect();
+                (
+                    o.name.clone(),
+                    OutcomeBrief {
+                        status,
+                        amounts: OrderedMap(amounts),
+                    },
+                )
+            })
+            .collect();
+        DecisionSummary {
+            policy: self.name().to_string(),
+            as_of: as_of.format("%Y-%m-%d").to_string(),
+            outcomes: OrderedMap(outcomes),
+            errors: explain::reported_errors(g, &frame, 0, day),
+        }
+    }
+
+    fn failed_summary(&self, as_of: NaiveDate, errors: Vec<ErrorReport>) -> DecisionSummary {
+        DecisionSummary {
+            policy: self.name().to_string(),
+            as_of: as_of.format("%Y-%m-%d").to_string(),
+            outcomes: OrderedMap::default(),
+            errors,
+        }
     }
 
     /// Evaluates facts given as JSON; never fails: problems are in the decision's `errors`

@@ -664,6 +664,8 @@ proptest! {
         prop_assert_eq!(&columns, &by_rows, "seed {}", seed);
         for (i, r) in rows.iter().enumerate() {
             let d = policy.decide(r, as_of);
+            let summary = policy.summarize_json(r.to_string().as_bytes(), as_of);
+            prop_assert_eq!(&summary, &crate::decision::DecisionSummary::from(&d), "row {} of seed {}\n{}", i, seed, source);
             // The row's error is the first one its decision reports.
             prop_assert_eq!(columns.errors[i].as_ref(), d.errors.first(), "row {} of seed {}\n{}", i, seed, source);
             for o in &columns.outcomes {

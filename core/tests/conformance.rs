@@ -15,7 +15,7 @@
 
 use std::path::{Path, PathBuf};
 
-use clausula_core::{MemoryLoader, Policy, parse_date};
+use clausula_core::{DecisionSummary, MemoryLoader, Policy, parse_date};
 use serde_json::{Map, Value};
 
 fn corpus() -> PathBuf {
@@ -122,6 +122,19 @@ fn run_topic(dir: &Path) -> (usize, Vec<String>) {
             Some(Value::String(text)) => policy.decide_json(text.as_bytes(), as_of),
             _ => policy.decide(&c["facts"], as_of),
         };
+        // The summary is the decision without its explanations, errors included.
+        let text = match c.get("facts_json") {
+            Some(Value::String(text)) => text.clone().into_bytes(),
+            _ => serde_json::to_vec(&c["facts"]).unwrap(),
+        };
+        let summary = policy.summarize_json(&text, as_of);
+        if summary != DecisionSummary::from(&decision) {
+            failures.push(format!(
+                "{topic} / {name}: summary differs from the decision\nsummary:  {}\ndecision: {}",
+                summary.to_json(),
+                decision.to_json()
+            ));
+        }
         let actual = serde_json::to_value(&decision).unwrap();
         for f in check(&actual, c["check"].as_object().unwrap()) {
             failures.push(format!("{topic} / {name}: {f}"));
