@@ -36,14 +36,16 @@ pub(crate) trait Source {
     fn items(&self, row: usize, list: u32) -> Option<&[Vec<Val>]>;
 }
 
-impl Source for [FactRow] {
+/// Validated rows, owned (`[FactRow]`) or borrowed (`[&FactRow]`, a batch evaluated in place).
+impl<R: std::borrow::Borrow<FactRow>> Source for [R] {
     fn len(&self) -> usize {
-        <[FactRow]>::len(self)
+        <[R]>::len(self)
     }
 
     fn fill(&self, slot: u32, out: &mut [Val]) {
         for (o, row) in out.iter_mut().zip(self) {
             *o = row
+                .borrow()
                 .scalars
                 .get(slot as usize)
                 .cloned()
@@ -52,27 +54,7 @@ impl Source for [FactRow] {
     }
 
     fn items(&self, row: usize, list: u32) -> Option<&[Vec<Val>]> {
-        self.get(row)?.lists.get(list as usize)?.as_deref()
-    }
-}
-
-impl Source for [&FactRow] {
-    fn len(&self) -> usize {
-        <[&FactRow]>::len(self)
-    }
-
-    fn fill(&self, slot: u32, out: &mut [Val]) {
-        for (o, row) in out.iter_mut().zip(self) {
-            *o = row
-                .scalars
-                .get(slot as usize)
-                .cloned()
-                .unwrap_or(Val::Unknown);
-        }
-    }
-
-    fn items(&self, row: usize, list: u32) -> Option<&[Vec<Val>]> {
-        self.get(row)?.lists.get(list as usize)?.as_deref()
+        self.get(row)?.borrow().lists.get(list as usize)?.as_deref()
     }
 }
 
