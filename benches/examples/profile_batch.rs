@@ -1,5 +1,5 @@
 //! W1 `evaluate_batch` and `summarize` in a loop, for a profiler:
-//! `valgrind --tool=callgrind target/release/examples/profile_batch [batch|single]`.
+//! `valgrind --tool=callgrind target/release/examples/profile_batch [batch|single|json]`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -13,6 +13,12 @@ fn main() {
     let records = data::hnte(10_000);
     let mut c = clausula::hnte(&records, Mode::Summary);
     match std::env::args().nth(1).as_deref() {
+        Some("json") => {
+            let mut j = clausula::hnte(&records, Mode::SummaryJson);
+            for i in 0..10_000 {
+                black_box(j.decide(i));
+            }
+        }
         Some("single") => {
             for i in 0..10_000 {
                 black_box(c.decide(i));

@@ -493,7 +493,7 @@ impl ColumnBatchBuilder<'_> {
                 continue;
             };
             let mut errors = Vec::new();
-            let items = match facts::parse_json(text.as_bytes()) {
+            let items = match facts::parse_doc(text.as_bytes()) {
                 Ok(v) => facts::list_items(g, ent, &v, entity, &mut errors),
                 Err(e) => {
                     errors.push(e);

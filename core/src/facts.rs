@@ -2,12 +2,14 @@
 //! type, an undeclared field, an invalid date or an unknown enum value is an error naming
 //! the fact path (`project.total_investment`, `equipment[2].price`) and what was expected.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::codes;
 use crate::decision::ErrorReport;
@@ -94,9 +96,53 @@ enum Cell<'v> {
     Text(&'v str),
 }
 
+/// A facts document parsed strictly. Keys and strings borrow from the text unless they
+/// hold escapes; numbers keep their exact text.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Json<'a> {
+    Null,
+    Bool(bool),
+    /// A whole number that fits 64 bits.
+    Int(i64),
+    UInt(u64),
+    /// Any other number, as written.
+    Num(Cow<'a, str>),
+    Str(Cow<'a, str>),
+    Arr(Vec<Json<'a>>),
+    /// Members in document order, keys unique.
+    Obj(Vec<(Cow<'a, str>, Json<'a>)>),
+}
+
+impl Json<'_> {
+    /// The same document as a `serde_json` value.
+    fn into_value(self) -> Value {
+        match self {
+            Json::Null => Value::Null,
+            Json::Bool(b) => Value::Bool(b),
+            Json::Int(i) => Value::Number(i.into()),
+            Json::UInt(u) => Value::Number(u.into()),
+            // The text came from the JSON parser, so it is a valid number.
+            Json::Num(t) => serde_json::Number::from_str(&t).map_or(Value::Null, Value::Number),
+            Json::Str(s) => Value::String(s.into_owned()),
+            Json::Arr(items) => Value::Array(items.into_iter().map(Json::into_value).collect()),
+            Json::Obj(members) => Value::Object(
+                members
+                    .into_iter()
+                    .map(|(k, v)| (k.into_owned(), v.into_value()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
 /// Parses facts JSON strictly: duplicate keys and excessive depth are errors, numbers keep
 /// their exact decimal text, a leading byte-order mark is skipped.
 pub fn parse_json(bytes: &[u8]) -> Result<Value, ErrorReport> {
+    parse_doc(bytes).map(Json::into_value)
+}
+
+/// [`parse_json`] without building a `serde_json` value: what the engine reads facts from.
+pub(crate) fn parse_doc(bytes: &[u8]) -> Result<Json<'_>, ErrorReport> {
     if bytes.len() > MAX_FACTS_BYTES {
         return Err(error(
             codes::FACTS_TOO_LARGE,
@@ -109,8 +155,8 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, ErrorReport> {
     }
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let parsed = Strict::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
-    parsed.map(|s| s.0).map_err(|e| {
+    let parsed = Json::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    parsed.map_err(|e| {
         let msg = e.to_string();
         let code = if msg.starts_with("duplicate key") {
             codes::DUPLICATE_JSON_KEY
@@ -130,74 +176,183 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, ErrorReport> {
 /// The key serde_json uses to pass an arbitrary-precision number through `visit_map`.
 const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
-/// A JSON value built with duplicate-key detection.
-struct Strict(Value);
+/// Objects with more members than this check duplicate keys with a hash set.
+const LINEAR_KEYS: usize = 16;
 
-impl<'de> Deserialize<'de> for Strict {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Strict, D::Error> {
-        d.deserialize_any(StrictVisitor)
+impl<'de> Deserialize<'de> for Json<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json<'de>, D::Error> {
+        d.deserialize_any(JsonVisitor)
     }
 }
 
-struct StrictVisitor;
+/// A key or a number's text, borrowed from the input when it has no escapes.
+struct Text<'de>(Cow<'de, str>);
 
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Strict;
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text<'de>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_bool<E>(self, v: bool) -> Result<Strict, E> {
-        Ok(Strict(Value::Bool(v)))
+    fn visit_bool<E>(self, v: bool) -> Result<Json<'de>, E> {
+        Ok(Json::Bool(v))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<Strict, E> {
-        Ok(Strict(Value::Number(v.into())))
+    fn visit_i64<E>(self, v: i64) -> Result<Json<'de>, E> {
+        Ok(Json::Int(v))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<Strict, E> {
-        Ok(Strict(Value::Number(v.into())))
+    fn visit_u64<E>(self, v: u64) -> Result<Json<'de>, E> {
+        Ok(Json::UInt(v))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Strict, E> {
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json<'de>, E> {
         serde_json::Number::from_f64(v)
-            .map(|n| Strict(Value::Number(n)))
+            .map(|n| Json::Num(Cow::Owned(n.to_string())))
             .ok_or_else(|| E::custom("a number that is not finite"))
     }
-    fn visit_str<E>(self, v: &str) -> Result<Strict, E> {
-        Ok(Strict(Value::String(v.to_string())))
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Json<'de>, E> {
+        Ok(Json::Str(Cow::Borrowed(v)))
     }
-    fn visit_string<E>(self, v: String) -> Result<Strict, E> {
-        Ok(Strict(Value::String(v)))
+    fn visit_str<E>(self, v: &str) -> Result<Json<'de>, E> {
+        Ok(Json::Str(Cow::Owned(v.to_string())))
     }
-    fn visit_unit<E>(self) -> Result<Strict, E> {
-        Ok(Strict(Value::Null))
+    fn visit_string<E>(self, v: String) -> Result<Json<'de>, E> {
+        Ok(Json::Str(Cow::Owned(v)))
     }
-    fn visit_none<E>(self) -> Result<Strict, E> {
-        Ok(Strict(Value::Null))
+    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
+        Ok(Json::Null)
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Strict, D::Error> {
-        Strict::deserialize(d)
+    fn visit_none<E>(self) -> Result<Json<'de>, E> {
+        Ok(Json::Null)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
-        let mut out = Vec::new();
-        while let Some(Strict(v)) = seq.next_element()? {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json<'de>, D::Error> {
+        Json::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(v) = seq.next_element()? {
             out.push(v);
         }
-        Ok(Strict(Value::Array(out)))
+        Ok(Json::Arr(out))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
-        let mut out = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if key == NUMBER_TOKEN && out.is_empty() {
-                let text: String = map.next_value()?;
-                let n = serde_json::Number::from_str(&text).map_err(de::Error::custom)?;
-                return Ok(Strict(Value::Number(n)));
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
+        let mut out: Vec<(Cow<'de, str>, Json<'de>)> = Vec::with_capacity(8);
+        // Built once an object outgrows a linear scan.
+        let mut seen: Option<HashSet<Cow<'de, str>>> = None;
+        while let Some(Text(key)) = map.next_key()? {
+            if out.is_empty() && key == NUMBER_TOKEN {
+                let Text(text) = map.next_value()?;
+                serde_json::Number::from_str(&text).map_err(de::Error::custom)?;
+                return Ok(Json::Num(text));
             }
-            if out.contains_key(&key) {
+            let duplicate = if out.len() < LINEAR_KEYS {
+                out.iter().any(|(k, _)| *k == key)
+            } else {
+                let set = seen.get_or_insert_with(|| out.iter().map(|(k, _)| k.clone()).collect());
+                !set.insert(key.clone())
+            };
+            if duplicate {
                 return Err(de::Error::custom(format!("duplicate key `{key}`")));
             }
-            let Strict(v) = map.next_value()?;
-            out.insert(key, v);
+            let v = map.next_value()?;
+            out.push((key, v));
         }
-        Ok(Strict(Value::Object(out)))
+        Ok(Json::Obj(out))
+    }
+}
+
+/// A facts document as the reader sees it: a parsed [`Json`] or a `serde_json` value.
+pub(crate) trait Doc: Sized {
+    /// An object's members, in document order.
+    type Members<'v>: Iterator<Item = (&'v str, &'v Self)> + Clone
+    where
+        Self: 'v;
+    fn view(&self) -> View<'_, Self>;
+}
+
+/// One value of a [`Doc`].
+pub(crate) enum View<'v, D: Doc + 'v> {
+    Null,
+    Bool(bool),
+    /// A whole number.
+    Int(i128),
+    /// A number's text.
+    Num(&'v str),
+    Str(&'v str),
+    Arr(&'v [D]),
+    Obj(D::Members<'v>),
+}
+
+type JsonMember<'a> = (Cow<'a, str>, Json<'a>);
+
+fn json_member<'v, 'a>(m: &'v JsonMember<'a>) -> (&'v str, &'v Json<'a>) {
+    (&m.0, &m.1)
+}
+
+fn value_member<'v>((k, v): (&'v String, &'v Value)) -> (&'v str, &'v Value) {
+    (k, v)
+}
+
+impl<'a> Doc for Json<'a> {
+    type Members<'v>
+        = std::iter::Map<
+        std::slice::Iter<'v, JsonMember<'a>>,
+        fn(&'v JsonMember<'a>) -> (&'v str, &'v Json<'a>),
+    >
+    where
+        Self: 'v;
+    fn view<'v>(&'v self) -> View<'v, Json<'a>> {
+        let member: fn(&'v JsonMember<'a>) -> (&'v str, &'v Json<'a>) = json_member;
+        match self {
+            Json::Null => View::Null,
+            Json::Bool(b) => View::Bool(*b),
+            Json::Int(i) => View::Int(i128::from(*i)),
+            Json::UInt(u) => View::Int(i128::from(*u)),
+            Json::Num(t) => View::Num(t),
+            Json::Str(s) => View::Str(s),
+            Json::Arr(items) => View::Arr(items),
+            Json::Obj(members) => View::Obj(members.iter().map(member)),
+        }
+    }
+}
+
+impl Doc for Value {
+    type Members<'v> = std::iter::Map<
+        serde_json::map::Iter<'v>,
+        fn((&'v String, &'v Value)) -> (&'v str, &'v Value),
+    >;
+    fn view<'v>(&'v self) -> View<'v, Value> {
+        let member: fn((&'v String, &'v Value)) -> (&'v str, &'v Value) = value_member;
+        match self {
+            Value::Null => View::Null,
+            Value::Bool(b) => View::Bool(*b),
+            Value::Number(n) => View::Num(n.as_str()),
+            Value::String(s) => View::Str(s),
+            Value::Array(items) => View::Arr(items),
+            Value::Object(members) => View::Obj(members.iter().map(member)),
+        }
     }
 }
 
@@ -231,14 +386,14 @@ pub(crate) fn expected(g: &Graph, ty: Type) -> String {
     }
 }
 
-fn json_kind(v: &Value) -> &'static str {
+fn json_kind<D: Doc>(v: &View<'_, D>) -> &'static str {
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        View::Null => "null",
+        View::Bool(_) => "a boolean",
+        View::Int(_) | View::Num(_) => "a number",
+        View::Str(_) => "a string",
+        View::Arr(_) => "an array",
+        View::Obj(_) => "an object",
     }
 }
 
@@ -261,12 +416,17 @@ fn decimal(text: &str) -> Option<Decimal> {
 }
 
 /// Converts one JSON value to a fact of type `ty`.
-fn value(g: &Graph, v: &Value, ty: Type, path: FactPath<'_>) -> Result<Val, ErrorReport> {
+fn value<D: Doc>(g: &Graph, v: &D, ty: Type, path: FactPath<'_>) -> Result<Val, ErrorReport> {
+    let v = v.view();
     let cell = match v {
-        Value::Null => return Ok(Val::Unknown),
-        Value::Bool(b) => Cell::Bool(*b),
-        Value::Number(n) => {
-            let text = n.as_str();
+        View::Null => return Ok(Val::Unknown),
+        View::Bool(b) => Cell::Bool(b),
+        // Any 64-bit integer fits a decimal's 96-bit mantissa.
+        View::Int(i) => match Decimal::try_from_i128_with_scale(i, 0) {
+            Ok(d) => Cell::Decimal(d),
+            Err(_) => return Err(invalid_number(g, ty, path, &i.to_string())),
+        },
+        View::Num(text) => {
             match decimal(text) {
                 Some(d) => Cell::Decimal(d),
                 None if ty.is_numeric() => return Err(invalid_number(g, ty, path, text)),
@@ -274,9 +434,9 @@ fn value(g: &Graph, v: &Value, ty: Type, path: FactPath<'_>) -> Result<Val, Erro
                 None => Cell::Decimal(Decimal::ZERO),
             }
         }
-        Value::String(s) => Cell::Text(s),
-        Value::Array(_) | Value::Object(_) => {
-            return Err(wrong_type(g, ty, path, json_kind(v)));
+        View::Str(s) => Cell::Text(s),
+        View::Arr(_) | View::Obj(_) => {
+            return Err(wrong_type(g, ty, path, json_kind(&v)));
         }
     };
     typed_inner(g, cell, ty, path)
@@ -426,10 +586,10 @@ fn unknown_key(
     e
 }
 
-fn record(
+fn record<'v, D: Doc + 'v>(
     g: &Graph,
     ent: &EntitySchema,
-    obj: &Map<String, Value>,
+    obj: D::Members<'v>,
     prefix: FactPath<'_>,
     out: &mut [Val],
     errors: &mut Vec<ErrorReport>,
@@ -480,16 +640,17 @@ fn record(
 }
 
 /// The items of a list input (`None` when the list is null or bad; errors are added).
-pub(crate) fn list_items(
+pub(crate) fn list_items<D: Doc>(
     g: &Graph,
     ent: &EntitySchema,
-    val: &Value,
+    val: &D,
     k: &str,
     errors: &mut Vec<ErrorReport>,
 ) -> Option<Vec<Vec<Val>>> {
+    let val = val.view();
     match val {
-        Value::Null => None,
-        Value::Array(items) => {
+        View::Null => None,
+        View::Arr(items) => {
             if items.len() > MAX_LIST_ITEMS {
                 errors.push(error(
                     codes::FACTS_TOO_LARGE,
@@ -505,14 +666,14 @@ pub(crate) fn list_items(
             for (i, item) in items.iter().enumerate() {
                 let prefix = FactPath::item(k, i);
                 let mut fields = vec![Val::Unknown; ent.fields.len()];
-                match item {
-                    Value::Object(o) => record(g, ent, o, prefix, &mut fields, errors),
+                match item.view() {
+                    View::Obj(o) => record::<D>(g, ent, o, prefix, &mut fields, errors),
                     other => errors.push(error(
                         codes::NOT_AN_OBJECT,
                         prefix,
                         format!(
                             "each item must be an object of fields, found {}",
-                            json_kind(other)
+                            json_kind(&other)
                         ),
                     )),
                 }
@@ -529,7 +690,7 @@ pub(crate) fn list_items(
                 k,
                 format!(
                     "`{k}` is a list: expected an array of objects, found {}",
-                    json_kind(other)
+                    json_kind(&other)
                 ),
             ));
             None
@@ -538,23 +699,26 @@ pub(crate) fn list_items(
 }
 
 /// Validates facts against the graph's schema.
-pub(crate) fn read(g: &Graph, v: &Value) -> Result<FactRow, Vec<ErrorReport>> {
+pub(crate) fn read<D: Doc>(g: &Graph, v: &D) -> Result<FactRow, Vec<ErrorReport>> {
     let mut row = FactRow {
         scalars: vec![Val::Unknown; g.slots.len()],
         lists: vec![None; g.lists.len()],
     };
     let mut errors = Vec::new();
-    let Some(obj) = v.as_object() else {
-        return Err(vec![error(
-            codes::NOT_AN_OBJECT,
-            "",
-            format!(
-                "the facts must be a JSON object with one key per input, found {}",
-                json_kind(v)
-            ),
-        )]);
+    let obj = match v.view() {
+        View::Obj(members) => members,
+        other => {
+            return Err(vec![error(
+                codes::NOT_AN_OBJECT,
+                "",
+                format!(
+                    "the facts must be a JSON object with one key per input, found {}",
+                    json_kind(&other)
+                ),
+            )]);
+        }
     };
-    for (k, val) in obj {
+    for (k, val) in obj.clone() {
         let Some(ent) = g.entities.iter().find(|e| e.name == *k) else {
             let names: Vec<&str> = g.entities.iter().map(|e| e.name.as_str()).collect();
             errors.push(unknown_key(
@@ -578,15 +742,15 @@ pub(crate) fn read(g: &Graph, v: &Value) -> Result<FactRow, Vec<ErrorReport>> {
             let Some(out) = row.scalars.get_mut(start..end) else {
                 continue;
             };
-            match val {
-                Value::Null => {}
-                Value::Object(o) => record(g, ent, o, FactPath::text(k), out, &mut errors),
+            match val.view() {
+                View::Null => {}
+                View::Obj(o) => record::<D>(g, ent, o, FactPath::text(k), out, &mut errors),
                 other => errors.push(error(
                     codes::NOT_AN_OBJECT,
                     k,
                     format!(
                         "`{k}` must be an object of fields, found {}",
-                        json_kind(other)
+                        json_kind(&other)
                     ),
                 )),
             }
@@ -597,7 +761,7 @@ pub(crate) fn read(g: &Graph, v: &Value) -> Result<FactRow, Vec<ErrorReport>> {
     }
     // Defaults for entities not given at all.
     for ent in &g.entities {
-        if ent.is_list || obj.contains_key(&ent.name) {
+        if ent.is_list || obj.clone().any(|(k, _)| k == ent.name) {
             continue;
         }
         for (fi, f) in ent.fields.iter().enumerate() {
@@ -651,6 +815,40 @@ mod tests {
             codes::INVALID_JSON
         );
         assert!(parse_json(b"\xef\xbb\xbf{}").is_ok());
+    }
+
+    #[test]
+    fn documents_borrow_text_and_keep_numbers_exact() {
+        let text = br#"{"n": -5, "u": 18446744073709551615, "f": 1.50, "e": 1e3, "s": "x\"y", "t": "plain", "l": [true, null]}"#;
+        let doc = parse_doc(text).unwrap();
+        let Json::Obj(members) = &doc else {
+            panic!("not an object: {doc:?}")
+        };
+        let get = |k: &str| &members.iter().find(|(n, _)| n == k).unwrap().1;
+        assert_eq!(get("n"), &Json::Int(-5));
+        assert_eq!(get("u"), &Json::UInt(u64::MAX));
+        assert_eq!(get("f"), &Json::Num(Cow::Borrowed("1.50")));
+        assert!(matches!(get("t"), Json::Str(Cow::Borrowed("plain"))));
+        assert!(matches!(get("s"), Json::Str(Cow::Owned(s)) if s == "x\"y"));
+        let v = parse_json(text).unwrap();
+        assert_eq!(v["u"].as_number().unwrap().as_str(), "18446744073709551615");
+        assert_eq!(v["f"].as_number().unwrap().as_str(), "1.50");
+        assert_eq!(v["e"].as_f64(), Some(1000.0));
+        assert_eq!(v["l"], serde_json::json!([true, null]));
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_in_small_and_large_objects() {
+        let e = parse_json(br#"{"a": 1, "\u0061": 2}"#).unwrap_err();
+        assert_eq!(e.code, codes::DUPLICATE_JSON_KEY);
+        let mut big: Vec<String> = (0..40).map(|i| format!("\"k{i}\": {i}")).collect();
+        big.push("\"k31\": 0".to_string());
+        let text = format!("{{{}}}", big.join(", "));
+        let e = parse_json(text.as_bytes()).unwrap_err();
+        assert_eq!(e.code, codes::DUPLICATE_JSON_KEY);
+        assert!(e.message.contains("duplicate key `k31`"), "{}", e.message);
+        big.pop();
+        assert!(parse_json(format!("{{{}}}", big.join(", ")).as_bytes()).is_ok());
     }
 
     #[test]

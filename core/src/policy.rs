@@ -252,8 +252,11 @@ impl Policy {
 
     /// Parses and validates facts from JSON text (strict: duplicate keys are errors).
     pub fn facts_from_json(&self, text: &[u8]) -> Result<Facts, Vec<ErrorReport>> {
-        let v = facts::parse_json(text).map_err(|e| vec![e])?;
-        self.facts(&v)
+        let doc = facts::parse_doc(text).map_err(|e| vec![e])?;
+        facts::read(&self.inner.graph, &doc).map(|row| Facts {
+            row,
+            schema_id: self.inner.schema_id,
+        })
     }
 
     /// Builds facts one typed value at a time.

@@ -1,6 +1,7 @@
 //! Clausula: the shipped policy files, facts validated once (pre-parsed), then `summarize`
 //! (statuses and amounts, like the peers), `evaluate` (the full explained decision) or
-//! `decide_json` (from JSON text, explained).
+//! `decide_json` (from JSON text, explained) and `summarize_json` (from JSON text, statuses
+//! and amounts).
 
 use clausula_core::{Facts, MemoryLoader, NaiveDate, Policy, Status, parse_date};
 
@@ -16,6 +17,8 @@ pub enum Mode {
     Explained,
     /// `Policy::decide_json` on JSON text: validation, evaluation, explanation.
     JsonText,
+    /// `Policy::summarize_json` on JSON text: validation, statuses and amounts.
+    SummaryJson,
 }
 
 /// A Clausula policy prepared for a workload.
@@ -55,6 +58,7 @@ fn prepare(
         Mode::Summary => "clausula",
         Mode::Explained => "clausula (explained)",
         Mode::JsonText => "clausula (JSON text, explained)",
+        Mode::SummaryJson => "clausula (JSON text, summary)",
     };
     Clausula {
         name,
@@ -189,6 +193,15 @@ impl Engine for Clausula {
                         eligible,
                         o.amounts.iter().find(|(n, _)| n == a).map(|(_, v)| *v),
                     ),
+                    None => Verdict::status(eligible),
+                }
+            }
+            Mode::SummaryJson => {
+                let s = self.policy.summarize_json(&self.texts[i], self.as_of);
+                let o = s.outcome(self.outcome).unwrap();
+                let eligible = o.status == Status::Eligible;
+                match self.amount {
+                    Some(a) => Verdict::with_amount(eligible, o.amounts.get(a).map(|x| x.0)),
                     None => Verdict::status(eligible),
                 }
             }
