@@ -155,7 +155,7 @@ impl Policy {
                 let line = sources.line_col(ex.file, ex.span.start).line;
                 ExampleResult {
                     name: ex.name.clone(),
-                    as_of: ex.as_of.format("%Y-%m-%d").to_string(),
+                    as_of: crate::value::iso_date(ex.as_of),
                     file: sources.name(ex.file).to_string(),
                     line,
                     passed: failures.is_empty(),

@@ -15,7 +15,7 @@ use crate::explain;
 use crate::facts;
 use crate::graph::Graph;
 use crate::schema::{self, Schema};
-use crate::value::{date_text, days_from_date};
+use crate::value::{date_text, days_from_date, iso_date};
 
 pub(crate) struct Inner {
     pub(crate) graph: Graph,
@@ -275,7 +275,7 @@ impl Policy {
         if before || after {
             return Err(EvalError::OutsideWindow {
                 policy: h.name.clone(),
-                as_of: as_of.format("%Y-%m-%d").to_string(),
+                as_of: iso_date(as_of),
                 window: self.effective(),
             });
         }
@@ -371,7 +371,7 @@ impl Policy {
             .collect();
         DecisionSummary {
             policy: self.name().to_string(),
-            as_of: as_of.format("%Y-%m-%d").to_string(),
+            as_of: iso_date(as_of),
             outcomes: OrderedMap(outcomes),
             errors: explain::reported_errors(g, &frame, 0, day),
         }
@@ -380,7 +380,7 @@ impl Policy {
     fn failed_summary(&self, as_of: NaiveDate, errors: Vec<ErrorReport>) -> DecisionSummary {
         DecisionSummary {
             policy: self.name().to_string(),
-            as_of: as_of.format("%Y-%m-%d").to_string(),
+            as_of: iso_date(as_of),
             outcomes: OrderedMap::default(),
             errors,
         }
@@ -415,7 +415,7 @@ impl Policy {
     fn failed(&self, as_of: NaiveDate, errors: Vec<ErrorReport>) -> Decision {
         Decision {
             policy: self.name().to_string(),
-            as_of: as_of.format("%Y-%m-%d").to_string(),
+            as_of: iso_date(as_of),
             outcomes: OrderedMap::default(),
             errors,
         }

@@ -117,7 +117,32 @@ pub(crate) fn days_from_date(d: NaiveDate) -> i32 {
 
 /// `YYYY-MM-DD`, or `?` for an out-of-range day number (never produced by valid graphs).
 pub(crate) fn date_text(days: i32) -> String {
-    date_from_days(days).map_or_else(|| "?".to_string(), |d| d.format("%Y-%m-%d").to_string())
+    date_from_days(days).map_or_else(|| "?".to_string(), iso_date)
+}
+
+/// `YYYY-MM-DD` (chrono's `%Y-%m-%d`, written directly for four-digit years: it is on the
+/// path of every decision).
+pub(crate) fn iso_date(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    let year = d.year();
+    if !(0..=9999).contains(&year) {
+        return d.format("%Y-%m-%d").to_string();
+    }
+    let mut out = String::with_capacity(10);
+    for n in [year / 1000, year / 100 % 10, year / 10 % 10, year % 10] {
+        out.push(digit(n));
+    }
+    out.push('-');
+    out.push(digit(i32::try_from(d.month() / 10).unwrap_or(0)));
+    out.push(digit(i32::try_from(d.month() % 10).unwrap_or(0)));
+    out.push('-');
+    out.push(digit(i32::try_from(d.day() / 10).unwrap_or(0)));
+    out.push(digit(i32::try_from(d.day() % 10).unwrap_or(0)));
+    out
+}
+
+fn digit(n: i32) -> char {
+    char::from_digit(n.unsigned_abs(), 10).unwrap_or('0')
 }
 
 /// Adds a calendar duration to a date (months first, clamped to the month's end).
@@ -169,6 +194,21 @@ mod tests {
         );
         assert_eq!(decimal_text(Decimal::from_str("-0.0").unwrap()), "0");
         assert_eq!(decimal_text(Decimal::from_str("0.0365").unwrap()), "0.0365");
+    }
+
+    #[test]
+    fn dates_print_as_chrono_does() {
+        for (y, m, d) in [
+            (2024, 5, 20),
+            (5, 1, 9),
+            (999, 12, 31),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-3, 2, 28),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(iso_date(date), date.format("%Y-%m-%d").to_string());
+        }
     }
 
     #[test]
