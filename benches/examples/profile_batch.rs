@@ -1,5 +1,5 @@
 //! W1 `evaluate_batch` and `summarize` in a loop, for a profiler:
-//! `valgrind --tool=callgrind target/release/examples/profile_batch [batch|single|json]`.
+//! `valgrind --tool=callgrind target/release/examples/profile_batch [batch|single|json|fund]`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -17,6 +17,13 @@ fn main() {
             let mut j = clausula::hnte(&records, Mode::SummaryJson);
             for i in 0..10_000 {
                 black_box(j.decide(i));
+            }
+        }
+        Some("fund") => {
+            let f = clausula::fund(&data::fund(10_000), Mode::Summary);
+            let rows = f.rows();
+            for _ in 0..5 {
+                black_box(f.batch_of(&rows));
             }
         }
         Some("single") => {

@@ -13,8 +13,10 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef, Decimal128Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use clausula_core::{
-    BatchResult, ColumnKind, Decimal, ErrorReport, FactValue, NaiveDate, Policy, decimal_text,
+    BatchResult, ColumnKind, Decimal, ErrorReport, FactColumn, FactValue, NaiveDate, Policy,
+    decimal_text,
 };
+use rayon::prelude::*;
 use serde_json::Value;
 
 /// `(kind, message, payload JSON)` for a `NativeError`.
@@ -52,6 +54,31 @@ fn float_value(text: String) -> FactValue {
         Ok(d) => FactValue::Decimal(d),
         // Too large or too precise: let validation report it as an invalid number.
         Err(_) => FactValue::Text(text),
+    }
+}
+
+/// Largest magnitude below which every whole float is exact in an `i64`.
+const EXACT_WHOLE: f64 = 9_007_199_254_740_992.0;
+
+/// A finite float as the decimal it prints as: the shortest text that reads back as the
+/// same float (`0.1` is 0.1, not 0.1000000000000000055…). Whole numbers, the common case
+/// for amounts of money, need no text; the rest are written into a stack buffer.
+fn float_fact<F: ryu::Float + Into<f64> + ToString>(x: F) -> FactValue {
+    let wide: f64 = x.into();
+    if wide.fract() == 0.0 && wide.abs() < EXACT_WHOLE {
+        #[allow(clippy::cast_possible_truncation)] // whole and below 2^53: exact
+        return FactValue::Decimal(Decimal::from(wide as i64));
+    }
+    let mut buf = ryu::Buffer::new();
+    let text = buf.format_finite(x);
+    let parsed = if text.contains(['e', 'E']) {
+        Decimal::from_scientific(text)
+    } else {
+        Decimal::from_str_exact(text)
+    };
+    match parsed {
+        Ok(d) => FactValue::Decimal(d),
+        Err(_) => float_value(x.to_string()),
     }
 }
 
@@ -117,7 +144,7 @@ fn fact_values(array: &ArrayRef) -> Result<Vec<FactValue>, String> {
                 None => FactValue::Null,
                 Some(x) if x.is_nan() => FactValue::Null,
                 Some(x) if x.is_infinite() => FactValue::Text(x.to_string()),
-                Some(x) => float_value(x.to_string()),
+                Some(x) => float_fact(x),
             })
             .collect(),
         Float64 => array
@@ -127,7 +154,7 @@ fn fact_values(array: &ArrayRef) -> Result<Vec<FactValue>, String> {
                 None => FactValue::Null,
                 Some(x) if x.is_nan() => FactValue::Null,
                 Some(x) if x.is_infinite() => FactValue::Text(x.to_string()),
-                Some(x) => float_value(x.to_string()),
+                Some(x) => float_fact(x),
             })
             .collect(),
         Float16 | Decimal32(..) | Decimal64(..) | Decimal256(..) => {
@@ -242,12 +269,12 @@ fn cell_json(array: &dyn Array, row: usize) -> Value {
     }
 }
 
-/// Feeds one Arrow column (or a struct column of an input's fields) into the builder.
-fn feed(
-    b: &mut clausula_core::ColumnBatchBuilder<'_>,
+/// The columns that hold facts, struct columns opened up: `(fact path, column)`.
+fn leaves(
+    b: &clausula_core::ColumnBatchBuilder<'_>,
     name: &str,
     array: &ArrayRef,
-    errors: &mut Vec<ErrorReport>,
+    out: &mut Vec<(String, ArrayRef)>,
 ) {
     // A struct column named after an input: its fields are that input's facts.
     if let DataType::Struct(fields) = array.data_type()
@@ -273,53 +300,87 @@ fn feed(
                     ),
                     None => col.clone(),
                 };
-                feed(b, &format!("{name}.{}", f.name()), &col, errors);
+                leaves(b, &format!("{name}.{}", f.name()), &col, out);
             }
         }
         return;
     }
-    match b.kind(name) {
-        ColumnKind::Other => {}
-        ColumnKind::Fact(_) => match fact_values(array) {
-            Ok(values) => {
-                if let Err(e) = b.set(name, values) {
-                    errors.push(e);
-                }
+    out.push((name.to_string(), array.clone()));
+}
+
+/// Feeds a record batch's columns to the builder. Fact columns are read and converted on
+/// every core at once (each is independent), then installed in column order, so a row's
+/// first error is the same as when converting one column after another.
+fn feed_all(
+    b: &mut clausula_core::ColumnBatchBuilder<'_>,
+    schema: &SchemaRef,
+    batch: &RecordBatch,
+    errors: &mut Vec<ErrorReport>,
+) {
+    let mut columns = Vec::new();
+    for (field, array) in schema.fields().iter().zip(batch.columns()) {
+        leaves(b, field.name(), array, &mut columns);
+    }
+    let builder: &clausula_core::ColumnBatchBuilder<'_> = b;
+    let converted: Vec<Option<Result<FactColumn, ErrorReport>>> = columns
+        .par_iter()
+        .map(|(name, array)| match builder.kind(name) {
+            ColumnKind::Fact(_) => Some(match fact_values(array) {
+                Ok(values) => builder.convert(name, values),
+                Err(why) => Err(column_error(name, format!("column `{name}`: {why}"))),
+            }),
+            ColumnKind::List | ColumnKind::Other => None,
+        })
+        .collect();
+    for ((name, array), column) in columns.iter().zip(converted) {
+        match column {
+            Some(Ok(c)) => {
+                b.put(c);
             }
-            Err(why) => errors.push(column_error(name, format!("column `{name}`: {why}"))),
-        },
-        ColumnKind::List => {
-            let texts: Vec<Option<String>> = match array.data_type() {
-                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-                    match arrow_cast::cast(array, &DataType::Utf8) {
-                        Ok(s) => s
-                            .as_string::<i32>()
-                            .iter()
-                            .map(|v| v.map(str::to_string))
-                            .collect(),
-                        Err(e) => {
-                            errors.push(column_error(name, e.to_string()));
-                            return;
-                        }
-                    }
+            Some(Err(e)) => errors.push(e),
+            None => {
+                if let ColumnKind::List = b.kind(name) {
+                    feed_list(b, name, array, errors);
                 }
-                DataType::List(_) | DataType::LargeList(_) => (0..array.len())
-                    .map(|i| (!array.is_null(i)).then(|| cell_json(array.as_ref(), i).to_string()))
-                    .collect(),
-                other => {
-                    errors.push(column_error(
-                        name,
-                        format!(
-                            "list input `{name}` needs JSON text or a list of structs, not {other}"
-                        ),
-                    ));
-                    return;
-                }
-            };
-            if let Err(e) = b.set_list_json(name, texts.iter().map(|t| t.as_deref())) {
-                errors.push(e);
             }
         }
+    }
+}
+
+/// A list input's column: JSON text per row, or Arrow lists of structs.
+fn feed_list(
+    b: &mut clausula_core::ColumnBatchBuilder<'_>,
+    name: &str,
+    array: &ArrayRef,
+    errors: &mut Vec<ErrorReport>,
+) {
+    let texts: Vec<Option<String>> = match array.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            match arrow_cast::cast(array, &DataType::Utf8) {
+                Ok(s) => s
+                    .as_string::<i32>()
+                    .iter()
+                    .map(|v| v.map(str::to_string))
+                    .collect(),
+                Err(e) => {
+                    errors.push(column_error(name, e.to_string()));
+                    return;
+                }
+            }
+        }
+        DataType::List(_) | DataType::LargeList(_) => (0..array.len())
+            .map(|i| (!array.is_null(i)).then(|| cell_json(array.as_ref(), i).to_string()))
+            .collect(),
+        other => {
+            errors.push(column_error(
+                name,
+                format!("list input `{name}` needs JSON text or a list of structs, not {other}"),
+            ));
+            return;
+        }
+    };
+    if let Err(e) = b.set_list_json(name, texts.iter().map(|t| t.as_deref())) {
+        errors.push(e);
     }
 }
 
@@ -414,9 +475,7 @@ pub(crate) fn evaluate(
     for batch in &batches {
         let mut b = policy.column_batch(batch.num_rows());
         let mut errors = Vec::new();
-        for (field, array) in schema.fields().iter().zip(batch.columns()) {
-            feed(&mut b, field.name(), array, &mut errors);
-        }
+        feed_all(&mut b, &schema, batch, &mut errors);
         if !errors.is_empty() {
             return Err(facts_failure(&errors));
         }
@@ -465,4 +524,43 @@ pub(crate) fn evaluate(
         out.push(rb);
     }
     Ok((out, out_schema))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(v: &FactValue) -> String {
+        match v {
+            FactValue::Decimal(d) => decimal_text(*d),
+            FactValue::Text(t) => format!("text {t}"),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn floats_become_the_decimals_they_print_as() {
+        for x in [
+            0.1,
+            -0.5,
+            123.456,
+            1e-7,
+            5e-324,
+            1e21,
+            1.7976931348623157e308,
+            50_000_000.0,
+            -0.0,
+            9_007_199_254_740_993.0,
+            0.30000000000000004,
+        ] {
+            assert_eq!(
+                text(&float_fact(x)),
+                text(&float_value(x.to_string())),
+                "{x}"
+            );
+        }
+        assert_eq!(text(&float_fact(0.1f32)), "0.1");
+        assert_eq!(text(&float_fact(0.1)), "0.1");
+        assert_eq!(text(&float_fact(1e-7)), "0.0000001");
+    }
 }

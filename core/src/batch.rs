@@ -258,6 +258,15 @@ pub enum ColumnKind {
     Other,
 }
 
+/// One fact column validated and converted by [`ColumnBatchBuilder::convert`], waiting to
+/// be installed with [`ColumnBatchBuilder::put`].
+#[derive(Debug)]
+pub struct FactColumn {
+    slot: u32,
+    values: Vec<Val>,
+    bad: Vec<(usize, ErrorReport)>,
+}
+
 /// Builds a [`ColumnBatch`] one column at a time.
 pub struct ColumnBatchBuilder<'p> {
     policy: &'p Policy,
@@ -433,6 +442,18 @@ impl ColumnBatchBuilder<'_> {
         path: &str,
         values: impl IntoIterator<Item = FactValue>,
     ) -> Result<&mut Self, ErrorReport> {
+        let column = self.convert(path, values)?;
+        Ok(self.put(column))
+    }
+
+    /// The first half of [`ColumnBatchBuilder::set`]: validates and converts a column
+    /// without changing the builder, so several columns can be converted at once (from
+    /// threads: the builder is `Sync`). Install the result with [`ColumnBatchBuilder::put`].
+    pub fn convert(
+        &self,
+        path: &str,
+        values: impl IntoIterator<Item = FactValue>,
+    ) -> Result<FactColumn, ErrorReport> {
         let (slot, ty) = self.slot_of(path)?;
         let g = self.policy.graph();
         let default = self
@@ -441,31 +462,42 @@ impl ColumnBatchBuilder<'_> {
             .get(slot as usize)
             .cloned()
             .unwrap_or(Val::Unknown);
-        let mut col = Vec::with_capacity(self.batch.rows);
+        let mut values_out = Vec::with_capacity(self.batch.rows);
         let mut bad = Vec::new();
         for (row, v) in values.into_iter().enumerate() {
             if row >= self.batch.rows {
                 return Err(column_length(path, self.batch.rows));
             }
             match facts::typed(g, &v, ty, path) {
-                Ok(Val::Unknown) => col.push(default.clone()),
-                Ok(val) => col.push(val),
+                Ok(Val::Unknown) => values_out.push(default.clone()),
+                Ok(val) => values_out.push(val),
                 Err(e) => {
-                    col.push(Val::Unknown);
+                    values_out.push(Val::Unknown);
                     bad.push((row, *e));
                 }
             }
         }
-        if col.len() != self.batch.rows {
+        if values_out.len() != self.batch.rows {
             return Err(column_length(path, self.batch.rows));
         }
+        Ok(FactColumn {
+            slot,
+            values: values_out,
+            bad,
+        })
+    }
+
+    /// Installs a column from [`ColumnBatchBuilder::convert`]; its bad cells become their
+    /// rows' errors (a row keeps its first error, in the order columns are put).
+    pub fn put(&mut self, column: FactColumn) -> &mut Self {
+        let FactColumn { slot, values, bad } = column;
         for (row, e) in bad {
             self.note(row, e);
         }
         if let Some(s) = self.batch.slots.get_mut(slot as usize) {
-            *s = Some(col);
+            *s = Some(values);
         }
-        Ok(self)
+        self
     }
 
     /// Sets a list input from JSON text per row (an array of objects; null means not given).

@@ -34,7 +34,9 @@ mod schema;
 mod types;
 mod value;
 
-pub use batch::{BatchOutcome, BatchResult, ColumnBatch, ColumnBatchBuilder, ColumnKind};
+pub use batch::{
+    BatchOutcome, BatchResult, ColumnBatch, ColumnBatchBuilder, ColumnKind, FactColumn,
+};
 pub use decision::{
     Amount, Compare, Decision, DecisionSummary, ErrorReport, Line, LineKind, LineStatus,
     OrderedMap, OutcomeBrief, OutcomeDecision, Status,
