@@ -68,6 +68,9 @@ pub(crate) struct ErrRec {
 
 /// The values of every node for a batch of applications.
 pub(crate) struct Frame {
+    /// `Some(n)` when every node has one value per row (no list items): node `i`'s column
+    /// is `vals[i * n..][..n]` and `starts`/`lens` are left empty.
+    uniform: Option<usize>,
     starts: Vec<usize>,
     lens: Vec<usize>,
     pub(crate) vals: Vec<Val>,
@@ -89,11 +92,21 @@ impl Frame {
     }
 
     pub(crate) fn column(&self, node: NodeId) -> &[Val] {
-        let (Some(s), Some(l)) = (self.starts.get(node as usize), self.lens.get(node as usize))
-        else {
-            return &[];
-        };
-        self.vals.get(*s..s.saturating_add(*l)).unwrap_or(&[])
+        let (s, l) = self.span(node);
+        self.vals.get(s..s.saturating_add(l)).unwrap_or(&[])
+    }
+
+    /// Where `node`'s column sits in `vals`: start and length (out of range for an unknown
+    /// node, so reads find nothing and writes go nowhere).
+    fn span(&self, node: NodeId) -> (usize, usize) {
+        let i = node as usize;
+        match self.uniform {
+            Some(n) => (i.saturating_mul(n), n),
+            None => (
+                self.starts.get(i).copied().unwrap_or(usize::MAX),
+                self.lens.get(i).copied().unwrap_or(0),
+            ),
+        }
     }
 
     /// Items of list `list` for row `row`, as a range of item positions.
@@ -148,6 +161,8 @@ pub(crate) struct Plan {
     owner: Vec<u32>,
     /// Per guarded requirement, in policy order: its guard.
     guards: Vec<NodeId>,
+    /// Per node: its scope (a compact copy, for laying out a frame).
+    scopes: Vec<u32>,
 }
 
 impl Plan {
@@ -223,6 +238,7 @@ impl Plan {
             rest,
             owner,
             guards,
+            scopes: g.nodes.iter().map(|n| n.scope).collect(),
         }
     }
 }
@@ -252,23 +268,32 @@ pub(crate) fn run<S: Source + ?Sized>(g: &Graph, plan: &Plan, rows: &S, as_of: i
         list_present.push(present);
         item_row.push(owners);
     }
-    let mut starts = Vec::with_capacity(g.nodes.len());
-    let mut lens = Vec::with_capacity(g.nodes.len());
+    let uniform = plan.scopes.iter().all(|&s| s == ROW);
+    let (mut starts, mut lens) = (Vec::new(), Vec::new());
     let mut total = 0usize;
-    for node in &g.nodes {
-        let len = if node.scope == ROW {
-            n
-        } else {
-            item_row.get(node.scope as usize - 1).map_or(0, Vec::len)
-        };
-        starts.push(total);
-        lens.push(len);
-        total = total.saturating_add(len);
+    if uniform {
+        total = plan.scopes.len().saturating_mul(n);
+    } else {
+        starts.reserve(plan.scopes.len());
+        lens.reserve(plan.scopes.len());
+        for &scope in &plan.scopes {
+            let len = if scope == ROW {
+                n
+            } else {
+                item_row.get(scope as usize - 1).map_or(0, Vec::len)
+            };
+            starts.push(total);
+            lens.push(len);
+            total = total.saturating_add(len);
+        }
     }
+    let mut vals = Vec::with_capacity(total);
+    vals.resize_with(total, || Val::Unknown);
     let mut f = Frame {
+        uniform: uniform.then_some(n),
         starts,
         lens,
-        vals: vec![Val::Unknown; total],
+        vals,
         list_off,
         list_present,
         item_row,
@@ -328,16 +353,12 @@ fn split<const N: usize>(
     id: NodeId,
     kids: [NodeId; N],
 ) -> (&mut [Val], [&[Val]; N], &mut Vec<ErrRec>) {
-    let start = f.starts.get(id as usize).copied().unwrap_or(0);
-    let len = f.lens.get(id as usize).copied().unwrap_or(0);
+    let (start, len) = f.span(id);
+    let spans = kids.map(|c| f.span(c));
     let total = f.vals.len();
     let (done, rest) = f.vals.split_at_mut(start.min(total));
     let out = rest.get_mut(..len).unwrap_or(&mut []);
-    let starts = &f.starts;
-    let lens = &f.lens;
-    let cols = kids.map(|c| {
-        let s = starts.get(c as usize).copied().unwrap_or(0);
-        let l = lens.get(c as usize).copied().unwrap_or(0);
+    let cols = spans.map(|(s, l)| {
         let col: &[Val] = done.get(s..s.saturating_add(l)).unwrap_or(&[]);
         col
     });
@@ -440,10 +461,8 @@ fn step<S: Source + ?Sized>(
             let (out, [], _) = split(f, id, []);
             out.fill(Val::Bool(is_and));
             for c in children {
-                let s = f.starts.get(*c as usize).copied().unwrap_or(0);
-                let l = f.lens.get(*c as usize).copied().unwrap_or(0);
-                let start = f.starts.get(id as usize).copied().unwrap_or(0);
-                let len = f.lens.get(id as usize).copied().unwrap_or(0);
+                let (s, l) = f.span(*c);
+                let (start, len) = f.span(id);
                 let total = f.vals.len();
                 let (done, rest) = f.vals.split_at_mut(start.min(total));
                 let col = done.get(s..s.saturating_add(l)).unwrap_or(&[]);
@@ -496,11 +515,8 @@ fn step<S: Source + ?Sized>(
             let len = out.len();
             for i in 0..len {
                 let v = minmax(*max, children.iter().map(|c| f.value(*c, i)));
-                if let Some(o) = f
-                    .starts
-                    .get(id as usize)
-                    .and_then(|s| f.vals.get_mut(s.saturating_add(i)))
-                {
+                let (s, _) = f.span(id);
+                if let Some(o) = f.vals.get_mut(s.saturating_add(i)) {
                     *o = v;
                 }
             }
@@ -529,7 +545,7 @@ fn step<S: Source + ?Sized>(
         }
         Op::InSet(x, items) => {
             let items = g.args(*items).to_vec();
-            let len = f.lens.get(id as usize).copied().unwrap_or(0);
+            let (_, len) = f.span(id);
             let mut out_vals = Vec::with_capacity(len);
             for i in 0..len {
                 out_vals.push(in_set(f.value(*x, i), items.iter().map(|c| f.value(*c, i))));
@@ -852,7 +868,7 @@ pub(crate) fn within_dir(dir: Option<&DirG>, x: &Val) -> Val {
 }
 
 fn table(g: &Graph, f: &mut Frame, id: NodeId, t: u32, version: Option<usize>) {
-    let len = f.lens.get(id as usize).copied().unwrap_or(0);
+    let (_, len) = f.span(id);
     let Some(tab) = g.tables.get(t as usize) else {
         return;
     };
@@ -874,11 +890,8 @@ fn table(g: &Graph, f: &mut Frame, id: NodeId, t: u32, version: Option<usize>) {
 }
 
 fn set(f: &mut Frame, id: NodeId, i: usize, v: Val) {
-    if let Some(o) = f
-        .starts
-        .get(id as usize)
-        .and_then(|s| f.vals.get_mut(s.saturating_add(i)))
-    {
+    let (s, _) = f.span(id);
+    if let Some(o) = f.vals.get_mut(s.saturating_add(i)) {
         *o = v;
     }
 }
@@ -1017,7 +1030,7 @@ fn aggregate(
     filter: Option<NodeId>,
     value: Option<NodeId>,
 ) {
-    let len = f.lens.get(id as usize).copied().unwrap_or(0);
+    let (_, len) = f.span(id);
     let mut results = Vec::with_capacity(len);
     for r in 0..len {
         let present = f
