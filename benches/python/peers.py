@@ -1,6 +1,6 @@
 """W1 (high-tech enterprise, 2016 rules) in Python, side by side in one run: clausula
-`evaluate` in a loop and `evaluate_batch` on a pandas DataFrame, PyPI `zen-engine` (a JDM
-decision graph with a decision table; per record and its own `evaluate_batch`), PyPI
+`evaluate` and `summarize` in a loop and `evaluate_batch` on a pandas DataFrame, PyPI
+`zen-engine` (a JDM decision graph with a decision table; per record and its own `evaluate_batch`), PyPI
 `json-logic`, and the rule hand-written as vectorised pandas and as a polars expression.
 
 Every engine must return clausula's decision on every record before anything is timed.
@@ -198,6 +198,10 @@ def clausula_loop() -> List[bool]:
     return [policy.evaluate(r, as_of=AS_OF).outcomes["high_tech_enterprise"].status == "eligible" for r in small_recs]
 
 
+def clausula_summarize_loop() -> List[bool]:
+    return [policy.summarize(r, as_of=AS_OF).outcomes["high_tech_enterprise"].status == "eligible" for r in small_recs]
+
+
 def clausula_batch_frame(frame: pd.DataFrame) -> List[bool]:
     out = policy.evaluate_batch(frame, as_of=AS_OF)
     return list(out["high_tech_enterprise.status"] == "eligible")
@@ -223,6 +227,7 @@ eligible_share = sum(reference_all) / rows
 assert 0.2 < eligible_share < 0.8, eligible_share
 checks: Dict[str, List[bool]] = {
     "clausula evaluate (loop)": clausula_loop(),
+    "clausula summarize (loop)": clausula_summarize_loop(),
     "zen-engine (loop)": zen_loop(),
     "zen-engine evaluate_batch": zen_batch(),
     "json-logic (loop)": json_logic_loop(),
@@ -252,6 +257,7 @@ def median_seconds(f: Callable[[], Any]) -> float:
 results = [
     ("clausula `evaluate_batch` (pandas in/out)", rows, median_seconds(lambda: clausula_batch_frame(df))),
     ("clausula `evaluate` in a loop", loop_rows, median_seconds(clausula_loop)),
+    ("clausula `summarize` in a loop", loop_rows, median_seconds(clausula_summarize_loop)),
     ("zen-engine `evaluate` in a loop", loop_rows, median_seconds(zen_loop)),
     ("zen-engine `evaluate_batch`", loop_rows, median_seconds(zen_batch)),
     ("json-logic in a loop", loop_rows, median_seconds(json_logic_loop)),

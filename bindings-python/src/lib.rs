@@ -52,6 +52,18 @@ fn diagnostics_error(d: &clausula_core::Diagnostics) -> PyErr {
     native("compile", d.to_string(), payload)
 }
 
+/// A Python mapping of facts as JSON, or a `FactError` naming the bad value's path.
+fn facts_value(facts: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
+    convert::to_json(facts).map_err(|(path, message)| {
+        let report = serde_json::json!([{
+            "code": "facts/wrong-type",
+            "message": message,
+            "path": if path.is_empty() { serde_json::Value::Null } else { serde_json::Value::String(path) },
+        }]);
+        native("facts", "the facts cannot be read", report.to_string())
+    })
+}
+
 fn as_of(s: &str) -> PyResult<clausula_core::NaiveDate> {
     parse_date(s).ok_or_else(|| {
         native(
@@ -161,16 +173,19 @@ impl NativePolicy {
     fn decide(&self, py: Python<'_>, facts: &Bound<'_, PyAny>, as_of: &str) -> PyResult<String> {
         guard(|| {
             let date = self::as_of(as_of)?;
-            let value = convert::to_json(facts).map_err(|(path, message)| {
-                let report = serde_json::json!([{
-                    "code": "facts/wrong-type",
-                    "message": message,
-                    "path": if path.is_empty() { serde_json::Value::Null } else { serde_json::Value::String(path) },
-                }]);
-                native("facts", "the facts cannot be read", report.to_string())
-            })?;
+            let value = facts_value(facts)?;
             let policy = self.inner.clone();
             Ok(py.detach(move || policy.decide(&value, date).to_json()))
+        })
+    }
+
+    /// Statuses, known amounts and errors (the decision without explanations) as JSON.
+    fn summarize(&self, py: Python<'_>, facts: &Bound<'_, PyAny>, as_of: &str) -> PyResult<String> {
+        guard(|| {
+            let date = self::as_of(as_of)?;
+            let value = facts_value(facts)?;
+            let policy = self.inner.clone();
+            Ok(py.detach(move || policy.summarize_value(&value, date).to_json()))
         })
     }
 

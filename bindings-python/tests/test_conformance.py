@@ -38,6 +38,30 @@ def test_evaluation_case(topic, case):
     assert d.to_json() == expected
 
 
+def projection(decision: dict) -> dict:
+    """The decision without its explanations: what `summarize` returns."""
+    return {
+        "policy": decision["policy"],
+        "as_of": decision["as_of"],
+        "outcomes": {
+            name: {"status": o["status"], "amounts": o["amounts"]} for name, o in decision["outcomes"].items()
+        },
+        "errors": decision["errors"],
+    }
+
+
+@pytest.mark.parametrize("topic, case", [c for c in cases() if "facts" in c.values[1]])
+def test_summary_is_the_decision_without_explanations(topic, case):
+    p = policy_of(topic)
+    s = p.summarize(case["facts"], as_of=case["as_of"])
+    assert s.to_dict() == projection(case["expect"])
+    assert s.as_of.isoformat() == case["expect"]["as_of"]
+    for name, o in case["expect"]["outcomes"].items():
+        assert s.outcomes[name].status == o["status"]
+        assert {k: str(v) for k, v in s.outcomes[name].amounts.items()} == o["amounts"]
+    assert [e.code for e in s.errors] == [e["code"] for e in case["expect"]["errors"]]
+
+
 COMPILE = CORPUS / "compile"
 EXPECTED = json.loads((COMPILE / "expected.json").read_text())
 

@@ -335,6 +335,15 @@ impl Policy {
         }
     }
 
+    /// Like [`Policy::summarize_json`], from a JSON value (what the Python binding builds
+    /// from a mapping).
+    pub fn summarize_value(&self, json: &Value, as_of: NaiveDate) -> DecisionSummary {
+        match self.facts(json) {
+            Ok(f) => self.summarize_facts(&f, as_of),
+            Err(errors) => self.failed_summary(as_of, errors),
+        }
+    }
+
     /// Like [`Policy::summarize_json`], from validated facts.
     pub fn summarize_facts(&self, facts: &Facts, as_of: NaiveDate) -> DecisionSummary {
         if facts.schema_id != self.inner.schema_id {

@@ -46,8 +46,10 @@ __all__ = [
     "InternalError",
     "LoadError",
     "Outcome",
+    "OutcomeBrief",
     "Policy",
     "Requirement",
+    "Summary",
     "compile",
     "format",
     "load",
@@ -136,7 +138,10 @@ class InternalError(ClausulaError, RuntimeError):
 
 
 def _issues(payload: str) -> List[FactIssue]:
-    items = json.loads(payload) or []
+    return _issue_list(json.loads(payload) or [])
+
+
+def _issue_list(items: List[Dict[str, Any]]) -> List[FactIssue]:
     return [
         FactIssue(
             code=e.get("code", ""),
@@ -242,6 +247,56 @@ class Outcome:
     missing: List[str]
 
 
+@dataclass(frozen=True)
+class OutcomeBrief:
+    """One outcome of a :class:`Summary`: its status and the amounts whose inputs are known."""
+
+    name: str
+    status: str
+    amounts: Dict[str, Decimal]
+
+
+class Summary:
+    """Statuses, known amounts and errors: a :class:`Decision` without `title`,
+    `requirements` and `missing`. `to_json()` is the decision's JSON with those keys left
+    out, the same text the npm package's `summarize` returns.
+    """
+
+    __slots__ = ("_json", "policy", "as_of", "outcomes", "errors")
+
+    def __init__(self, text: str) -> None:
+        self._json = text
+        data: Dict[str, Any] = json.loads(text)
+        self.policy: str = data["policy"]
+        self.as_of: date = date.fromisoformat(data["as_of"])
+        self.errors: List[FactIssue] = _issue_list(data["errors"])
+        self.outcomes: Dict[str, OutcomeBrief] = {
+            name: OutcomeBrief(
+                name=name,
+                status=o["status"],
+                amounts={k: Decimal(v) for k, v in o["amounts"].items()},
+            )
+            for name, o in data["outcomes"].items()
+        }
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The summary's JSON as a dict (amounts are decimal strings)."""
+        data: Dict[str, Any] = json.loads(self._json)
+        return data
+
+    def to_json(self) -> str:
+        """The summary's JSON, byte for byte what Rust and JavaScript produce."""
+        return self._json
+
+    def __repr__(self) -> str:
+        parts = []
+        for name, o in self.outcomes.items():
+            amounts = ", ".join(f"{k}={v}" for k, v in o.amounts.items())
+            parts.append(f"{name}={o.status}" + (f" ({amounts})" if amounts else ""))
+        errs = f", errors={len(self.errors)}" if self.errors else ""
+        return f"<Summary {self.policy} as of {self.as_of}: {'; '.join(parts)}{errs}>"
+
+
 def _percent(v: Optional[str]) -> str:
     if v is None:
         return "?"
@@ -274,7 +329,7 @@ class Decision:
         self._data: Dict[str, Any] = json.loads(text)
         self.policy: str = self._data["policy"]
         self.as_of: date = date.fromisoformat(self._data["as_of"])
-        self.errors: List[FactIssue] = _issues(json.dumps(self._data["errors"]))
+        self.errors: List[FactIssue] = _issue_list(self._data["errors"])
         self.outcomes: Dict[str, Outcome] = {}
         for name, o in self._data["outcomes"].items():
             reqs = [
@@ -440,6 +495,14 @@ class Policy:
         """Like :meth:`evaluate`, but never raises for bad facts or dates: the problems are
         in the decision's `errors` (and `outcomes` is empty), as in the JSON contract."""
         return Decision(_call(self._native.decide, facts, _as_of(as_of)))
+
+    def summarize(self, facts: Mapping[str, Any], *, as_of: Union[date, str]) -> Summary:
+        """Statuses and known amounts only, without explanations: several times faster than
+        :meth:`evaluate` in a loop. Like :meth:`decide` it does not raise for bad facts or a
+        date outside the window: they are in the summary's `errors` (and `outcomes` is
+        empty). For many rows at once, :meth:`evaluate_batch` is faster still.
+        """
+        return Summary(_call(self._native.summarize, facts, _as_of(as_of)))
 
     def decide_json(self, text: str, *, as_of: Union[date, str]) -> Decision:
         """Like :meth:`decide`, from JSON text."""
