@@ -442,24 +442,18 @@ pub(crate) fn decide(g: &Graph, f: &Frame, _rows: &[FactRow], row: usize, as_of:
         row,
         versions: active_versions(g, as_of),
     };
-    let mut outcomes = Vec::new();
-    let mut errors = Vec::new();
-    for o in &g.outcomes {
-        // Each outcome lists the errors that reached it (one error shared by two outcomes
-        // through a common rule is listed under both).
-        let (decision, errs) = outcome(&w, o, as_of);
-        for e in errs {
-            if let Some(rec) = f.errors.get(e as usize) {
-                errors.push(error_report(g, rec, Some(&o.name), as_of));
-            }
-        }
-        outcomes.push((o.name.clone(), decision));
-    }
+    let outcomes = g
+        .outcomes
+        .iter()
+        .map(|o| (o.name.clone(), outcome(&w, o)))
+        .collect();
     Decision {
         policy: g.header.name.clone(),
         as_of: date_text(as_of),
         outcomes: OrderedMap(outcomes),
-        errors,
+        // Each outcome lists the errors that reached it (one error shared by two outcomes
+        // through a common rule is listed under both); batch and summaries use the same list.
+        errors: reported_errors(g, f, row, as_of),
     }
 }
 
@@ -470,10 +464,9 @@ fn err_of(v: &Val) -> Option<u32> {
     }
 }
 
-fn outcome(w: &Walker<'_>, o: &OutcomeG, _as_of: i32) -> (OutcomeDecision, Vec<u32>) {
+fn outcome(w: &Walker<'_>, o: &OutcomeG) -> OutcomeDecision {
     let (f, row) = (w.f, w.row);
     let mut lines = Vec::new();
-    let mut errs = Vec::new();
     let mut blame_lists: Vec<Vec<String>> = Vec::new();
     for r in &o.requirements {
         let cond = f.value(r.cond, row);
@@ -494,10 +487,6 @@ fn outcome(w: &Walker<'_>, o: &OutcomeG, _as_of: i32) -> (OutcomeDecision, Vec<u
             }
             undecided.push(r.cond);
             blame_lists.push(w.blame(&undecided));
-            errs.extend(err_of(cond));
-            if let Some(gv) = guard {
-                errs.extend(err_of(gv));
-            }
         }
         let blocks = matches!(
             (r.kind, status),
@@ -527,10 +516,7 @@ fn outcome(w: &Walker<'_>, o: &OutcomeG, _as_of: i32) -> (OutcomeDecision, Vec<u
     for a in &o.amounts {
         match f.value(a.node, row) {
             Val::Num(d) => amounts.push((a.name.clone(), Amount(*d))),
-            other => {
-                errs.extend(err_of(other));
-                amount_blame.extend(w.blame(&[a.node]));
-            }
+            _ => amount_blame.extend(w.blame(&[a.node])),
         }
     }
     // Most decisive first: the fact in the most undecided lines; ties by first appearance.
@@ -559,16 +545,11 @@ fn outcome(w: &Walker<'_>, o: &OutcomeG, _as_of: i32) -> (OutcomeDecision, Vec<u
             }
         }
     }
-    let mut seen = HashSet::new();
-    errs.retain(|e| seen.insert(*e));
-    (
-        OutcomeDecision {
-            status,
-            title: o.title.clone(),
-            amounts: OrderedMap(amounts),
-            requirements: lines,
-            missing,
-        },
-        errs,
-    )
+    OutcomeDecision {
+        status,
+        title: o.title.clone(),
+        amounts: OrderedMap(amounts),
+        requirements: lines,
+        missing,
+    }
 }

@@ -256,6 +256,22 @@ class OutcomeBrief:
     amounts: Dict[str, Decimal]
 
 
+def _brief(
+    kind: str,
+    policy: str,
+    as_of: date,
+    outcomes: Mapping[str, Union["Outcome", "OutcomeBrief"]],
+    errors: List[FactIssue],
+) -> str:
+    """`<Kind policy as of date: outcome=status (amounts); …, errors=N>`."""
+    parts = []
+    for name, o in outcomes.items():
+        amounts = ", ".join(f"{k}={v}" for k, v in o.amounts.items())
+        parts.append(f"{name}={o.status}" + (f" ({amounts})" if amounts else ""))
+    errs = f", errors={len(errors)}" if errors else ""
+    return f"<{kind} {policy} as of {as_of}: {'; '.join(parts)}{errs}>"
+
+
 class Summary:
     """Statuses, known amounts and errors: a :class:`Decision` without `title`,
     `requirements` and `missing`. `to_json()` is the decision's JSON with those keys left
@@ -289,12 +305,7 @@ class Summary:
         return self._json
 
     def __repr__(self) -> str:
-        parts = []
-        for name, o in self.outcomes.items():
-            amounts = ", ".join(f"{k}={v}" for k, v in o.amounts.items())
-            parts.append(f"{name}={o.status}" + (f" ({amounts})" if amounts else ""))
-        errs = f", errors={len(self.errors)}" if self.errors else ""
-        return f"<Summary {self.policy} as of {self.as_of}: {'; '.join(parts)}{errs}>"
+        return _brief("Summary", self.policy, self.as_of, self.outcomes, self.errors)
 
 
 def _percent(v: Optional[str]) -> str:
@@ -368,12 +379,7 @@ class Decision:
         return {n: o.missing for n, o in self.outcomes.items()}
 
     def __repr__(self) -> str:
-        parts = []
-        for name, o in self.outcomes.items():
-            amounts = ", ".join(f"{k}={v}" for k, v in o.amounts.items())
-            parts.append(f"{name}={o.status}" + (f" ({amounts})" if amounts else ""))
-        errs = f", errors={len(self.errors)}" if self.errors else ""
-        return f"<Decision {self.policy} as of {self.as_of}: {'; '.join(parts)}{errs}>"
+        return _brief("Decision", self.policy, self.as_of, self.outcomes, self.errors)
 
     def _repr_html_(self) -> str:
         esc = html.escape
