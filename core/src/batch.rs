@@ -133,6 +133,8 @@ impl Policy {
 
 /// Evaluates one chunk of rows and writes its statuses, amounts and first errors as columns.
 /// `bad(i)` is the problem found in row `i` of the chunk before evaluation, if any.
+const UNKNOWN: Val = Val::Unknown;
+
 fn chunk_results<S: Source + ?Sized>(
     p: &Policy,
     rows: &S,
@@ -149,18 +151,29 @@ fn chunk_results<S: Source + ?Sized>(
         *slot = e.is_some();
         out.errors.push(e);
     }
+    let mut status = Vec::with_capacity(n);
     for (o, col) in g.outcomes.iter().zip(&mut out.outcomes) {
-        col.statuses.extend((0..n).map(|r| {
-            if bad_rows.get(r).copied().unwrap_or(true) {
-                None
-            } else {
-                Some(explain::outcome_status(o.requirements.iter().map(|q| {
-                    let cond = frame.value(q.cond, r);
-                    let guard = q.guard.map(|gd| frame.value(gd, r));
-                    (q.kind, explain::line_status(q.kind, cond, guard))
-                })))
+        // Line by line over whole columns: each row's status folds in one line at a time.
+        status.clear();
+        status.resize(n, Status::Eligible);
+        for q in &o.requirements {
+            let cond = frame.column(q.cond);
+            let guard = q.guard.map(|gd| frame.column(gd));
+            for (r, s) in status.iter_mut().enumerate() {
+                if *s == Status::Ineligible {
+                    continue;
+                }
+                let c = cond.get(r).unwrap_or(&UNKNOWN);
+                let gv = guard.map(|gd| gd.get(r).unwrap_or(&UNKNOWN));
+                *s = explain::fold_status(*s, q.kind, explain::line_status(q.kind, c, gv));
             }
-        }));
+        }
+        col.statuses.extend(
+            status
+                .iter()
+                .zip(&bad_rows)
+                .map(|(s, bad)| (!bad).then_some(*s)),
+        );
         for (a, (_, amounts)) in o.amounts.iter().zip(&mut col.amounts) {
             let values = frame.column(a.node);
             amounts.extend((0..n).map(|r| {

@@ -39,20 +39,26 @@ pub(crate) fn line_status(kind: ReqKind, cond: &Val, guard: Option<&Val>) -> Lin
 }
 
 pub(crate) fn outcome_status(lines: impl Iterator<Item = (ReqKind, LineStatus)>) -> Status {
-    let mut undecided = false;
+    let mut status = Status::Eligible;
     for (kind, s) in lines {
-        match (kind, s) {
-            (ReqKind::Require, LineStatus::False) | (ReqKind::Unless, LineStatus::True) => {
-                return Status::Ineligible;
-            }
-            (_, LineStatus::Unknown) => undecided = true,
-            _ => {}
+        status = fold_status(status, kind, s);
+        if status == Status::Ineligible {
+            break;
         }
     }
-    if undecided {
-        Status::Undetermined
-    } else {
-        Status::Eligible
+    status
+}
+
+/// An outcome's status so far (`Eligible` before any line) with one more line: a blocking
+/// line makes it ineligible for good, an undecided line undetermined. Lines can be folded
+/// in any order with the same result.
+pub(crate) fn fold_status(so_far: Status, kind: ReqKind, line: LineStatus) -> Status {
+    match (so_far, kind, line) {
+        (Status::Ineligible, _, _)
+        | (_, ReqKind::Require, LineStatus::False)
+        | (_, ReqKind::Unless, LineStatus::True) => Status::Ineligible,
+        (_, _, LineStatus::Unknown) => Status::Undetermined,
+        (s, _, _) => s,
     }
 }
 
