@@ -625,3 +625,87 @@ fn run_column_chunks(p: &Policy, batch: &ColumnBatch, day: i32) -> BatchResult {
         .collect();
     concat(p, batch.rows, parts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &str = r#"policy two "two facts"
+  effective 2020-01-01
+
+input f {
+  x: money
+  n: int
+}
+
+outcome ok {
+  require f.x > 0 "positive"
+  require f.n > 0 "counted"
+}
+"#;
+
+    fn as_of() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default()
+    }
+
+    #[test]
+    fn converted_columns_put_in_order_keep_each_rows_first_error() {
+        let policy = Policy::compile(SOURCE).expect("the policy compiles");
+        let xs = || {
+            [
+                FactValue::Text("lots".into()),
+                FactValue::Decimal(Decimal::ONE),
+            ]
+            .into_iter()
+        };
+        let ns = || {
+            [
+                FactValue::Text("many".into()),
+                FactValue::Text("1.5".into()),
+            ]
+            .into_iter()
+        };
+        let mut one_by_one = policy.column_batch(2);
+        one_by_one.set("f.x", xs()).expect("a fact column");
+        one_by_one.set("f.n", ns()).expect("a fact column");
+        let expected = policy
+            .evaluate_columns(&one_by_one.build(), as_of())
+            .expect("evaluates");
+        let codes: Vec<_> = expected
+            .errors
+            .iter()
+            .map(|e| e.as_ref().map(|e| (e.code.clone(), e.path.clone())))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                Some((codes::INVALID_NUMBER.to_string(), Some("f.x".to_string()))),
+                Some((codes::NOT_AN_INTEGER.to_string(), Some("f.n".to_string()))),
+            ]
+        );
+
+        // Converted apart, last first, then put in column order: the same batch.
+        let mut two_phase = policy.column_batch(2);
+        let n = two_phase.convert("f.n", ns()).expect("a fact column");
+        let x = two_phase.convert("f.x", xs()).expect("a fact column");
+        two_phase.put(x).put(n);
+        let got = policy
+            .evaluate_columns(&two_phase.build(), as_of())
+            .expect("evaluates");
+        assert_eq!(got, expected);
+
+        // The order of `put` is the order of errors: `f.n` first makes it row 0's error.
+        let mut reversed = policy.column_batch(2);
+        let n = reversed.convert("f.n", ns()).expect("a fact column");
+        let x = reversed.convert("f.x", xs()).expect("a fact column");
+        reversed.put(n).put(x);
+        let first = policy
+            .evaluate_columns(&reversed.build(), as_of())
+            .expect("evaluates");
+        assert_eq!(
+            first.errors[0].as_ref().and_then(|e| e.path.as_deref()),
+            Some("f.n")
+        );
+        assert_ne!(first, expected);
+    }
+}
