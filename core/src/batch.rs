@@ -52,7 +52,7 @@ impl BatchResult {
 
 impl BatchResult {
     /// An empty result with room for `rows` rows, one column per outcome and amount.
-    fn with_capacity(g: &crate::graph::Graph, rows: usize) -> BatchResult {
+    fn with_capacity(g: &crate::graph::Graph, rows: usize, error_rows: usize) -> BatchResult {
         BatchResult {
             outcomes: g
                 .outcomes
@@ -67,7 +67,7 @@ impl BatchResult {
                         .collect(),
                 })
                 .collect(),
-            errors: Vec::with_capacity(rows),
+            errors: Vec::with_capacity(error_rows),
         }
     }
 
@@ -135,21 +135,32 @@ impl Policy {
 /// `bad(i)` is the problem found in row `i` of the chunk before evaluation, if any.
 const UNKNOWN: Val = Val::Unknown;
 
+/// One chunk's results: its columns (with no error column) and, apart, the rows that have
+/// an error (most have none, and an `Option<ErrorReport>` per row is wide).
+struct Part {
+    rows: usize,
+    result: BatchResult,
+    /// `(row within the chunk, its error)`, by row.
+    errors: Vec<(usize, ErrorReport)>,
+}
+
 fn chunk_results<S: Source + ?Sized>(
     p: &Policy,
     rows: &S,
     day: i32,
     bad: &dyn Fn(usize) -> Option<ErrorReport>,
-) -> BatchResult {
+) -> Part {
     let g = p.graph();
     let n = Source::len(rows);
     let frame = eval::run(g, &p.inner.plan, rows, day);
-    let mut out = BatchResult::with_capacity(g, n);
+    let mut out = BatchResult::with_capacity(g, n, 0);
+    let mut errors = Vec::new();
     let mut bad_rows = vec![false; n];
     for (r, slot) in bad_rows.iter_mut().enumerate() {
-        let e = bad(r);
-        *slot = e.is_some();
-        out.errors.push(e);
+        if let Some(e) = bad(r) {
+            *slot = true;
+            errors.push((r, e));
+        }
     }
     let mut status = Vec::with_capacity(n);
     for (o, col) in g.outcomes.iter().zip(&mut out.outcomes) {
@@ -188,15 +199,22 @@ fn chunk_results<S: Source + ?Sized>(
     // The first evaluation error a row's decision reports. Most chunks have no error at
     // all: then there is nothing to look for.
     if !frame.errors.is_empty() {
-        for (r, slot) in out.errors.iter_mut().enumerate() {
-            if slot.is_none() {
-                *slot = explain::reported_errors(g, &frame, r, day)
+        for (r, bad) in bad_rows.iter().enumerate() {
+            if !bad
+                && let Some(e) = explain::reported_errors(g, &frame, r, day)
                     .into_iter()
-                    .next();
+                    .next()
+            {
+                errors.push((r, e));
             }
         }
+        errors.sort_by_key(|(r, _)| *r);
     }
-    out
+    Part {
+        rows: n,
+        result: out,
+        errors,
+    }
 }
 
 #[cfg(feature = "parallel")]
@@ -208,9 +226,9 @@ fn run_chunks(
 ) -> BatchResult {
     use rayon::prelude::*;
     if rows.len() <= CHUNK {
-        return chunk_results(p, rows, day, bad);
+        return concat(p, rows.len(), vec![chunk_results(p, rows, day, bad)]);
     }
-    let parts: Vec<BatchResult> = rows
+    let parts: Vec<Part> = rows
         .par_chunks(CHUNK)
         .enumerate()
         .map(|(c, chunk)| chunk_results(p, chunk, day, &|r| bad(c * CHUNK + r)))
@@ -234,10 +252,42 @@ fn run_chunks(
 }
 
 /// Joins the chunks' results in row order.
-fn concat(p: &Policy, rows: usize, parts: Vec<BatchResult>) -> BatchResult {
-    let mut out = BatchResult::with_capacity(p.graph(), rows);
+fn concat(p: &Policy, rows: usize, mut parts: Vec<Part>) -> BatchResult {
+    if parts.len() == 1
+        && let Some(Part {
+            rows: n,
+            mut result,
+            errors,
+        }) = parts.pop()
+    {
+        result.errors = dense_errors(n, [(0, errors)]);
+        return result;
+    }
+    let mut out = BatchResult::with_capacity(p.graph(), rows, 0);
+    let mut offset = 0;
+    let mut errors = Vec::with_capacity(parts.len());
     for part in parts {
-        out.append(part);
+        out.append(part.result);
+        errors.push((offset, part.errors));
+        offset += part.rows;
+    }
+    out.errors = dense_errors(rows, errors);
+    out
+}
+
+/// One error slot per row, from the chunks' sparse errors (`(first row, errors)` each).
+fn dense_errors(
+    rows: usize,
+    parts: impl IntoIterator<Item = (usize, Vec<(usize, ErrorReport)>)>,
+) -> Vec<Option<ErrorReport>> {
+    let mut out = Vec::with_capacity(rows);
+    out.resize_with(rows, || None);
+    for (offset, errors) in parts {
+        for (r, e) in errors {
+            if let Some(slot) = out.get_mut(offset + r) {
+                *slot = Some(e);
+            }
+        }
     }
     out
 }
@@ -596,7 +646,7 @@ fn column_error(batch: &ColumnBatch, row: usize) -> Option<ErrorReport> {
 fn run_column_chunks(p: &Policy, batch: &ColumnBatch, day: i32) -> BatchResult {
     use rayon::prelude::*;
     let starts: Vec<usize> = (0..batch.rows).step_by(CHUNK).collect();
-    let parts: Vec<BatchResult> = starts
+    let parts: Vec<Part> = starts
         .par_iter()
         .map(|&start| {
             let view = ColumnView {
@@ -707,5 +757,52 @@ outcome ok {
             Some("f.n")
         );
         assert_ne!(first, expected);
+    }
+
+    #[test]
+    fn errors_land_on_their_rows_across_chunks() {
+        let policy = Policy::compile(SOURCE).expect("the policy compiles");
+        let rows = 3 * CHUNK + 17;
+        let bad = |r: usize| r % 997 == 5;
+        let mut b = policy.column_batch(rows);
+        b.set(
+            "f.x",
+            (0..rows).map(|r| {
+                if bad(r) {
+                    FactValue::Text("lots".into())
+                } else {
+                    FactValue::Decimal(Decimal::from(r))
+                }
+            }),
+        )
+        .expect("a fact column");
+        b.set("f.n", (0..rows).map(|_| FactValue::Decimal(Decimal::ONE)))
+            .expect("a fact column");
+        let result = policy
+            .evaluate_columns(&b.build(), as_of())
+            .expect("evaluates");
+        assert_eq!(result.len(), rows);
+        for (r, e) in result.errors.iter().enumerate() {
+            assert_eq!(e.is_some(), bad(r), "row {r}");
+        }
+        let statuses = &result.outcomes[0].statuses;
+        assert_eq!(statuses[0], Some(Status::Ineligible)); // x = 0 is not positive
+        assert_eq!(statuses[5], None);
+        assert_eq!(statuses[rows - 1], Some(Status::Eligible));
+        // Rows as JSON values give the same.
+        let values: Vec<Value> = (0..rows)
+            .map(|r| {
+                let x = if bad(r) {
+                    Value::from("lots")
+                } else {
+                    Value::from(r)
+                };
+                serde_json::json!({"f": {"x": x, "n": 1}})
+            })
+            .collect();
+        assert_eq!(
+            policy.decide_batch(&values, as_of()).expect("evaluates"),
+            result
+        );
     }
 }
