@@ -1,5 +1,5 @@
 //! W1 `evaluate_batch` and `summarize` in a loop, for a profiler:
-//! `valgrind --tool=callgrind target/release/examples/profile_batch [batch|single|json|fund]`.
+//! `valgrind --tool=callgrind target/release/examples/profile_batch [batch|single|json|fund|explained]`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -24,6 +24,12 @@ fn main() {
             let rows = f.rows();
             for _ in 0..5 {
                 black_box(f.batch_of(&rows));
+            }
+        }
+        Some("explained") => {
+            let mut e = clausula::hnte(&records, Mode::Explained);
+            for i in 0..10_000 {
+                black_box(e.decide(i));
             }
         }
         Some("single") => {

@@ -299,32 +299,12 @@ pub(crate) fn run<S: Source + ?Sized>(g: &Graph, plan: &Plan, rows: &S, as_of: i
         item_row,
         errors: Vec::new(),
     };
-    let params: Vec<Option<Val>> = g
-        .params
-        .iter()
-        .map(|p| {
-            p.steps
-                .iter()
-                .rev()
-                .find(|(from, _, _)| *from <= as_of)
-                .and_then(|(_, c, _)| g.consts.get(*c as usize))
-                .map(|c| c.to_val())
-        })
-        .collect();
-    let versions: Vec<Option<usize>> = g
-        .tables
-        .iter()
-        .map(|t| {
-            t.versions
-                .iter()
-                .rposition(|v| v.from.is_none_or(|d| d <= as_of))
-        })
-        .collect();
+    let one = f.uniform == Some(1);
     let eval_node = |f: &mut Frame, id: NodeId| {
-        if let Some(node) = g.nodes.get(id as usize) {
-            step(
-                g, f, rows, id, &node.op, node.scope, as_of, &params, &versions,
-            );
+        if let Some(node) = g.nodes.get(id as usize)
+            && !(one && step1(g, f, rows, id, &node.op, as_of))
+        {
+            step(g, f, rows, id, &node.op, node.scope, as_of);
         }
     };
     for &id in &plan.first {
@@ -345,6 +325,99 @@ pub(crate) fn run<S: Source + ?Sized>(g: &Graph, plan: &Plan, rows: &S, as_of: i
         eval_node(&mut f, id);
     }
     f
+}
+
+/// The value of parameter `p` in force at `as_of`; `None` before its first step.
+fn param_at(g: &Graph, p: u32, as_of: i32) -> Option<Val> {
+    g.params
+        .get(p as usize)?
+        .steps
+        .iter()
+        .rev()
+        .find(|(from, _, _)| *from <= as_of)
+        .and_then(|(_, c, _)| g.consts.get(*c as usize))
+        .map(|c| c.to_val())
+}
+
+/// The version of table `t` in force at `as_of`.
+fn version_at(g: &Graph, t: u32, as_of: i32) -> Option<usize> {
+    g.tables
+        .get(t as usize)?
+        .versions
+        .iter()
+        .rposition(|v| v.from.is_none_or(|d| d <= as_of))
+}
+
+/// One application in a uniform frame: node `i`'s value is `vals[i]`, so the common
+/// operators read their operands in place and call the same scalar kernels as `step`,
+/// without setting up a column per operand. Returns `false` for the operators it leaves
+/// to `step` (tables, and what only list items use).
+fn step1<S: Source + ?Sized>(
+    g: &Graph,
+    f: &mut Frame,
+    rows: &S,
+    id: NodeId,
+    op: &Op,
+    as_of: i32,
+) -> bool {
+    let i = id as usize;
+    let total = f.vals.len();
+    let (done, rest) = f.vals.split_at_mut(i.min(total));
+    let Some(out) = rest.first_mut() else {
+        return true;
+    };
+    let errors = &mut f.errors;
+    // Children come before their parents in a validated graph.
+    let at = |c: &NodeId| done.get(*c as usize).unwrap_or(&UNKNOWN);
+    let v = match op {
+        Op::Const(c) => g
+            .consts
+            .get(*c as usize)
+            .map_or(Val::Unknown, |c| c.to_val()),
+        Op::AsOf => Val::Date(as_of),
+        Op::Param(p) => match param_at(g, *p, as_of) {
+            Some(v) => v,
+            None => err(errors, codes::NOT_IN_FORCE, id),
+        },
+        Op::Not(a) => not(at(a)),
+        Op::Neg(a) => settle(neg(at(a)), errors, id),
+        Op::And(args) | Op::Or(args) => {
+            let is_and = matches!(op, Op::And(_));
+            let mut acc = Val::Bool(is_and);
+            for c in g.args(*args) {
+                kleene(&mut acc, at(c), is_and);
+            }
+            acc
+        }
+        Op::Cmp(cop, a, b) => cmp(*cop, at(a), at(b)),
+        Op::Arith(aop, a, b) => settle(arith(*aop, at(a), at(b)), errors, id),
+        Op::DateShift { date, by, negate } => {
+            settle(date_shift(at(date), at(by), *negate), errors, id)
+        }
+        Op::DateDiff(a, b) => date_diff(at(a), at(b)),
+        Op::DaysArith { sub, a, b } => settle(days_arith(*sub, at(a), at(b)), errors, id),
+        Op::If(c, a, b) => if_(at(c), at(a), at(b)),
+        Op::MinMax { max, args } => minmax(*max, g.args(*args).iter().map(at)),
+        Op::Round { x, places, mode } => settle(round(at(x), *places, *mode), errors, id),
+        Op::Abs(x) => match at(x) {
+            Val::Num(d) => Val::Num(d.abs()),
+            other => pass(other),
+        },
+        Op::YearsBetween(a, b) => between(at(a), at(b), true),
+        Op::MonthsBetween(a, b) => between(at(a), at(b), false),
+        Op::InSet(x, items) => in_set(at(x), g.args(*items).iter().map(at)),
+        Op::DirHas(d, key) => dir_has(g.directories.get(*d as usize), at(key)),
+        Op::DirGet(d, key, col) => dir_get(g.directories.get(*d as usize), at(key), *col),
+        Op::Within(x, p) => within(at(x), at(p)),
+        Op::WithinDir(d, x) => within_dir(g.directories.get(*d as usize), at(x)),
+        Op::Fact(slot) => {
+            rows.fill(*slot, std::slice::from_mut(out));
+            return true;
+        }
+        Op::ItemFact { .. } | Op::Broadcast(_) | Op::Table(_) | Op::Agg { .. } => return false,
+    };
+    *out = v;
+    true
 }
 
 /// The node's own output column, its children's columns, and the error list.
@@ -384,8 +457,6 @@ fn step<S: Source + ?Sized>(
     op: &Op,
     scope: u32,
     as_of: i32,
-    params: &[Option<Val>],
-    versions: &[Option<usize>],
 ) {
     // Positions map to rows for error records.
     let item_rows: Option<Vec<u32>> = (scope != ROW).then(|| {
@@ -408,7 +479,7 @@ fn step<S: Source + ?Sized>(
             out.fill(Val::Date(as_of));
         }
         Op::Param(p) => {
-            let v = params.get(*p as usize).cloned().flatten();
+            let v = param_at(g, *p, as_of);
             let (out, [], errors) = split(f, id, []);
             match v {
                 Some(v) => out.fill(v),
@@ -582,7 +653,7 @@ fn step<S: Source + ?Sized>(
                 *o = within_dir(dir, a);
             }
         }
-        Op::Table(t) => table(g, f, id, *t, versions.get(*t as usize).copied().flatten()),
+        Op::Table(t) => table(g, f, id, *t, version_at(g, *t, as_of)),
         Op::Agg {
             kind,
             list,

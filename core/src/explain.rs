@@ -7,7 +7,7 @@
 //! known, and never through a directory lookup whose key is known (a key not in the
 //! directory is unknown but no fact can change that). All traversals are iterative.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::codes;
 use crate::decision::*;
@@ -98,7 +98,7 @@ pub(crate) fn reported_errors(g: &Graph, f: &Frame, row: usize, as_of: i32) -> V
         for a in &o.amounts {
             errs.extend(err_of(f.value(a.node, row)));
         }
-        let mut seen = HashSet::new();
+        let mut seen = FxHashSet::default();
         for e in &errs {
             if seen.insert(*e)
                 && let Some(rec) = f.errors.get(*e as usize)
@@ -112,35 +112,40 @@ pub(crate) fn reported_errors(g: &Graph, f: &Frame, row: usize, as_of: i32) -> V
 
 /// A fact's path as written in facts JSON and `missing`.
 pub(crate) fn fact_path(g: &Graph, fact: FactRef, item: Option<usize>) -> String {
+    // Written piece by piece rather than with `format!`: every explained line lists its
+    // facts by path.
+    let entity = |e: Option<&u32>| e.and_then(|e| g.entities.get(*e as usize));
+    fn field_name(ent: Option<&crate::graph::EntitySchema>, f: u32) -> &str {
+        ent.and_then(|e| e.fields.get(f as usize))
+            .map_or("?", |f| f.name.as_str())
+    }
     match fact {
         FactRef::Slot(s) => {
             let (e, f) = g.slots.get(s as usize).copied().unwrap_or((0, 0));
             let ent = g.entities.get(e as usize);
-            format!(
-                "{}.{}",
-                ent.map_or("?", |e| e.name.as_str()),
-                ent.and_then(|e| e.fields.get(f as usize))
-                    .map_or("?", |f| f.name.as_str())
-            )
+            let (a, b) = (ent.map_or("?", |e| e.name.as_str()), field_name(ent, f));
+            let mut out = String::with_capacity(a.len() + b.len() + 1);
+            out.push_str(a);
+            out.push('.');
+            out.push_str(b);
+            out
         }
         FactRef::ItemField { list, field } => {
-            let ent = g
-                .lists
-                .get(list as usize)
-                .and_then(|e| g.entities.get(*e as usize));
-            format!(
-                "{}[{}].{}",
-                ent.map_or("?", |e| e.name.as_str()),
-                item.unwrap_or(0),
-                ent.and_then(|e| e.fields.get(field as usize))
-                    .map_or("?", |f| f.name.as_str())
-            )
+            let ent = entity(g.lists.get(list as usize));
+            let (a, b) = (ent.map_or("?", |e| e.name.as_str()), field_name(ent, field));
+            let mut n = itoa::Buffer::new();
+            let i = n.format(item.unwrap_or(0));
+            let mut out = String::with_capacity(a.len() + i.len() + b.len() + 3);
+            out.push_str(a);
+            out.push('[');
+            out.push_str(i);
+            out.push_str("].");
+            out.push_str(b);
+            out
         }
-        FactRef::List(list) => g
-            .lists
-            .get(list as usize)
-            .and_then(|e| g.entities.get(*e as usize))
-            .map_or_else(|| "?".to_string(), |e| e.name.clone()),
+        FactRef::List(list) => {
+            entity(g.lists.get(list as usize)).map_or_else(|| "?".to_string(), |e| e.name.clone())
+        }
     }
 }
 
@@ -189,6 +194,8 @@ struct Walker<'a> {
     f: &'a Frame,
     row: usize,
     versions: Vec<Option<usize>>,
+    /// Positions visited by the current traversal, kept between traversals for its memory.
+    seen: FxHashSet<(NodeId, usize)>,
 }
 
 impl Walker<'_> {
@@ -285,9 +292,10 @@ impl Walker<'_> {
     }
 
     /// Unknown facts that could change the value of `roots`, in order of discovery.
-    fn blame(&self, roots: &[NodeId]) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut seen = HashSet::new();
+    fn blame(&mut self, roots: &[NodeId]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut seen = std::mem::take(&mut self.seen);
+        seen.clear();
         let mut stack: Vec<(NodeId, usize)> = roots.iter().rev().map(|r| (*r, self.row)).collect();
         let mut kids = Vec::new();
         while let Some((n, pos)) = stack.pop() {
@@ -322,19 +330,38 @@ impl Walker<'_> {
                 }
             }
         }
-        let mut dedup = HashSet::new();
-        out.retain(|p| dedup.insert(p.clone()));
+        self.seen = seen;
+        // First occurrences only.
+        let keep: Vec<bool> = {
+            let mut dedup = FxHashSet::default();
+            out.iter().map(|p| dedup.insert(p.as_str())).collect()
+        };
+        let mut keep = keep.into_iter();
+        out.retain(|_| keep.next().unwrap_or(true));
         out
     }
 
     /// The known facts read under `roots`, by path.
-    fn facts(&self, roots: &[NodeId]) -> OrderedMap<serde_json::Value> {
+    fn facts(&mut self, roots: &[NodeId]) -> OrderedMap<serde_json::Value> {
         let mut out: Vec<(String, serde_json::Value)> = Vec::new();
-        let mut seen = HashSet::new();
+        // Facts found, repeats included: the walk stops at `MAX_FACTS_PER_LINE` of them,
+        // and a repeat (two nodes reading one fact) is listed once.
+        let mut found = 0usize;
+        let add = |out: &mut Vec<(String, serde_json::Value)>,
+                   found: &mut usize,
+                   path: String,
+                   j: serde_json::Value| {
+            *found += 1;
+            if !out.iter().any(|(p, _)| *p == path) {
+                out.push((path, j));
+            }
+        };
+        let mut seen = std::mem::take(&mut self.seen);
+        seen.clear();
         let mut stack: Vec<(NodeId, usize)> = roots.iter().rev().map(|r| (*r, self.row)).collect();
         let mut kids = Vec::new();
         while let Some((n, pos)) = stack.pop() {
-            if out.len() >= MAX_FACTS_PER_LINE {
+            if found >= MAX_FACTS_PER_LINE {
                 break;
             }
             if !seen.insert((n, pos)) {
@@ -347,7 +374,12 @@ impl Walker<'_> {
             match node.op {
                 Op::Fact(slot) => {
                     if let Some(j) = fact_json(self.g, v, node.ty) {
-                        out.push((fact_path(self.g, FactRef::Slot(slot), None), j));
+                        add(
+                            &mut out,
+                            &mut found,
+                            fact_path(self.g, FactRef::Slot(slot), None),
+                            j,
+                        );
                     }
                 }
                 Op::ItemFact { list, field } => {
@@ -357,7 +389,7 @@ impl Walker<'_> {
                             FactRef::ItemField { list, field },
                             Some(self.item_index(node.scope, pos)),
                         );
-                        out.push((path, j));
+                        add(&mut out, &mut found, path, j);
                     }
                 }
                 _ => {
@@ -367,8 +399,7 @@ impl Walker<'_> {
                 }
             }
         }
-        let mut dedup = HashSet::new();
-        out.retain(|(p, _)| dedup.insert(p.clone()));
+        self.seen = seen;
         OrderedMap(out)
     }
 
@@ -442,16 +473,17 @@ pub(crate) fn error_report(
 
 /// The full decision for row `row` of an evaluated frame.
 pub(crate) fn decide(g: &Graph, f: &Frame, _rows: &[FactRow], row: usize, as_of: i32) -> Decision {
-    let w = Walker {
+    let mut w = Walker {
         g,
         f,
         row,
         versions: active_versions(g, as_of),
+        seen: FxHashSet::default(),
     };
     let outcomes = g
         .outcomes
         .iter()
-        .map(|o| (o.name.clone(), outcome(&w, o)))
+        .map(|o| (o.name.clone(), outcome(&mut w, o)))
         .collect();
     Decision {
         policy: g.header.name.clone(),
@@ -470,9 +502,9 @@ fn err_of(v: &Val) -> Option<u32> {
     }
 }
 
-fn outcome(w: &Walker<'_>, o: &OutcomeG) -> OutcomeDecision {
+fn outcome(w: &mut Walker<'_>, o: &OutcomeG) -> OutcomeDecision {
     let (f, row) = (w.f, w.row);
-    let mut lines = Vec::new();
+    let mut lines = Vec::with_capacity(o.requirements.len());
     let mut blame_lists: Vec<Vec<String>> = Vec::new();
     for r in &o.requirements {
         let cond = f.value(r.cond, row);
@@ -528,7 +560,7 @@ fn outcome(w: &Walker<'_>, o: &OutcomeG) -> OutcomeDecision {
     // Most decisive first: the fact in the most undecided lines; ties by first appearance.
     let mut missing: Vec<String> = Vec::new();
     if status != Status::Ineligible {
-        let mut count: HashMap<&str, (usize, usize)> = HashMap::new();
+        let mut count: FxHashMap<&str, (usize, usize)> = FxHashMap::default();
         let mut order = 0usize;
         for list in &blame_lists {
             for p in list {
@@ -544,7 +576,7 @@ fn outcome(w: &Walker<'_>, o: &OutcomeG) -> OutcomeDecision {
         if status == Status::Undetermined {
             missing.extend(ranked.into_iter().map(|(p, _)| p.to_string()));
         }
-        let mut listed: HashSet<String> = missing.iter().cloned().collect();
+        let mut listed: FxHashSet<String> = missing.iter().cloned().collect();
         for p in amount_blame {
             if listed.insert(p.clone()) {
                 missing.push(p);
