@@ -339,8 +339,8 @@ fn param_at(g: &Graph, p: u32, as_of: i32) -> Option<Val> {
         .map(|c| c.to_val())
 }
 
-/// The version of table `t` in force at `as_of`.
-fn version_at(g: &Graph, t: u32, as_of: i32) -> Option<usize> {
+/// The version of table `t` in force at `as_of` (evaluation and explanations agree on it).
+pub(crate) fn version_at(g: &Graph, t: u32, as_of: i32) -> Option<usize> {
     g.tables
         .get(t as usize)?
         .versions

@@ -11,7 +11,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::codes;
 use crate::decision::*;
-use crate::eval::{ErrRec, FactRow, Frame};
+use crate::eval::{ErrRec, FactRow, Frame, version_at};
 use crate::graph::{FactRef, Graph, NodeId, Op, OutcomeG, ROW};
 use crate::ir::{Hit, ReqKind};
 use crate::types::Type;
@@ -177,18 +177,6 @@ fn fact_json(g: &Graph, v: &Val, ty: Type) -> Option<serde_json::Value> {
     }
 }
 
-/// Active table version per table at `as_of`.
-fn active_versions(g: &Graph, as_of: i32) -> Vec<Option<usize>> {
-    g.tables
-        .iter()
-        .map(|t| {
-            t.versions
-                .iter()
-                .rposition(|v| v.from.is_none_or(|d| d <= as_of))
-        })
-        .collect()
-}
-
 struct Walker<'a> {
     g: &'a Graph,
     f: &'a Frame,
@@ -331,13 +319,8 @@ impl Walker<'_> {
             }
         }
         self.seen = seen;
-        // First occurrences only.
-        let keep: Vec<bool> = {
-            let mut dedup = FxHashSet::default();
-            out.iter().map(|p| dedup.insert(p.as_str())).collect()
-        };
-        let mut keep = keep.into_iter();
-        out.retain(|_| keep.next().unwrap_or(true));
+        let mut dedup = FxHashSet::default();
+        out.retain(|p| dedup.insert(p.clone()));
         out
     }
 
@@ -477,7 +460,9 @@ pub(crate) fn decide(g: &Graph, f: &Frame, _rows: &[FactRow], row: usize, as_of:
         g,
         f,
         row,
-        versions: active_versions(g, as_of),
+        versions: (0..g.tables.len())
+            .map(|t| version_at(g, u32::try_from(t).unwrap_or(u32::MAX), as_of))
+            .collect(),
         seen: FxHashSet::default(),
     };
     let outcomes = g
