@@ -10,7 +10,7 @@ mod convert;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use clausula_core::{FsLoader, Policy, ReadError, SourceLoader, parse_date, read_source};
+use clausula_core::{FsLoader, Policy, parse_date};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -44,6 +44,14 @@ fn guard<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
                 "null".to_string(),
             ))
         }
+    }
+}
+
+/// The loader for a policy at `path`: files inside `root`, or inside the policy's folder.
+fn fs_loader(path: &str, root: Option<&str>) -> FsLoader {
+    match root {
+        Some(r) => FsLoader::new(r),
+        None => FsLoader::for_file(path),
     }
 }
 
@@ -82,15 +90,22 @@ struct NativePolicy {
 
 #[pymethods]
 impl NativePolicy {
-    /// Compiles source text; with `path`, imports and CSVs are read relative to it.
+    /// Compiles source text; with `path`, imports and CSVs are read relative to it, inside
+    /// `root` (default: the folder of `path`).
     #[staticmethod]
-    #[pyo3(signature = (source, path=None))]
-    fn compile(py: Python<'_>, source: &str, path: Option<&str>) -> PyResult<NativePolicy> {
+    #[pyo3(signature = (source, path=None, root=None))]
+    fn compile(
+        py: Python<'_>,
+        source: &str,
+        path: Option<&str>,
+        root: Option<&str>,
+    ) -> PyResult<NativePolicy> {
         guard(|| {
             let source = source.to_string();
             let path = path.map(str::to_string);
+            let root = root.map(str::to_string);
             let r = py.detach(move || match path {
-                Some(p) => Policy::compile_with(&FsLoader, &p, &source),
+                Some(p) => Policy::compile_with(&fs_loader(&p, root.as_deref()), &p, &source),
                 None => Policy::compile(&source),
             });
             r.map(|inner| NativePolicy { inner })
@@ -98,29 +113,15 @@ impl NativePolicy {
         })
     }
 
-    /// Reads and compiles a policy file and what it imports.
+    /// Reads and compiles a policy file and what it imports (inside `root`, by default the
+    /// policy's folder).
     #[staticmethod]
-    fn load(py: Python<'_>, path: &str) -> PyResult<NativePolicy> {
+    #[pyo3(signature = (path, root=None))]
+    fn load(py: Python<'_>, path: &str, root: Option<&str>) -> PyResult<NativePolicy> {
         guard(|| {
             let path = path.to_string();
-            let text = match FsLoader.load(&path) {
-                Ok(text) => text,
-                Err(why @ ReadError::Unavailable(_)) => {
-                    return Err(native(
-                        "io",
-                        format!("cannot read {path}: {why}"),
-                        "null".to_string(),
-                    ));
-                }
-                // not UTF-8: a compile error pointing at the first invalid byte
-                Err(ReadError::NotUtf8 { .. }) => {
-                    return Err(match read_source(&FsLoader, &path) {
-                        Err(d) => diagnostics_error(&d),
-                        Ok(_) => native("io", format!("cannot read {path}"), "null".to_string()),
-                    });
-                }
-            };
-            py.detach(move || Policy::compile_with(&FsLoader, &path, &text))
+            let root = root.map(str::to_string);
+            py.detach(move || Policy::load_in(&fs_loader(&path, root.as_deref()), &path))
                 .map(|inner| NativePolicy { inner })
                 .map_err(|d| diagnostics_error(&d))
         })
@@ -132,7 +133,13 @@ impl NativePolicy {
         guard(|| {
             Policy::from_bytes(data)
                 .map(|inner| NativePolicy { inner })
-                .map_err(|e| native("load", e.to_string(), "null".to_string()))
+                .map_err(|e| {
+                    native(
+                        "load",
+                        e.to_string(),
+                        serde_json::json!({ "code": e.code() }).to_string(),
+                    )
+                })
         })
     }
 

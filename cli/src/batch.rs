@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::io::{BufReader, BufWriter, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::commands::{load_policy, parse_as_of};
+use crate::records::{CsvRecords, Lines, next_json_line};
 use crate::style::Style;
 
 /// Rows per chunk (bounded memory, enough work for every core).
@@ -54,22 +55,22 @@ fn row_error(code: &str, message: String) -> ErrorReport {
     }
 }
 
-/// Reads rows as facts JSON, chunk by chunk.
+/// Reads rows as facts JSON, chunk by chunk, each with the line it starts on.
 enum Reader {
     Csv {
-        records: csv::StringRecordsIntoIter<CountingReader>,
+        records: Box<CsvRecords<BufReader<CountingReader>>>,
         columns: Vec<String>,
         types: HashMap<String, String>,
         lists: Vec<String>,
     },
     Jsonl {
-        lines: std::io::Lines<BufReader<CountingReader>>,
+        lines: Lines<BufReader<CountingReader>>,
     },
 }
 
-/// A reader that counts bytes for the progress bar.
+/// The input (a regular file or standard input), counting bytes for the progress bar.
 struct CountingReader {
-    inner: File,
+    inner: Box<dyn std::io::Read + Send>,
     count: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -83,7 +84,8 @@ impl std::io::Read for CountingReader {
 }
 
 impl Reader {
-    fn next_chunk(&mut self) -> Vec<Row> {
+    /// Up to [`CHUNK`] records. Every record gives one row (a malformed one an error row).
+    fn next_chunk(&mut self) -> Result<Vec<(u64, Row)>> {
         let mut out = Vec::new();
         match self {
             Reader::Csv {
@@ -92,8 +94,11 @@ impl Reader {
                 types,
                 lists,
             } => {
-                for rec in records.by_ref() {
-                    out.push(match rec {
+                while let Some(rec) = records
+                    .next_record(Some(columns.len()))
+                    .context("reading the input")?
+                {
+                    let row = match rec.value {
                         Ok(r) if r.len() != columns.len() => Err(row_error(
                             "facts/invalid-json",
                             format!(
@@ -103,45 +108,44 @@ impl Reader {
                             ),
                         )),
                         Ok(r) => csv_row(&r, columns, types, lists),
-                        Err(e) => Err(row_error(
+                        Err(why) => Err(row_error(
                             "facts/invalid-json",
-                            format!("unreadable CSV row: {e}"),
+                            format!("unreadable CSV record: {why}"),
                         )),
-                    });
+                    };
+                    out.push((rec.line, row));
                     if out.len() >= CHUNK {
                         break;
                     }
                 }
             }
             Reader::Jsonl { lines } => {
-                for line in lines.by_ref() {
-                    match line {
-                        Ok(l) if l.trim().is_empty() => continue,
-                        Ok(l) => out.push(clausula_core::parse_json(l.as_bytes())),
-                        Err(e) => out.push(Err(row_error(
-                            "facts/invalid-json",
-                            format!("unreadable line: {e}"),
-                        ))),
-                    }
+                while let Some(rec) = next_json_line(lines).context("reading the input")? {
+                    let row = match rec.value {
+                        Ok(l) => clausula_core::parse_json(&l),
+                        Err(why) => Err(row_error("facts/too-large", why)),
+                    };
+                    out.push((rec.line, row));
                     if out.len() >= CHUNK {
                         break;
                     }
                 }
             }
         }
-        out
+        Ok(out)
     }
 }
 
 /// A CSV record as facts: columns are fact paths, empty cells unknown, list columns JSON.
 fn csv_row(
-    r: &csv::StringRecord,
+    r: &[String],
     columns: &[String],
     types: &HashMap<String, String>,
     lists: &[String],
 ) -> Row {
     let mut facts = Map::new();
     for (col, cell) in columns.iter().zip(r.iter()) {
+        let cell = cell.as_str();
         if cell.is_empty() {
             continue;
         }
@@ -215,33 +219,55 @@ pub(crate) fn run(
         .map(|i| i.name.clone())
         .collect();
 
-    let file = File::open(input).with_context(|| format!("opening {}", input.display()))?;
-    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let counting = CountingReader {
-        inner: file,
-        count: count.clone(),
+    let (source, total): (Box<dyn std::io::Read + Send>, u64) = if input == Path::new("-") {
+        (Box::new(std::io::stdin()), 0)
+    } else {
+        // A regular file only: a FIFO or a device could block or never end.
+        let meta =
+            std::fs::metadata(input).with_context(|| format!("reading {}", input.display()))?;
+        if !meta.is_file() {
+            bail!("{}: not a regular file", input.display());
+        }
+        let file = File::open(input).with_context(|| format!("opening {}", input.display()))?;
+        (Box::new(file), meta.len())
     };
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counting = BufReader::new(CountingReader {
+        inner: source,
+        count: count.clone(),
+    });
     let mut reader = match in_kind {
         Kind::Csv => {
-            let mut rdr = csv::ReaderBuilder::new()
-                .flexible(true)
-                .from_reader(counting);
-            let columns: Vec<String> = rdr
-                .headers()
+            let mut records = Box::new(CsvRecords::new(Lines::new(counting)));
+            let header = records
+                .next_record(None)
                 .context("reading the CSV header")?
+                .context("the input is empty: a CSV file needs a header of fact paths")?;
+            let columns: Vec<String> = header
+                .value
+                .map_err(|why| anyhow::anyhow!("the CSV header (line {}): {why}", header.line))?
                 .iter()
-                .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+                .map(|h| h.trim().trim_start_matches('\u{feff}').trim().to_string())
                 .collect();
+            let mut first_at: HashMap<&str, usize> = HashMap::new();
+            for (i, c) in columns.iter().enumerate() {
+                if let Some(j) = first_at.insert(c.as_str(), i) {
+                    bail!(
+                        "the CSV header names `{c}` twice (columns {} and {}): one value per fact",
+                        j + 1,
+                        i + 1
+                    );
+                }
+            }
             Reader::Csv {
-                records: rdr.into_records(),
+                records,
                 columns,
                 types,
                 lists,
             }
         }
         Kind::Jsonl => Reader::Jsonl {
-            lines: BufReader::new(counting).lines(),
+            lines: Lines::new(counting),
         },
     };
 
@@ -258,7 +284,7 @@ pub(crate) fn run(
     let amount_names: Vec<Vec<String>> =
         schema.outcomes.iter().map(|o| o.amounts.clone()).collect();
     if let Some(w) = csv_out.as_mut() {
-        let mut header = vec!["row".to_string()];
+        let mut header = vec!["row".to_string(), "line".to_string()];
         for (o, amounts) in outcome_names.iter().zip(&amount_names) {
             header.push(format!("{o}.status"));
             header.extend(amounts.iter().map(|a| format!("{o}.{a}")));
@@ -284,13 +310,14 @@ pub(crate) fn run(
     let mut with_errors: u64 = 0;
     let mut eligible: Vec<u64> = vec![0; outcome_names.len()];
     loop {
-        let rows = reader.next_chunk();
+        let rows = reader.next_chunk()?;
         if rows.is_empty() {
             break;
         }
+        let line_numbers: Vec<u64> = rows.iter().map(|(l, _)| *l).collect();
         let facts: Vec<Result<Facts, Vec<ErrorReport>>> = rows
             .into_par_iter()
-            .map(|r| match r {
+            .map(|(_, r)| match r {
                 Ok(v) => policy.facts(&v),
                 Err(e) => Err(vec![e]),
             })
@@ -298,6 +325,7 @@ pub(crate) fn run(
         let result: BatchResult = policy.evaluate_batch(&facts, as_of)?;
         for i in 0..result.len() {
             row_no += 1;
+            let line_no = line_numbers.get(i).copied().unwrap_or(0);
             let err = result.errors.get(i).and_then(Option::as_ref);
             if err.is_some() {
                 with_errors += 1;
@@ -311,7 +339,7 @@ pub(crate) fn run(
             }
             match csv_out.as_mut() {
                 Some(w) => {
-                    let mut rec = vec![row_no.to_string()];
+                    let mut rec = vec![row_no.to_string(), line_no.to_string()];
                     for o in &result.outcomes {
                         rec.push(status_text(o.statuses.get(i).copied().flatten()).to_string());
                         for (_, col) in &o.amounts {
@@ -350,6 +378,7 @@ pub(crate) fn run(
                     }
                     let line = serde_json::json!({
                         "row": row_no,
+                        "line": line_no,
                         "outcomes": outcomes,
                         "error": err.map(|e| serde_json::to_value(e).unwrap_or(Value::Null)),
                     });

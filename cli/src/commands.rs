@@ -10,21 +10,31 @@ use clausula_core::{Diagnostics, FsLoader, Policy, read_source};
 use crate::render;
 use crate::style::Style;
 
-/// Policy files under `paths` (folders are searched recursively), sorted.
+/// Policy files under `paths` (folders are searched recursively), sorted. Symlinked folders
+/// are not followed (two links to `.` would otherwise walk forever), and a file reached
+/// twice is listed once.
 pub(crate) fn cla_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack: Vec<PathBuf> = paths.to_vec();
+    let mut seen_dirs = std::collections::HashSet::new();
     while let Some(p) = stack.pop() {
         if p.is_dir() {
+            // Each real folder once, even when named twice on the command line.
+            if let Ok(real) = std::fs::canonicalize(&p)
+                && !seen_dirs.insert(real)
+            {
+                continue;
+            }
             for e in std::fs::read_dir(&p).with_context(|| format!("reading {}", p.display()))? {
-                let path = e?.path();
+                let e = e?;
+                let path = e.path();
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                if path.is_dir()
-                    && !name.starts_with('.')
-                    && name != "target"
-                    && name != "node_modules"
-                {
-                    stack.push(path);
+                // `file_type` does not follow symlinks: a linked folder is skipped.
+                let ty = e.file_type()?;
+                if ty.is_dir() {
+                    if !name.starts_with('.') && name != "target" && name != "node_modules" {
+                        stack.push(path);
+                    }
                 } else if path.extension().is_some_and(|x| x == "cla") {
                     out.push(path);
                 }
@@ -40,19 +50,32 @@ pub(crate) fn cla_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// The folder `--root` names: imports and directory CSVs are read only inside it. Without
+/// it, each policy's own folder.
+pub(crate) static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// The loader for the policy at `path`: inside `--root`, or inside the policy's folder.
+pub(crate) fn loader_for(path: &str) -> FsLoader {
+    match ROOT.get() {
+        Some(root) => FsLoader::new(root),
+        None => FsLoader::for_file(path),
+    }
+}
+
 fn path_str(p: &Path) -> String {
     p.to_string_lossy().replace('\\', "/")
 }
 
 /// Loads a policy from source or from a compiled graph; diagnostics go to stderr.
 pub(crate) fn load_policy(style: &Style, path: &Path) -> Result<Option<Policy>> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    if bytes.starts_with(b"CLAG") {
+    if is_compiled(path)? {
+        let bytes = read_input(path, clausula_core::MAX_GRAPH_BYTES)?;
         return Policy::from_bytes(&bytes)
             .map(Some)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()));
     }
-    match Policy::load(&path_str(path)) {
+    let path = path_str(path);
+    match Policy::load_in(&loader_for(&path), &path) {
         Ok(p) => {
             if let Some(w) = p.warnings() {
                 eprint!("{}", w.render(style.color));
@@ -87,7 +110,8 @@ pub(crate) fn check(style: &Style, files: &[PathBuf]) -> Result<ExitCode> {
     let mut failed = 0;
     for f in &files {
         let path = path_str(f);
-        let text = match read_source(&FsLoader, &path) {
+        let loader = loader_for(&path);
+        let text = match read_source(&loader, &path) {
             Ok(t) => t,
             Err(d) => {
                 eprint!("{}", d.render(style.color));
@@ -95,7 +119,7 @@ pub(crate) fn check(style: &Style, files: &[PathBuf]) -> Result<ExitCode> {
                 continue;
             }
         };
-        let d = Policy::check_with(&FsLoader, &path, &text);
+        let d = Policy::check_with(&loader, &path, &text);
         if !d.is_empty() {
             eprint!("{}", d.render(style.color));
         }
@@ -121,6 +145,40 @@ pub(crate) fn check(style: &Style, files: &[PathBuf]) -> Result<ExitCode> {
     })
 }
 
+/// Whether `path` holds a compiled graph (`CLAG…`), judged by its first four bytes.
+fn is_compiled(path: &Path) -> Result<bool> {
+    if path == Path::new("-") {
+        return Ok(false);
+    }
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    if !meta.is_file() {
+        bail!("{}: not a regular file", path.display());
+    }
+    let mut magic = [0u8; 4];
+    let mut f = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let n = f.read(&mut magic)?;
+    Ok(n == 4 && &magic == b"CLAG")
+}
+
+/// Reads a facts file, a compiled graph or another input whole: a regular file, or `-` for
+/// standard input, refused past `limit` bytes without reading further (never a FIFO or a
+/// device, which could block or never end).
+pub(crate) fn read_input(path: &Path, limit: usize) -> Result<Vec<u8>> {
+    if path == Path::new("-") {
+        let mut b = Vec::new();
+        std::io::stdin()
+            .take(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1))
+            .read_to_end(&mut b)
+            .context("reading standard input")?;
+        if b.len() > limit {
+            bail!("standard input is larger than the limit of {limit} bytes");
+        }
+        return Ok(b);
+    }
+    clausula_core::read_regular_file(path, limit)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
+}
+
 pub(crate) fn parse_as_of(s: &str) -> Result<clausula_core::NaiveDate> {
     clausula_core::parse_date(s).with_context(|| format!("--as-of `{s}` is not a date YYYY-MM-DD"))
 }
@@ -136,15 +194,7 @@ pub(crate) fn eval(
     let Some(policy) = load_policy(style, policy)? else {
         return Ok(ExitCode::FAILURE);
     };
-    let bytes = if facts == Path::new("-") {
-        let mut b = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut b)
-            .context("reading facts from standard input")?;
-        b
-    } else {
-        std::fs::read(facts).with_context(|| format!("reading {}", facts.display()))?
-    };
+    let bytes = read_input(facts, clausula_core::MAX_FACTS_BYTES)?;
     let decision = policy.decide_json(&bytes, as_of);
     if json {
         println!("{}", decision.to_json_pretty());
@@ -168,7 +218,8 @@ pub(crate) fn test(style: &Style, paths: &[PathBuf]) -> Result<ExitCode> {
     let (mut passed, mut failed, mut broken) = (0usize, 0usize, 0usize);
     for f in &files {
         let path = path_str(f);
-        let text = match read_source(&FsLoader, &path) {
+        let loader = loader_for(&path);
+        let text = match read_source(&loader, &path) {
             Ok(t) => t,
             Err(d) => {
                 eprint!("{}", d.render(style.color));
@@ -181,14 +232,14 @@ pub(crate) fn test(style: &Style, paths: &[PathBuf]) -> Result<ExitCode> {
             .lines()
             .any(|l| l.starts_with("policy ") || l.starts_with("policy\t"));
         if !is_policy {
-            let d = Policy::check_with(&FsLoader, &path, &text);
+            let d = Policy::check_with(&loader, &path, &text);
             if d.has_errors() {
                 eprint!("{}", d.render(style.color));
                 broken += 1;
             }
             continue;
         }
-        let policy = match Policy::compile_with(&FsLoader, &path, &text) {
+        let policy = match Policy::compile_with(&loader, &path, &text) {
             Ok(p) => p,
             Err(d) => {
                 eprint!("{}", d.render(style.color));
@@ -255,7 +306,8 @@ pub(crate) fn fmt(style: &Style, check: bool, files: &[PathBuf]) -> Result<ExitC
     let mut broken = 0;
     for f in &files {
         let path = path_str(f);
-        let text = match read_source(&FsLoader, &path) {
+        let loader = loader_for(&path);
+        let text = match read_source(&loader, &path) {
             Ok(t) => t,
             Err(d) => {
                 eprint!("{}", d.render(style.color));

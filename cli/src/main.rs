@@ -2,6 +2,7 @@
 
 mod batch;
 mod commands;
+mod records;
 mod render;
 mod style;
 
@@ -28,6 +29,10 @@ struct Cli {
     /// When to use colour.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
     color: ColorWhen,
+    /// The folder that `import`s and directory CSVs must stay inside (default: each
+    /// policy's own folder). Absolute paths, `..` above it and symlinks out of it are refused.
+    #[arg(long, value_name = "DIR", global = true)]
+    root: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -148,6 +153,9 @@ input (`equipment`) takes a JSON array in its column.\n\nExample:\n  clausula ba
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let style = style::Style::new(cli.color);
+    if let Some(root) = cli.root {
+        let _ = commands::ROOT.set(root);
+    }
     let result = match cli.command {
         Command::Check { files } => commands::check(&style, &files),
         Command::Eval {

@@ -99,8 +99,25 @@ pub const NOT_AN_INTEGER: &str = "facts/not-an-integer";
 pub const DUPLICATE_JSON_KEY: &str = "facts/duplicate-key";
 /// JSON nested deeper than the limit.
 pub const FACTS_TOO_DEEP: &str = "facts/too-deep";
+/// Facts validated for another policy (or another version of it: other fields, types, enum
+/// values or defaults) passed to this one.
+pub const FOREIGN_SCHEMA: &str = "facts/foreign-schema";
 /// A facts document or list larger than the limits.
 pub const FACTS_TOO_LARGE: &str = "facts/too-large";
+
+// ---- load/: a file is refused before it is read, or compiled bytes cannot be loaded.
+
+/// A file named by a policy (an `import`, a directory's `from`) that is absolute or leads
+/// outside the root folder the loader reads from.
+pub const OUTSIDE_ROOT: &str = "load/outside-root";
+/// A path that names a folder, a FIFO or a device instead of a regular file.
+pub const NOT_A_FILE: &str = "load/not-a-file";
+/// A file larger than its limit (checked before reading).
+pub const FILE_TOO_LARGE: &str = "load/too-large";
+/// Compiled bytes whose checksum does not match: changed after they were written.
+pub const CORRUPT_GRAPH: &str = "load/corrupt";
+/// Compiled bytes of a format version this build does not read.
+pub const UNSUPPORTED_VERSION: &str = "load/unsupported-version";
 
 // ---- graph/: a compiled graph cannot be loaded.
 

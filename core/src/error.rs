@@ -46,7 +46,7 @@ impl EvalError {
             }],
             EvalError::Facts(list) => list.clone(),
             EvalError::ForeignFacts => vec![ErrorReport {
-                code: codes::WRONG_TYPE.to_string(),
+                code: codes::FOREIGN_SCHEMA.to_string(),
                 message: self.to_string(),
                 path: None,
                 expected: None,
@@ -61,7 +61,7 @@ impl EvalError {
         match self {
             EvalError::OutsideWindow { .. } => codes::OUTSIDE_WINDOW,
             EvalError::Facts(list) => list.first().map_or(codes::WRONG_TYPE, |e| e.code.as_str()),
-            EvalError::ForeignFacts => codes::WRONG_TYPE,
+            EvalError::ForeignFacts => codes::FOREIGN_SCHEMA,
         }
     }
 }
@@ -70,13 +70,16 @@ impl EvalError {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("cannot load compiled policy: {message}")]
 pub struct LoadError {
+    /// `graph/invalid` (not a graph, or inconsistent), `load/corrupt` (the checksum does not
+    /// match), `load/unsupported-version` (another format version) or `load/too-large`.
+    pub code: &'static str,
     /// What is wrong with the bytes.
     pub message: String,
 }
 
 impl LoadError {
-    /// Always `graph/invalid`.
+    /// The stable code.
     pub fn code(&self) -> &'static str {
-        codes::INVALID_GRAPH
+        self.code
     }
 }

@@ -14,6 +14,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
+use crate::codes;
 use crate::ir::{AggKind, ArithOp, CmpOp, Hit, ReqKind, RoundMode};
 use crate::types::Type;
 use crate::value::Const;
@@ -259,7 +260,14 @@ pub(crate) struct Graph {
 /// Magic bytes at the start of a serialised graph.
 const MAGIC: &[u8; 4] = b"CLAG";
 /// Version of the serialised format; bump on any change to these structs.
-pub(crate) const FORMAT: u16 = 1;
+/// 2: a CRC-32 of the body follows the version.
+pub(crate) const FORMAT: u16 = 2;
+
+/// Largest compiled graph accepted, in bytes (256 MiB).
+pub const MAX_GRAPH_BYTES: usize = 256 * 1024 * 1024;
+
+/// Why serialised bytes are not a loadable graph: a stable code and a message.
+pub(crate) type Refusal = (&'static str, String);
 
 impl Graph {
     pub(crate) fn args(&self, a: Args) -> &[NodeId] {
@@ -313,39 +321,63 @@ impl Graph {
 
     /// Serialises the graph: magic, format version, postcard payload.
     pub(crate) fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(4096);
+        let body = postcard::to_allocvec(self).unwrap_or_default();
+        let mut out = Vec::with_capacity(body.len() + 10);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT.to_le_bytes());
         // Serialising plain data into a Vec cannot fail; an empty payload would be refused on load.
-        if let Ok(body) = postcard::to_allocvec(self) {
-            out.extend_from_slice(&body);
-        }
+        out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+        out.extend_from_slice(&body);
         out
     }
 
-    /// Loads and validates a serialised graph.
-    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Graph, String> {
+    /// Loads and validates a serialised graph: the magic bytes, the format version, the
+    /// checksum over the body (so a changed byte is `load/corrupt`, never a different
+    /// decision), then every index.
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Graph, Refusal> {
+        let invalid = |m: &str| (codes::INVALID_GRAPH, m.to_string());
+        if bytes.len() > MAX_GRAPH_BYTES {
+            return Err((
+                codes::FILE_TOO_LARGE,
+                format!("the compiled graph is larger than the limit of {MAX_GRAPH_BYTES} bytes"),
+            ));
+        }
         let rest = bytes
             .strip_prefix(MAGIC.as_slice())
-            .ok_or_else(|| "not a compiled Clausula policy (bad magic bytes)".to_string())?;
-        let (ver, body) = rest
+            .ok_or_else(|| invalid("not a compiled Clausula policy (bad magic bytes)"))?;
+        let (ver, rest) = rest
             .split_at_checked(2)
-            .ok_or_else(|| "truncated header".to_string())?;
+            .ok_or_else(|| invalid("truncated header"))?;
         let version = u16::from_le_bytes([
             ver.first().copied().unwrap_or(0),
             ver.get(1).copied().unwrap_or(0),
         ]);
         if version != FORMAT {
-            return Err(format!(
-                "compiled with graph format {version}; this version of Clausula reads format {FORMAT}"
+            return Err((
+                codes::UNSUPPORTED_VERSION,
+                format!(
+                    "compiled with graph format {version}; this version of Clausula reads format \
+                     {FORMAT} (compile the policy again)"
+                ),
             ));
         }
-        let (mut g, rest): (Graph, &[u8]) =
-            postcard::take_from_bytes(body).map_err(|e| format!("corrupt graph: {e}"))?;
-        if !rest.is_empty() {
-            return Err("corrupt graph: trailing bytes".to_string());
+        let (sum, body) = rest
+            .split_at_checked(4)
+            .ok_or_else(|| invalid("truncated header"))?;
+        let expected = u32::from_le_bytes(sum.try_into().unwrap_or([0; 4]));
+        if crc32fast::hash(body) != expected {
+            return Err((
+                codes::CORRUPT_GRAPH,
+                "the checksum does not match: the bytes were changed after they were written"
+                    .to_string(),
+            ));
         }
-        validate::validate(&mut g)?;
+        let (mut g, rest): (Graph, &[u8]) = postcard::take_from_bytes(body)
+            .map_err(|e| (codes::INVALID_GRAPH, format!("corrupt graph: {e}")))?;
+        if !rest.is_empty() {
+            return Err(invalid("corrupt graph: trailing bytes"));
+        }
+        validate::validate(&mut g).map_err(|m| (codes::INVALID_GRAPH, m))?;
         Ok(g)
     }
 }

@@ -43,8 +43,11 @@ pub use decision::{
 };
 pub use dot::{GraphNode, GraphView};
 pub use error::{EvalError, LoadError};
+pub use graph::MAX_GRAPH_BYTES;
 pub use facts::{MAX_FACTS_BYTES, MAX_LIST_ITEMS, parse_json};
-pub use load::{FsLoader, MemoryLoader, ReadError, SourceLoader, read_source};
+pub use load::{
+    FsLoader, MAX_CSV_BYTES, MemoryLoader, ReadError, SourceLoader, read_regular_file, read_source,
+};
 #[cfg(feature = "parser")]
 pub use pipeline::ExampleResult;
 pub use policy::{FactValue, Facts, FactsBuilder, OutcomeSummary, Policy, Summary};

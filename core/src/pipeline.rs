@@ -50,10 +50,18 @@ impl Policy {
         build(loader, path, source, true)
     }
 
-    /// Reads and compiles a policy file (and what it imports) from disk.
+    /// Reads and compiles a policy file (and what it imports) from disk. Imports and CSVs
+    /// are read only from inside the policy's folder (see [`FsLoader::for_file`]); use
+    /// [`Policy::load_in`] to name a wider root.
     pub fn load(path: &str) -> Result<Policy, Diagnostics> {
-        let text = crate::load::read_source(&FsLoader, path)?;
-        build(&FsLoader, path, &text, true)
+        Policy::load_in(&FsLoader::for_file(path), path)
+    }
+
+    /// Reads and compiles the policy at `path` through `loader` (an [`FsLoader`] with the
+    /// root the caller chose, or any other loader).
+    pub fn load_in(loader: &dyn SourceLoader, path: &str) -> Result<Policy, Diagnostics> {
+        let text = crate::load::read_source(loader, path)?;
+        build(loader, path, &text, true)
     }
 
     /// Checks a file without requiring a `policy` header (a library of shared declarations).

@@ -203,7 +203,7 @@ impl Policy {
     pub fn from_bytes(bytes: &[u8]) -> Result<Policy, LoadError> {
         Graph::from_bytes(bytes)
             .map(Policy::from_graph)
-            .map_err(|message| LoadError { message })
+            .map_err(|(code, message)| LoadError { code, message })
     }
 
     /// The compiled graph, portable across Rust, Python and WebAssembly.
@@ -446,7 +446,9 @@ impl Policy {
     }
 }
 
-/// A fingerprint of the input schema (FNV-1a over names and types).
+/// A fingerprint of the input schema (FNV-1a): entity and field names, list-ness, types,
+/// enum variants by name (facts hold a variant's position, so a reordered enum is another
+/// schema), defaults. Facts validated against one schema are refused by another.
 fn schema_id(g: &Graph) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |s: &str| {
@@ -461,6 +463,14 @@ fn schema_id(g: &Graph) -> u64 {
         for f in &e.fields {
             eat(&f.name);
             eat(&format!("{:?}", f.ty));
+            if let crate::types::Type::Enum(id) = f.ty
+                && let Some(en) = g.enums.get(id as usize)
+            {
+                for (variant, _) in &en.variants {
+                    eat(variant);
+                }
+            }
+            eat(&format!("{:?}", f.default));
         }
     }
     h

@@ -17,8 +17,9 @@ fn diagnostics(rel: &str) -> String {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check");
     let path = dir.join(rel);
     let path = path.to_str().unwrap().replace('\\', "/");
-    let text = FsLoader.load(&path).unwrap();
-    let d = match Policy::compile_with(&FsLoader, &path, &text) {
+    let loader = FsLoader::for_file(&path);
+    let text = loader.load(&path, 1 << 24).unwrap();
+    let d = match Policy::compile_with(&loader, &path, &text) {
         Ok(p) => p
             .warnings()
             .cloned()

@@ -274,8 +274,9 @@ fn hostile_files() {
     for name in &names {
         let path = dir.join(name);
         let path = path.to_str().unwrap();
-        let result = read_source(&FsLoader, path)
-            .and_then(|text| Policy::compile_with(&FsLoader, path, &text).map(|_| ()));
+        let loader = FsLoader::for_file(path);
+        let result = read_source(&loader, path)
+            .and_then(|text| Policy::compile_with(&loader, path, &text).map(|_| ()));
         let actual = match result {
             Ok(()) => Value::String("ok".into()),
             Err(d) => Value::Array(

@@ -130,7 +130,17 @@ class EvaluationError(ClausulaError, ValueError):
 
 
 class LoadError(ClausulaError, ValueError):
-    """Bytes that are not a compiled policy (or a file that cannot be read)."""
+    """A file or bytes refused before compiling or loading: a policy's `import` or CSV that
+    is outside its folder (`load/outside-root`), not a regular file (`load/not-a-file`), too
+    large (`load/too-large`) or missing; or bytes that are not a compiled policy
+    (`graph/invalid`, `load/corrupt`, `load/unsupported-version`). `code` is the first
+    problem's code; `diagnostics` lists every refused file with where it is named. The
+    message never quotes a refused file's content."""
+
+    def __init__(self, message: str, code: str, diagnostics: Optional[List[Diagnostic]] = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.diagnostics: List[Diagnostic] = diagnostics or []
 
 
 class InternalError(ClausulaError, RuntimeError):
@@ -154,6 +164,14 @@ def _issue_list(items: List[Dict[str, Any]]) -> List[FactIssue]:
     ]
 
 
+def _is_load_code(code: str) -> bool:
+    """A file refused or not found before it could be compiled."""
+    return code.startswith("load/") or code in (
+        "check/import-not-found",
+        "check/unreadable-file",
+    )
+
+
 def _map_error(err: NativeError) -> ClausulaError:
     kind, message, payload = err.args
     if kind == "compile":
@@ -172,6 +190,9 @@ def _map_error(err: NativeError) -> ClausulaError:
             )
             for d in json.loads(payload)
         ]
+        errors = [d for d in diags if d.severity == "error"]
+        if errors and all(_is_load_code(d.code) for d in errors):
+            return LoadError(message, errors[0].code, diags)
         return CompileError(message, diags)
     if kind == "facts":
         return FactError(message, _issues(payload))
@@ -179,7 +200,9 @@ def _map_error(err: NativeError) -> ClausulaError:
         issues = _issues(payload)
         return EvaluationError(message, issues[0].code if issues else "")
     if kind in ("load", "io"):
-        return LoadError(message)
+        detail = json.loads(payload) if payload else None
+        code = detail.get("code", "graph/invalid") if isinstance(detail, dict) else "graph/invalid"
+        return LoadError(message, code)
     if kind == "value":
         return EvaluationError(message, "value")
     return InternalError(message)
@@ -583,15 +606,19 @@ def _batch(policy: Policy, data: Any, as_of: str) -> Any:
     )
 
 
-def compile(source: str, *, path: Optional[str] = None) -> Policy:
+def compile(source: str, *, path: Optional[str] = None, root: Optional[str] = None) -> Policy:
     """Compiles policy source. With `path`, `import`s and directory CSVs are read relative
-    to it. Raises :class:`CompileError` with every diagnostic found."""
-    return Policy(_call(NativePolicy.compile, source, path))
+    to it, and only from inside `root` (by default the folder of `path`): absolute paths,
+    `..` above the root, symlinks out of it, FIFOs and devices are refused with a
+    :class:`LoadError`. Raises :class:`CompileError` with every diagnostic found."""
+    return Policy(_call(NativePolicy.compile, source, path, None if root is None else str(root)))
 
 
-def load(path: str) -> Policy:
-    """Reads and compiles a policy file (following its `import`s and directory CSVs)."""
-    return Policy(_call(NativePolicy.load, str(path)))
+def load(path: str, *, root: Optional[str] = None) -> Policy:
+    """Reads and compiles a policy file (following its `import`s and directory CSVs, inside
+    `root`, by default the policy's own folder). Raises :class:`LoadError` for a refused or
+    missing file and :class:`CompileError` for a policy that does not compile."""
+    return Policy(_call(NativePolicy.load, str(path), None if root is None else str(root)))
 
 
 def format(source: str) -> str:

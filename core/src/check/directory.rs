@@ -11,7 +11,7 @@ use super::Env;
 use super::expr::constant;
 use crate::codes;
 use crate::ir::{DirectoryDef, EnumDef};
-use crate::load::{SourceLoader, resolve};
+use crate::load::{MAX_CSV_BYTES, SourceLoader, resolve};
 use crate::types::Type;
 use crate::value::{Const, days_from_date, parse_date};
 
@@ -82,28 +82,24 @@ pub(super) fn rows(
         def.cells.extend(cells);
     }
     if let Some(src) = &d.source {
-        let path = resolve(policy_path, &src.value);
-        match loader.load(&path) {
-            Ok(text) => {
-                let csv_file = sources.add(path.clone(), text.clone());
+        let read = resolve(policy_path, &src.value)
+            .and_then(|path| loader.load(&path, MAX_CSV_BYTES).map(|text| (path, text)));
+        match read {
+            Ok((path, text)) => {
+                let text: std::sync::Arc<str> = text.into();
+                let csv_file = sources.add(path, text.clone());
                 csv_rows(&mut def, &env.enums, &text, csv_file, &mut seen, diags);
             }
-            Err(why @ crate::load::ReadError::NotUtf8 { .. }) => {
-                let lossy = match &why {
-                    crate::load::ReadError::NotUtf8 { lossy, .. } => lossy.clone(),
-                    crate::load::ReadError::Unavailable(_) => String::new(),
-                };
-                let csv_file = sources.add(path.clone(), lossy);
-                diags.extend(why.utf8_diagnostic(csv_file));
-            }
-            Err(why) => diags.push(
-                Diagnostic::error(
+            Err(why) => {
+                let path = resolve(policy_path, &src.value).unwrap_or_else(|_| src.value.clone());
+                diags.push(why.diagnostic_at(
                     codes::BAD_DIRECTORY_DATA,
+                    &path,
+                    file,
                     src.span,
-                    format!("cannot read `{path}`: {why}"),
-                )
-                .in_file(file),
-            ),
+                    sources,
+                ));
+            }
         }
     }
     if def.keys.len() > MAX_DIRECTORY_ROWS {
