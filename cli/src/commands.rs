@@ -258,18 +258,18 @@ pub(crate) fn test(style: &Style, paths: &[PathBuf]) -> Result<ExitCode> {
         for r in &results {
             if r.passed {
                 passed += 1;
-                println!("  {} {}", style.green("✓"), r.name);
+                println!("  {} {}", style.green("✓"), clausula_core::visible(&r.name));
                 continue;
             }
             failed += 1;
             println!(
                 "  {} {}  {}",
                 style.red("✗"),
-                r.name,
+                clausula_core::visible(&r.name),
                 style.dim(&format!("{}:{} as_of {}", r.file, r.line, r.as_of))
             );
             for why in &r.failures {
-                println!("      {} {why}", style.red("→"));
+                println!("      {} {}", style.red("→"), clausula_core::visible(why));
             }
             for (name, o) in r.decision.outcomes.iter() {
                 for line in render::outcome(style, &labels, name, o).lines() {

@@ -181,7 +181,11 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{} {e:#}", style.red("error:"));
+            eprintln!(
+                "{} {}",
+                style.red("error:"),
+                clausula_core::visible(&format!("{e:#}"))
+            );
             ExitCode::from(2)
         }
     }

@@ -237,7 +237,10 @@ impl<R: BufRead> CsvRecords<R> {
 
     /// The next record; `width` is the header's width (a record spanning lines must have
     /// it), or `None` for the header itself. Blank lines are skipped.
-    pub(crate) fn next_record(&mut self, width: Option<usize>) -> std::io::Result<Option<Record<Vec<String>>>> {
+    pub(crate) fn next_record(
+        &mut self,
+        width: Option<usize>,
+    ) -> std::io::Result<Option<Record<Vec<String>>>> {
         let (first_no, first) = loop {
             match self.lines.next_line()? {
                 None => return Ok(None),

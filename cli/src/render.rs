@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use clausula_core::visible;
 use clausula_core::{
     Decision, Line, LineKind, LineStatus, OutcomeDecision, Policy, Status, decimal_text,
 };
@@ -163,10 +164,10 @@ fn json_value(v: &serde_json::Value) -> String {
 /// One outcome, with every line explained.
 pub(crate) fn outcome(s: &Style, labels: &Labels, name: &str, o: &OutcomeDecision) -> String {
     let mut out = String::new();
-    let title = o.title.as_deref().unwrap_or(name);
+    let title = visible(o.title.as_deref().unwrap_or(name));
     out.push_str(&format!(
         "{} {}  {}\n",
-        s.bold(title),
+        s.bold(&title),
         s.dim(&format!("({name})")),
         status_mark(s, o.status)
     ));
@@ -179,7 +180,7 @@ pub(crate) fn outcome(s: &Style, labels: &Labels, name: &str, o: &OutcomeDecisio
         let cite = l
             .cite
             .as_deref()
-            .map(|c| s.dim(&format!("  [{c}]")))
+            .map(|c| s.dim(&format!("  [{}]", visible(c))))
             .unwrap_or_default();
         let note = match l.status {
             LineStatus::NotApplicable => s.dim(" (does not apply)"),
@@ -189,7 +190,7 @@ pub(crate) fn outcome(s: &Style, labels: &Labels, name: &str, o: &OutcomeDecisio
         out.push_str(&format!(
             "  {} {kind}{}{note}{cite}\n",
             line_mark(s, l),
-            l.message
+            visible(&l.message)
         ));
         if l.status == LineStatus::NotApplicable {
             continue;
@@ -205,7 +206,7 @@ pub(crate) fn outcome(s: &Style, labels: &Labels, name: &str, o: &OutcomeDecisio
                 .map(|(p, v)| {
                     let shown = json_value(v);
                     let shown = labels.ty(p).map_or(shown.clone(), |t| value(&shown, t));
-                    format!("{} = {shown}", labels.describe(p))
+                    format!("{} = {}", visible(&labels.describe(p)), visible(&shown))
                 })
                 .collect();
             out.push_str(&format!("      {}\n", s.dim(&facts.join("; "))));
@@ -224,7 +225,7 @@ pub(crate) fn outcome(s: &Style, labels: &Labels, name: &str, o: &OutcomeDecisio
             .missing
             .iter()
             .map(|p| {
-                let d = labels.describe(p);
+                let d = visible(&labels.describe(p)).into_owned();
                 if d == *p { d } else { format!("{d} ({p})") }
             })
             .collect();
@@ -241,17 +242,21 @@ pub(crate) fn outcome(s: &Style, labels: &Labels, name: &str, o: &OutcomeDecisio
 pub(crate) fn decision(s: &Style, policy: &Policy, d: &Decision) -> String {
     let labels = Labels::of(policy);
     let mut out = String::new();
-    let title = policy.title().unwrap_or(policy.name());
+    let title = visible(policy.title().unwrap_or(policy.name()));
     out.push_str(&format!(
         "{}  {}\n",
-        s.bold(title),
+        s.bold(&title),
         s.dim(&format!("{} · as of {}", policy.name(), d.as_of))
     ));
     if let Some(src) = policy.source() {
-        out.push_str(&format!("{}\n", s.dim(src)));
+        out.push_str(&format!("{}\n", s.dim(&visible(src))));
     }
     for e in &d.errors {
-        out.push_str(&format!("{} {e}\n", s.red("error:")));
+        out.push_str(&format!(
+            "{} {}\n",
+            s.red("error:"),
+            visible(&e.to_string())
+        ));
     }
     for (name, o) in d.outcomes.iter() {
         out.push('\n');

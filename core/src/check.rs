@@ -51,9 +51,48 @@ pub(crate) struct Env {
     pub(crate) param_types: Vec<Type>,
     pub(crate) table_types: Vec<Type>,
     pub(crate) directories: Vec<DirectoryDef>,
+    /// What messages about unknown names consult, built on first use (once per check,
+    /// however many unknown names there are).
+    pub(crate) lookups: std::cell::OnceCell<Lookups>,
+}
+
+/// Name tables for messages: sorted global names (the did-you-mean candidates), which
+/// enum a value name belongs to, which entity a field name belongs to.
+pub(crate) struct Lookups {
+    pub(crate) globals: Vec<String>,
+    pub(crate) enum_of_value: HashMap<String, String>,
+    pub(crate) entity_of_field: HashMap<String, String>,
 }
 
 impl Env {
+    pub(crate) fn lookups(&self) -> &Lookups {
+        self.lookups.get_or_init(|| {
+            let mut globals: Vec<String> = self.globals.keys().cloned().collect();
+            globals.sort();
+            let mut enum_of_value = HashMap::new();
+            for en in &self.enums {
+                for (v, _) in &en.variants {
+                    enum_of_value
+                        .entry(v.clone())
+                        .or_insert_with(|| en.name.clone());
+                }
+            }
+            let mut entity_of_field = HashMap::new();
+            for en in self.entities.iter().filter(|e| !e.is_list) {
+                for f in &en.fields {
+                    entity_of_field
+                        .entry(f.name.clone())
+                        .or_insert_with(|| en.name.clone());
+                }
+            }
+            Lookups {
+                globals,
+                enum_of_value,
+                entity_of_field,
+            }
+        })
+    }
+
     pub(crate) fn field_index(&self, entity: EntityId, name: &str) -> Option<u32> {
         let e = self.entities.get(entity as usize)?;
         e.fields
@@ -352,6 +391,7 @@ pub(crate) fn check(
         param_types,
         table_types: vec![Type::Error; c.tables.len()],
         directories,
+        lookups: std::cell::OnceCell::new(),
     };
 
     // ---- defaults of input fields (constants)

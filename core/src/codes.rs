@@ -62,6 +62,10 @@ pub const TOO_LARGE: &str = "check/too-large";
 pub const OUTSIDE_WINDOW: &str = "eval/outside-effective-window";
 /// A result beyond the decimal range (about ±7.9e28).
 pub const OVERFLOW: &str = "eval/overflow";
+/// A sum, difference or product whose exact value needs more digits than a decimal holds
+/// (28 after the point, 96 bits in all): it would have to be rounded, and the engine rounds
+/// only where the policy says `round`.
+pub const PRECISION: &str = "eval/precision";
 /// Division by zero.
 pub const DIVISION_BY_ZERO: &str = "eval/division-by-zero";
 /// Two rows of a `unique` table matched.

@@ -16,7 +16,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use crate::codes;
 use crate::graph::{DirG, Graph, NodeId, Op, ROW};
 use crate::ir::{AggKind, ArithOp, CmpOp, Hit, RoundMode};
-use crate::value::{Val, add_calendar, date_from_days};
+use crate::value::{Val, add_calendar, date_from_days, exact_or_code};
 
 /// The validated facts of one application: scalar slots, and per list its items (each a
 /// row of field values) or `None` when the list is not given.
@@ -679,6 +679,17 @@ fn pass(v: &Val) -> Val {
     }
 }
 
+/// Notes an undecided operand of an aggregate or a set: the first error wins over any
+/// unknown, so an error is never hidden behind an unknown item that came first.
+fn note_undecided(slot: &mut Option<Val>, v: &Val) {
+    match (&*slot, v) {
+        (Some(Val::Err(_)), _) => {}
+        (_, Val::Err(e)) => *slot = Some(Val::Err(*e)),
+        (None, _) => *slot = Some(Val::Unknown),
+        (Some(_), _) => {}
+    }
+}
+
 /// The unknown-or-error of two operands (the first error wins).
 fn pass2(a: &Val, b: &Val) -> Val {
     match (a, b) {
@@ -750,18 +761,13 @@ pub(crate) fn arith(op: ArithOp, a: &Val, b: &Val) -> Res {
     let (Val::Num(x), Val::Num(y)) = (a, b) else {
         return Res::V(pass2(a, b));
     };
-    let r = match op {
-        ArithOp::Add => x.checked_add(*y),
-        ArithOp::Sub => x.checked_sub(*y),
-        ArithOp::Mul => x.checked_mul(*y),
-        ArithOp::Div => {
-            if y.is_zero() {
-                return Res::E(codes::DIVISION_BY_ZERO);
-            }
-            x.checked_div(*y)
-        }
-    };
-    r.map_or(Res::E(codes::OVERFLOW), |d| Res::V(Val::Num(d)))
+    if op == ArithOp::Div && y.is_zero() {
+        return Res::E(codes::DIVISION_BY_ZERO);
+    }
+    match exact_or_code(op, *x, *y) {
+        Ok(d) => Res::V(Val::Num(d)),
+        Err(code) => Res::E(code),
+    }
 }
 
 pub(crate) fn date_shift(d: &Val, by: &Val, negate: bool) -> Res {
@@ -886,7 +892,7 @@ pub(crate) fn in_set<'v>(x: &Val, items: impl Iterator<Item = &'v Val>) -> Val {
     let mut undecided = None;
     for it in items {
         if !it.is_known() {
-            undecided.get_or_insert_with(|| pass(it));
+            note_undecided(&mut undecided, it);
             continue;
         }
         if compare(x, it) == Some(Ordering::Equal) {
@@ -985,6 +991,9 @@ fn table_at(f: &Frame, hit: Hit, rows: &[crate::graph::RowG], i: usize) -> Res {
                         decided = true;
                         break;
                     }
+                    // A condition that failed before any row was sure to match: which row
+                    // applies cannot be known, and the error says why (never swallowed).
+                    Val::Err(e) => return Res::V(Val::Err(e)),
                     _ => candidates.push(Some(f.value(r.value, i))),
                 }
             }
@@ -1005,8 +1014,14 @@ fn table_at(f: &Frame, hit: Hit, rows: &[crate::graph::RowG], i: usize) -> Res {
                 match truth(r) {
                     Val::Bool(true) => matched.push(f.value(r.value, i)),
                     Val::Bool(false) => {}
-                    other => {
-                        undecided.get_or_insert(pass(&other));
+                    // An error wins over an unknown row: it is why the table is undecided.
+                    Val::Err(e) => {
+                        if !matches!(undecided, Some(Val::Err(_))) {
+                            undecided = Some(Val::Err(e));
+                        }
+                    }
+                    _ => {
+                        undecided.get_or_insert(Val::Unknown);
                     }
                 }
             }
@@ -1025,6 +1040,7 @@ fn table_at(f: &Frame, hit: Hit, rows: &[crate::graph::RowG], i: usize) -> Res {
         Hit::Sum | Hit::Min | Hit::Max | Hit::Count => {
             let mut matched: Vec<&Val> = Vec::new();
             let mut otherwise: Option<&Val> = None;
+            let mut unknown = false;
             for r in rows {
                 if r.cond.is_none() {
                     otherwise = Some(f.value(r.value, i));
@@ -1033,8 +1049,13 @@ fn table_at(f: &Frame, hit: Hit, rows: &[crate::graph::RowG], i: usize) -> Res {
                 match truth(r) {
                     Val::Bool(true) => matched.push(f.value(r.value, i)),
                     Val::Bool(false) => {}
-                    other => return Res::V(pass(&other)),
+                    // The first failed condition is the result; else any unknown one.
+                    Val::Err(e) => return Res::V(Val::Err(e)),
+                    _ => unknown = true,
                 }
+            }
+            if unknown {
+                return Res::V(Val::Unknown);
             }
             if matched.is_empty() {
                 return match (hit, otherwise) {
@@ -1050,9 +1071,9 @@ fn table_at(f: &Frame, hit: Hit, rows: &[crate::graph::RowG], i: usize) -> Res {
                     let mut acc = Decimal::ZERO;
                     for v in matched {
                         match v {
-                            Val::Num(d) => match acc.checked_add(*d) {
-                                Some(x) => acc = x,
-                                None => return Res::E(codes::OVERFLOW),
+                            Val::Num(d) => match exact_or_code(ArithOp::Add, acc, *d) {
+                                Ok(x) => acc = x,
+                                Err(code) => return Res::E(code),
                             },
                             other => return Res::V(pass(other)),
                         }
@@ -1136,9 +1157,7 @@ fn aggregate(
                     match pass_of(j) {
                         Val::Bool(true) => count += 1,
                         Val::Bool(false) => {}
-                        other => {
-                            undecided.get_or_insert(pass(&other));
-                        }
+                        other => note_undecided(&mut undecided, &other),
                     }
                 }
                 Res::V(undecided.unwrap_or(Val::Num(Decimal::from(count))))
@@ -1146,28 +1165,26 @@ fn aggregate(
             AggKind::Sum => {
                 let mut acc = Decimal::ZERO;
                 let mut undecided: Option<Val> = None;
-                let mut overflow = false;
+                let mut failed: Option<&'static str> = None;
                 for j in items {
                     match pass_of(j) {
                         Val::Bool(true) => match val_of(j) {
-                            Val::Num(d) => match acc.checked_add(d) {
-                                Some(x) => acc = x,
-                                None => overflow = true,
+                            Val::Num(d) => match exact_or_code(ArithOp::Add, acc, d) {
+                                Ok(x) => acc = x,
+                                Err(code) => {
+                                    failed.get_or_insert(code);
+                                }
                             },
-                            other => {
-                                undecided.get_or_insert(pass(&other));
-                            }
+                            other => note_undecided(&mut undecided, &other),
                         },
                         Val::Bool(false) => {}
-                        other => {
-                            undecided.get_or_insert(pass(&other));
-                        }
+                        other => note_undecided(&mut undecided, &other),
                     }
                 }
-                match (undecided, overflow) {
+                match (undecided, failed) {
                     (Some(u), _) => Res::V(u),
-                    (None, true) => Res::E(codes::OVERFLOW),
-                    (None, false) => Res::V(Val::Num(acc)),
+                    (None, Some(code)) => Res::E(code),
+                    (None, None) => Res::V(Val::Num(acc)),
                 }
             }
             AggKind::Min | AggKind::Max => {
@@ -1177,9 +1194,7 @@ fn aggregate(
                     match pass_of(j) {
                         Val::Bool(true) => vals.push(val_of(j)),
                         Val::Bool(false) => {}
-                        other => {
-                            undecided.get_or_insert(pass(&other));
-                        }
+                        other => note_undecided(&mut undecided, &other),
                     }
                 }
                 match undecided {

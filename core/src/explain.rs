@@ -437,7 +437,13 @@ pub(crate) fn error_report(
         codes::EMPTY_AGGREGATE => {
             format!("`{text}` has no items to take the minimum or maximum of")
         }
-        codes::DATE_OUT_OF_RANGE => format!("`{text}` gives a date out of range"),
+        codes::DATE_OUT_OF_RANGE => {
+            format!("`{text}` gives a date outside 0001-01-01 … 9999-12-31")
+        }
+        codes::PRECISION => format!(
+            "the exact result of `{text}` needs more digits than a decimal holds (28 after the \
+             point); round an operand with `round` where the policy allows it"
+        ),
         other => format!("`{text}` failed ({other})"),
     };
     let message = match &e.detail {

@@ -8,7 +8,6 @@ use std::fmt;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::codes;
@@ -25,6 +24,8 @@ pub const MAX_FACTS_BYTES: usize = 256 * 1024 * 1024;
 pub const MAX_LIST_ITEMS: usize = 1_000_000;
 /// Most errors reported for one document (the rest are summarised).
 const MAX_ERRORS: usize = 50;
+/// Longest key in a facts document, in bytes (a fact path segment is a name).
+pub const MAX_KEY_BYTES: usize = 1024;
 
 fn error(code: &str, path: impl fmt::Display, message: String) -> ErrorReport {
     let path = path.to_string();
@@ -135,13 +136,29 @@ impl Json<'_> {
     }
 }
 
-/// Parses facts JSON strictly: duplicate keys and excessive depth are errors, numbers keep
-/// their exact decimal text, a leading byte-order mark is skipped.
+/// Parses facts JSON strictly: duplicate keys and excessive depth are errors, a leading
+/// byte-order mark is skipped. Numbers keep their exact text only when `serde_json`'s
+/// `arbitrary_precision` feature is enabled in the embedding build (this crate does not
+/// force it); [`Policy::facts_from_json`](crate::Policy::facts_from_json) reads text
+/// exactly in every build.
 pub fn parse_json(bytes: &[u8]) -> Result<Value, ErrorReport> {
     parse_doc(bytes).map(Json::into_value)
 }
 
+/// Deepest nesting of arrays and objects in a facts document.
+const MAX_DEPTH: usize = 128;
+
+fn invalid(code: &'static str, message: String) -> ErrorReport {
+    error(
+        code,
+        "",
+        format!("the facts are not acceptable JSON: {message}"),
+    )
+}
+
 /// [`parse_json`] without building a `serde_json` value: what the engine reads facts from.
+/// The parser (jiter) hands over every number's exact text, and strings and keys without
+/// escapes are borrowed from `bytes`.
 pub(crate) fn parse_doc(bytes: &[u8]) -> Result<Json<'_>, ErrorReport> {
     if bytes.len() > MAX_FACTS_BYTES {
         return Err(error(
@@ -153,135 +170,209 @@ pub(crate) fn parse_doc(bytes: &[u8]) -> Result<Json<'_>, ErrorReport> {
             ),
         ));
     }
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let parsed = Json::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
-    parsed.map_err(|e| {
-        let msg = e.to_string();
-        let code = if msg.starts_with("duplicate key") {
-            codes::DUPLICATE_JSON_KEY
-        } else if msg.starts_with("recursion limit exceeded") {
-            codes::FACTS_TOO_DEEP
-        } else {
-            codes::INVALID_JSON
-        };
-        error(
-            code,
-            "",
-            format!("the facts are not acceptable JSON: {msg}"),
-        )
-    })
+    let data = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let mut reader = Reader {
+        jiter: jiter::Jiter::new(data),
+        data,
+    };
+    reader.document()
 }
 
-/// The key serde_json uses to pass an arbitrary-precision number through `visit_map`.
-const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+/// The strict reader over jiter's pull parser.
+struct Reader<'a> {
+    jiter: jiter::Jiter<'a>,
+    data: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn document(&mut self) -> Result<Json<'a>, ErrorReport> {
+        let peek = self.jiter.peek().map_err(|e| self.fail(e))?;
+        let v = self.value(peek, 0)?;
+        self.jiter.finish().map_err(|e| self.fail(e))?;
+        Ok(v)
+    }
+
+    fn fail(&self, e: jiter::JiterError) -> ErrorReport {
+        let at = self.jiter.error_position(e.index);
+        invalid(
+            codes::INVALID_JSON,
+            format!("{} at line {} column {}", e.error_type, at.line, at.column),
+        )
+    }
+
+    /// `part` (a slice jiter returned) as the same bytes of the input, with its lifetime.
+    fn borrowed(data: &'a [u8], part: &[u8]) -> Option<&'a [u8]> {
+        let start = (part.as_ptr() as usize).checked_sub(data.as_ptr() as usize)?;
+        data.get(start..start.checked_add(part.len())?)
+    }
+
+    /// A string's or key's raw content (between the quotes, escapes not applied) as text:
+    /// borrowed when it has no escape, else decoded.
+    fn text(&self, raw: &'a [u8]) -> Result<Cow<'a, str>, ErrorReport> {
+        if !raw.contains(&b'\\') {
+            return std::str::from_utf8(raw).map(Cow::Borrowed).map_err(|e| {
+                invalid(
+                    codes::INVALID_JSON,
+                    format!("a string is not valid UTF-8 (byte {})", e.valid_up_to()),
+                )
+            });
+        }
+        // Decode the escapes by reading the quoted string on its own.
+        let start = (raw.as_ptr() as usize)
+            .checked_sub(self.data.as_ptr() as usize)
+            .and_then(|s| s.checked_sub(1));
+        let quoted = start.and_then(|s| self.data.get(s..s + raw.len() + 2));
+        let Some(quoted) = quoted else {
+            return Err(invalid(
+                codes::INVALID_JSON,
+                "a malformed string".to_string(),
+            ));
+        };
+        let mut one = jiter::Jiter::new(quoted);
+        one.next_str()
+            .map(|s| Cow::Owned(s.to_string()))
+            .map_err(|e| invalid(codes::INVALID_JSON, e.error_type.to_string()))
+    }
+
+    fn key(&self, raw: Option<&'a [u8]>) -> Result<Option<Cow<'a, str>>, ErrorReport> {
+        let Some(raw) = raw else { return Ok(None) };
+        if raw.len() > MAX_KEY_BYTES {
+            return Err(invalid(
+                codes::FACTS_TOO_LARGE,
+                format!(
+                    "a key of {} bytes, more than the limit of {MAX_KEY_BYTES}",
+                    raw.len()
+                ),
+            ));
+        }
+        self.text(raw).map(Some)
+    }
+
+    /// A key found (`Some(Some(_))`), none left (`None`), or one that is not in the input.
+    fn checked(k: Option<Option<&'a [u8]>>) -> Result<Option<&'a [u8]>, ErrorReport> {
+        match k {
+            None => Ok(None),
+            Some(Some(k)) => Ok(Some(k)),
+            Some(None) => Err(invalid(codes::INVALID_JSON, "a malformed key".to_string())),
+        }
+    }
+
+    fn too_deep(&self) -> ErrorReport {
+        let at = self.jiter.current_position();
+        invalid(
+            codes::FACTS_TOO_DEEP,
+            format!(
+                "nested deeper than {MAX_DEPTH} levels at line {} column {}",
+                at.line, at.column
+            ),
+        )
+    }
+
+    fn value(&mut self, peek: jiter::Peek, depth: usize) -> Result<Json<'a>, ErrorReport> {
+        use jiter::Peek;
+        match peek {
+            Peek::Null => {
+                self.jiter.known_null().map_err(|e| self.fail(e))?;
+                Ok(Json::Null)
+            }
+            Peek::True | Peek::False => {
+                let b = self.jiter.known_bool(peek).map_err(|e| self.fail(e))?;
+                Ok(Json::Bool(b))
+            }
+            Peek::String => {
+                let data = self.data;
+                let raw = match self.jiter.known_bytes().map(|r| Reader::borrowed(data, r)) {
+                    Ok(r) => r,
+                    Err(e) => return Err(self.fail(e)),
+                };
+                let raw = raw.ok_or_else(|| {
+                    invalid(codes::INVALID_JSON, "a malformed string".to_string())
+                })?;
+                self.text(raw).map(Json::Str)
+            }
+            Peek::Array => {
+                if depth >= MAX_DEPTH {
+                    return Err(self.too_deep());
+                }
+                let mut items = Vec::new();
+                let mut next = self.jiter.known_array().map_err(|e| self.fail(e))?;
+                while let Some(p) = next {
+                    items.push(self.value(p, depth + 1)?);
+                    next = self.jiter.array_step().map_err(|e| self.fail(e))?;
+                }
+                Ok(Json::Arr(items))
+            }
+            Peek::Object => {
+                if depth >= MAX_DEPTH {
+                    return Err(self.too_deep());
+                }
+                let mut members: Vec<(Cow<'a, str>, Json<'a>)> = Vec::with_capacity(8);
+                // Built once an object outgrows a linear scan.
+                let mut seen: Option<HashSet<Cow<'a, str>>> = None;
+                let data = self.data;
+                let first = match self.jiter.next_object_bytes() {
+                    Ok(k) => k.map(|r| Reader::borrowed(data, r)),
+                    Err(e) => return Err(self.fail(e)),
+                };
+                let mut key = self.key(Reader::checked(first)?)?;
+                while let Some(k) = key {
+                    let duplicate = if members.len() < LINEAR_KEYS {
+                        members.iter().any(|(m, _)| *m == k)
+                    } else {
+                        let set = seen.get_or_insert_with(|| {
+                            members.iter().map(|(m, _)| m.clone()).collect()
+                        });
+                        !set.insert(k.clone())
+                    };
+                    if duplicate {
+                        let at = self.jiter.current_position();
+                        return Err(invalid(
+                            codes::DUPLICATE_JSON_KEY,
+                            format!(
+                                "duplicate key `{k}` at line {} column {}",
+                                at.line, at.column
+                            ),
+                        ));
+                    }
+                    let p = self.jiter.peek().map_err(|e| self.fail(e))?;
+                    let v = self.value(p, depth + 1)?;
+                    members.push((k, v));
+                    let next = match self.jiter.next_key_bytes() {
+                        Ok(k) => k.map(|r| Reader::borrowed(data, r)),
+                        Err(e) => return Err(self.fail(e)),
+                    };
+                    key = self.key(Reader::checked(next)?)?;
+                }
+                Ok(Json::Obj(members))
+            }
+            _ => {
+                let data = self.data;
+                let raw = match self
+                    .jiter
+                    .known_number_bytes(peek)
+                    .map(|r| Reader::borrowed(data, r))
+                {
+                    Ok(r) => r,
+                    Err(e) => return Err(self.fail(e)),
+                };
+                let raw = raw.ok_or_else(|| {
+                    invalid(codes::INVALID_JSON, "a malformed number".to_string())
+                })?;
+                let text = std::str::from_utf8(raw)
+                    .map_err(|_| invalid(codes::INVALID_JSON, "a malformed number".to_string()))?;
+                let whole = !text.contains(['.', 'e', 'E']);
+                Ok(match (whole, text.parse::<i64>(), text.parse::<u64>()) {
+                    (true, Ok(i), _) => Json::Int(i),
+                    (true, _, Ok(u)) => Json::UInt(u),
+                    _ => Json::Num(Cow::Borrowed(text)),
+                })
+            }
+        }
+    }
+}
 
 /// Objects with more members than this check duplicate keys with a hash set.
 const LINEAR_KEYS: usize = 16;
-
-impl<'de> Deserialize<'de> for Json<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json<'de>, D::Error> {
-        d.deserialize_any(JsonVisitor)
-    }
-}
-
-/// A key or a number's text, borrowed from the input when it has no escapes.
-struct Text<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Text<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text<'de>, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Text<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'de>, E> {
-                Ok(Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Text<'de>, E> {
-                Ok(Text(Cow::Owned(v.to_string())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Text<'de>, E> {
-                Ok(Text(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
-
-struct JsonVisitor;
-
-impl<'de> Visitor<'de> for JsonVisitor {
-    type Value = Json<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Json<'de>, E> {
-        Ok(Json::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Json<'de>, E> {
-        Ok(Json::Int(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Json<'de>, E> {
-        Ok(Json::UInt(v))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json<'de>, E> {
-        serde_json::Number::from_f64(v)
-            .map(|n| Json::Num(Cow::Owned(n.to_string())))
-            .ok_or_else(|| E::custom("a number that is not finite"))
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Json<'de>, E> {
-        Ok(Json::Str(Cow::Borrowed(v)))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Json<'de>, E> {
-        Ok(Json::Str(Cow::Owned(v.to_string())))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Json<'de>, E> {
-        Ok(Json::Str(Cow::Owned(v)))
-    }
-    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
-        Ok(Json::Null)
-    }
-    fn visit_none<E>(self) -> Result<Json<'de>, E> {
-        Ok(Json::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json<'de>, D::Error> {
-        Json::deserialize(d)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-        while let Some(v) = seq.next_element()? {
-            out.push(v);
-        }
-        Ok(Json::Arr(out))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
-        let mut out: Vec<(Cow<'de, str>, Json<'de>)> = Vec::with_capacity(8);
-        // Built once an object outgrows a linear scan.
-        let mut seen: Option<HashSet<Cow<'de, str>>> = None;
-        while let Some(Text(key)) = map.next_key()? {
-            if out.is_empty() && key == NUMBER_TOKEN {
-                let Text(text) = map.next_value()?;
-                serde_json::Number::from_str(&text).map_err(de::Error::custom)?;
-                return Ok(Json::Num(text));
-            }
-            let duplicate = if out.len() < LINEAR_KEYS {
-                out.iter().any(|(k, _)| *k == key)
-            } else {
-                let set = seen.get_or_insert_with(|| out.iter().map(|(k, _)| k.clone()).collect());
-                !set.insert(key.clone())
-            };
-            if duplicate {
-                return Err(de::Error::custom(format!("duplicate key `{key}`")));
-            }
-            let v = map.next_value()?;
-            out.push((key, v));
-        }
-        Ok(Json::Obj(out))
-    }
-}
 
 /// A facts document as the reader sees it: a parsed [`Json`] or a `serde_json` value.
 pub(crate) trait Doc: Sized {
@@ -298,8 +389,8 @@ pub(crate) enum View<'v, D: Doc + 'v> {
     Bool(bool),
     /// A whole number.
     Int(i128),
-    /// A number's text.
-    Num(&'v str),
+    /// A number's text (borrowed from the document; made for a `serde_json` number).
+    Num(Cow<'v, str>),
     Str(&'v str),
     Arr(&'v [D]),
     Obj(D::Members<'v>),
@@ -330,7 +421,7 @@ impl<'a> Doc for Json<'a> {
             Json::Bool(b) => View::Bool(*b),
             Json::Int(i) => View::Int(i128::from(*i)),
             Json::UInt(u) => View::Int(i128::from(*u)),
-            Json::Num(t) => View::Num(t),
+            Json::Num(t) => View::Num(Cow::Borrowed(t)),
             Json::Str(s) => View::Str(s),
             Json::Arr(items) => View::Arr(items),
             Json::Obj(members) => View::Obj(members.iter().map(member)),
@@ -348,7 +439,13 @@ impl Doc for Value {
         match self {
             Value::Null => View::Null,
             Value::Bool(b) => View::Bool(*b),
-            Value::Number(n) => View::Num(n.as_str()),
+            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => View::Int(i128::from(i)),
+                (_, Some(u)) => View::Int(i128::from(u)),
+                // Exact when the build enables `arbitrary_precision`, else the float's
+                // shortest text.
+                _ => View::Num(Cow::Owned(n.to_string())),
+            },
             Value::String(s) => View::Str(s),
             Value::Array(items) => View::Arr(items),
             Value::Object(members) => View::Obj(members.iter().map(member)),
@@ -397,8 +494,10 @@ fn json_kind<D: Doc>(v: &View<'_, D>) -> &'static str {
     }
 }
 
-/// Parses an exact decimal from JSON number text or a decimal string.
-fn decimal(text: &str) -> Option<Decimal> {
+/// Parses an exact decimal from JSON number text or a decimal string. A number with an
+/// exponent (`1.5e3`) is accepted only when its value is exact in a decimal, like the same
+/// digits written without one: `1.00000000000000000000000000001e0` is refused, never rounded.
+pub(crate) fn decimal(text: &str) -> Option<Decimal> {
     if text.is_empty() || text.len() > 64 {
         return None;
     }
@@ -408,11 +507,72 @@ fn decimal(text: &str) -> Option<Decimal> {
     if !ok_chars {
         return None;
     }
-    if text.contains(['e', 'E']) {
-        Decimal::from_scientific(text).ok()
-    } else {
-        Decimal::from_str_exact(text).ok()
+    let plain = match text.find(['e', 'E']) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some(at) => std::borrow::Cow::Owned(expand_exponent(text.get(..at)?, text.get(at + 1..)?)?),
+    };
+    exact_decimal(&plain)
+}
+
+/// `mantissa × 10^exponent` written out without an exponent.
+fn expand_exponent(mantissa: &str, exponent: &str) -> Option<String> {
+    let exp: i32 = exponent.parse().ok()?;
+    if exp.unsigned_abs() > 64 {
+        return None;
     }
+    let (sign, body) = match mantissa.strip_prefix('-') {
+        Some(b) => ("-", b),
+        None => ("", mantissa.strip_prefix('+').unwrap_or(mantissa)),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if int.is_empty() && frac.is_empty()
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let digits = format!("{int}{frac}");
+    let point = i32::try_from(int.len()).ok()?.checked_add(exp)?;
+    let n = i32::try_from(digits.len()).ok()?;
+    let out = if point <= 0 {
+        format!(
+            "{sign}0.{}{digits}",
+            "0".repeat(point.unsigned_abs() as usize)
+        )
+    } else if point >= n {
+        format!(
+            "{sign}{digits}{}",
+            "0".repeat((point - n).unsigned_abs() as usize)
+        )
+    } else {
+        let (a, b) = digits.split_at(point.unsigned_abs() as usize);
+        format!("{sign}{a}.{b}")
+    };
+    Some(out)
+}
+
+/// A plain decimal (`-12.50`) exactly, or `None` if it needs more digits than a decimal has
+/// (trailing zeros after the point and leading zeros do not count).
+fn exact_decimal(text: &str) -> Option<Decimal> {
+    let (sign, body) = match text.strip_prefix('-') {
+        Some(b) => ("-", b),
+        None => ("", text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    let frac = frac.trim_end_matches('0');
+    let int = int.trim_start_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    let trimmed = if frac.is_empty() {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac}")
+    };
+    Decimal::from_str_exact(&trimmed).ok()
+}
+
+/// A percentage's fraction (`3.65` → `0.0365`), exactly.
+fn percent_fraction(d: Decimal) -> Option<Decimal> {
+    let d = d.normalize();
+    Decimal::try_from_i128_with_scale(d.mantissa(), d.scale().checked_add(2)?).ok()
 }
 
 /// Converts one JSON value to a fact of type `ty`.
@@ -427,9 +587,9 @@ fn value<D: Doc>(g: &Graph, v: &D, ty: Type, path: FactPath<'_>) -> Result<Val, 
             Err(_) => return Err(invalid_number(g, ty, path, &i.to_string())),
         },
         View::Num(text) => {
-            match decimal(text) {
+            match decimal(&text) {
                 Some(d) => Cell::Decimal(d),
-                None if ty.is_numeric() => return Err(invalid_number(g, ty, path, text)),
+                None if ty.is_numeric() => return Err(invalid_number(g, ty, path, &text)),
                 // Not a number type anyway: report the type, not the number.
                 None => Cell::Decimal(Decimal::ZERO),
             }
@@ -493,7 +653,11 @@ pub(crate) fn typed(
 fn typed_inner(g: &Graph, v: Cell<'_>, ty: Type, path: FactPath<'_>) -> Result<Val, ErrorReport> {
     let found = kind_of(&v);
     match (ty, v) {
+        // One rule for every binding: null means the fact is not given, and so does an
+        // empty string (an empty form field or spreadsheet cell) for every type but `text`,
+        // where it is the empty text.
         (_, Cell::Null) => Ok(Val::Unknown),
+        (t, Cell::Text("")) if t != Type::Text => Ok(Val::Unknown),
         (Type::Bool, Cell::Bool(b)) => Ok(Val::Bool(b)),
         (
             Type::Int | Type::Number | Type::Money | Type::Percent | Type::Scalar,
@@ -508,8 +672,7 @@ fn typed_inner(g: &Graph, v: Cell<'_>, ty: Type, path: FactPath<'_>) -> Result<V
                     };
                     let d = decimal(body).ok_or_else(|| invalid_number(g, ty, path, s))?;
                     if percent {
-                        d.checked_div(Decimal::ONE_HUNDRED)
-                            .ok_or_else(|| invalid_number(g, ty, path, s))?
+                        percent_fraction(d).ok_or_else(|| invalid_number(g, ty, path, s))?
                     } else {
                         d
                     }
@@ -595,6 +758,10 @@ fn record<'v, D: Doc + 'v>(
     errors: &mut Vec<ErrorReport>,
 ) {
     for (k, v) in obj {
+        // Past the error limit the document is refused anyway: stop reading it.
+        if errors.len() > MAX_ERRORS {
+            break;
+        }
         let path = prefix.field(k);
         match ent.fields.iter().position(|f| f.name == *k) {
             Some(fi) => {
@@ -859,5 +1026,32 @@ mod tests {
         assert!(decimal("").is_none());
         assert!(decimal("1,000").is_none());
         assert_eq!(decimal("-0").unwrap().normalize().to_string(), "0");
+        // Exponents: exact values only, as without one.
+        assert_eq!(decimal("1.5e3").unwrap().normalize().to_string(), "1500");
+        assert_eq!(decimal("25E-2").unwrap().normalize().to_string(), "0.25");
+        assert_eq!(decimal("-1.2e-1").unwrap().normalize().to_string(), "-0.12");
+        assert!(decimal("1.00000000000000000000000000001e0").is_none());
+        assert!(decimal("1.00000000000000000000000000001").is_none());
+        assert_eq!(
+            decimal("1.00000000000000000000000000000000")
+                .unwrap()
+                .normalize()
+                .to_string(),
+            "1"
+        );
+        assert!(decimal("1e-29").is_none());
+        assert!(decimal("1e29").is_none());
+        assert!(decimal("e5").is_none());
+        assert!(decimal("1e").is_none());
+        assert_eq!(
+            percent_fraction(Decimal::from_str_exact("3.65").unwrap())
+                .unwrap()
+                .to_string(),
+            "0.0365"
+        );
+        assert!(
+            percent_fraction(Decimal::from_str_exact("0.0000000000000000000000000001").unwrap())
+                .is_none()
+        );
     }
 }

@@ -43,8 +43,8 @@ pub use decision::{
 };
 pub use dot::{GraphNode, GraphView};
 pub use error::{EvalError, LoadError};
+pub use facts::{MAX_FACTS_BYTES, MAX_KEY_BYTES, MAX_LIST_ITEMS, parse_json};
 pub use graph::MAX_GRAPH_BYTES;
-pub use facts::{MAX_FACTS_BYTES, MAX_LIST_ITEMS, parse_json};
 pub use load::{
     FsLoader, MAX_CSV_BYTES, MemoryLoader, ReadError, SourceLoader, read_regular_file, read_source,
 };
@@ -56,6 +56,7 @@ pub use types::Type;
 pub use value::decimal_text;
 
 pub use chrono::NaiveDate;
+pub use clausula_dsl::text::visible;
 pub use clausula_dsl::{Diagnostic, DiagnosticReport, Diagnostics};
 pub use rust_decimal::Decimal;
 

@@ -376,7 +376,9 @@ fn is_absolute_text(rel: &str) -> bool {
     let b = rel.as_bytes();
     rel.starts_with('/')
         || rel.starts_with('\\')
-        || (b.len() >= 2 && b.get(1) == Some(&b':') && b.first().is_some_and(u8::is_ascii_alphabetic))
+        || (b.len() >= 2
+            && b.get(1) == Some(&b':')
+            && b.first().is_some_and(u8::is_ascii_alphabetic))
 }
 
 /// Joins `rel` (as written in the policy) to the directory of `from` and normalises `.` and
@@ -627,7 +629,10 @@ mod tests {
     #[test]
     fn paths_resolve_relative_to_the_importer() {
         let r = |a: &str, b: &str| resolve(a, b).unwrap();
-        assert_eq!(r("policies/national/a.cla", "b.cla"), "policies/national/b.cla");
+        assert_eq!(
+            r("policies/national/a.cla", "b.cla"),
+            "policies/national/b.cla"
+        );
         assert_eq!(
             r("policies/national/a.cla", "../shared/c.cla"),
             "policies/shared/c.cla"
@@ -664,7 +669,9 @@ mod tests {
 
     #[test]
     fn a_file_importing_itself_is_a_cycle() {
-        let loader: MemoryLoader = [("main.cla", "import \"main.cla\"\n")].into_iter().collect();
+        let loader: MemoryLoader = [("main.cla", "import \"main.cla\"\n")]
+            .into_iter()
+            .collect();
         let (_, ds) = load_all(&loader, "main.cla", "import \"main.cla\"\n");
         let codes: Vec<_> = ds.iter().map(|d| d.code).collect();
         assert_eq!(codes, [codes::IMPORT_CYCLE]);
@@ -676,7 +683,9 @@ mod tests {
         let n = 200;
         let loader: MemoryLoader = (0..n)
             .map(|i| {
-                let body: String = (i + 1..n).map(|j| format!("import \"f{j}.cla\"\n")).collect();
+                let body: String = (i + 1..n)
+                    .map(|j| format!("import \"f{j}.cla\"\n"))
+                    .collect();
                 (format!("f{i}.cla"), body)
             })
             .collect();

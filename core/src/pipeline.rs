@@ -93,7 +93,7 @@ impl Policy {
             .examples
             .iter()
             .map(|ex| {
-                let decision = self.decide(&ex.given, ex.as_of);
+                let decision = self.decide_doc(&ex.given, ex.as_of);
                 let mut failures = Vec::new();
                 let mut expects_error = false;
                 for e in &ex.expects {

@@ -100,61 +100,177 @@ impl From<String> for FactValue {
 }
 
 /// Builds [`Facts`] one typed value at a time, by fact path (`project.total_investment`,
-/// `equipment[0].price`). Each value is validated like JSON would be.
+/// `equipment[0].price`). Each value is validated like JSON would be, when [`build`] is
+/// called. Nothing is dropped: a path that is not `entity.field` or `list[i].field`, an
+/// entity the policy does not declare, a list used as a record (or the reverse), or an item
+/// index past the next one is an error that `build` returns, with the path.
+///
+/// [`build`]: FactsBuilder::build
 pub struct FactsBuilder<'p> {
     policy: &'p Policy,
-    json: serde_json::Map<String, Value>,
+    /// Entities in the order first set: a record's fields, or a list's items.
+    entities: Vec<(String, Built)>,
+    errors: Vec<ErrorReport>,
+}
+
+enum Built {
+    Record(Vec<(String, facts::Json<'static>)>),
+    Items(Vec<Vec<(String, facts::Json<'static>)>>),
+}
+
+fn put(fields: &mut Vec<(String, facts::Json<'static>)>, name: &str, v: facts::Json<'static>) {
+    match fields.iter_mut().find(|(n, _)| n == name) {
+        Some(slot) => slot.1 = v,
+        None => fields.push((name.to_string(), v)),
+    }
 }
 
 impl FactsBuilder<'_> {
-    /// Sets one fact.
+    fn refuse(&mut self, code: &str, path: &str, message: String) -> &mut Self {
+        self.errors.push(ErrorReport {
+            code: code.to_string(),
+            message,
+            path: Some(path.to_string()),
+            expected: None,
+            outcome: None,
+            help: Some("a fact path is `entity.field` or `list[index].field`".to_string()),
+        });
+        self
+    }
+
+    /// Sets one fact (setting it again replaces it).
     pub fn set(&mut self, path: &str, value: impl Into<FactValue>) -> &mut Self {
+        use std::borrow::Cow;
         let v = match value.into() {
-            FactValue::Bool(b) => Value::Bool(b),
-            FactValue::Decimal(d) => d
-                .to_string()
-                .parse::<serde_json::Number>()
-                .map_or(Value::Null, Value::Number),
-            FactValue::Date(d) => Value::String(d.format("%Y-%m-%d").to_string()),
-            FactValue::Text(s) => Value::String(s),
-            FactValue::Null => Value::Null,
+            FactValue::Bool(b) => facts::Json::Bool(b),
+            FactValue::Decimal(d) => facts::Json::Num(Cow::Owned(d.to_string())),
+            FactValue::Date(d) => facts::Json::Str(Cow::Owned(iso_date(d))),
+            FactValue::Text(s) => facts::Json::Str(Cow::Owned(s)),
+            FactValue::Null => facts::Json::Null,
         };
-        let (entity, rest) = path.split_once('.').unwrap_or((path, ""));
-        let (name, index) = match entity.split_once('[') {
-            Some((n, i)) => (n, i.trim_end_matches(']').parse::<usize>().ok()),
-            None => (entity, None),
+        let Some((head, field)) = path.split_once('.') else {
+            return self.refuse(
+                crate::codes::UNDECLARED_FIELD,
+                path,
+                format!("`{path}` is not a fact path"),
+            );
         };
-        match index {
+        let (name, index) = match head.split_once('[') {
+            Some((n, rest)) => match rest.strip_suffix(']').and_then(|i| i.parse::<usize>().ok()) {
+                Some(i) => (n, Some(i)),
+                None => {
+                    return self.refuse(
+                        crate::codes::UNDECLARED_FIELD,
+                        path,
+                        format!("`{head}` is not a list item (`list[0]`)"),
+                    );
+                }
+            },
+            None => (head, None),
+        };
+        let Some(schema) = self
+            .policy
+            .inner
+            .graph
+            .entities
+            .iter()
+            .find(|e| e.name == name)
+        else {
+            return self.refuse(
+                crate::codes::UNKNOWN_ENTITY,
+                path,
+                format!("`{name}` is not an input of this policy"),
+            );
+        };
+        if schema.is_list != index.is_some() {
+            let message = if schema.is_list {
+                format!("`{name}` is a list: set `{name}[index].{field}`")
+            } else {
+                format!("`{name}` is not a list: set `{name}.{field}`")
+            };
+            return self.refuse(crate::codes::WRONG_TYPE, path, message);
+        }
+        let at = match self.entities.iter().position(|(n, _)| n == name) {
+            Some(at) => at,
             None => {
-                let obj = self
-                    .json
-                    .entry(name.to_string())
-                    .or_insert_with(|| Value::Object(serde_json::Map::new()));
-                if let Value::Object(o) = obj {
-                    o.insert(rest.to_string(), v);
+                let fresh = if schema.is_list {
+                    Built::Items(Vec::new())
+                } else {
+                    Built::Record(Vec::new())
+                };
+                self.entities.push((name.to_string(), fresh));
+                self.entities.len() - 1
+            }
+        };
+        let Some((_, built)) = self.entities.get_mut(at) else {
+            return self;
+        };
+        match (built, index) {
+            (Built::Record(fields), None) => put(fields, field, v),
+            (Built::Items(items), Some(i)) => {
+                if i >= facts::MAX_LIST_ITEMS {
+                    return self.refuse(
+                        crate::codes::FACTS_TOO_LARGE,
+                        path,
+                        format!("more than {} items", facts::MAX_LIST_ITEMS),
+                    );
+                }
+                if i > items.len() {
+                    let n = items.len();
+                    return self.refuse(
+                        crate::codes::UNDECLARED_FIELD,
+                        path,
+                        format!(
+                            "items are set in order: `{name}` has {n}, so the next is `{name}[{n}]`"
+                        ),
+                    );
+                }
+                if i == items.len() {
+                    items.push(Vec::new());
+                }
+                if let Some(item) = items.get_mut(i) {
+                    put(item, field, v);
                 }
             }
-            Some(i) => {
-                let arr = self
-                    .json
-                    .entry(name.to_string())
-                    .or_insert_with(|| Value::Array(Vec::new()));
-                if let Value::Array(items) = arr {
-                    while items.len() <= i {
-                        items.push(Value::Object(serde_json::Map::new()));
-                    }
-                    if let Some(Value::Object(o)) = items.get_mut(i) {
-                        o.insert(rest.to_string(), v);
-                    }
-                }
-            }
+            _ => {}
         }
         self
     }
 
-    /// Validates everything set so far.
+    /// Validates everything set so far: the errors of `set`, then those of the values.
     pub fn build(&self) -> Result<Facts, Vec<ErrorReport>> {
-        self.policy.facts(&Value::Object(self.json.clone()))
+        use std::borrow::Cow;
+        if !self.errors.is_empty() {
+            return Err(self.errors.clone());
+        }
+        let record = |fields: &Vec<(String, facts::Json<'static>)>| {
+            facts::Json::Obj(
+                fields
+                    .iter()
+                    .map(|(k, v)| (Cow::Owned(k.clone()), v.clone()))
+                    .collect(),
+            )
+        };
+        let doc = facts::Json::Obj(
+            self.entities
+                .iter()
+                .map(|(name, built)| {
+                    let v = match built {
+                        Built::Record(fields) => record(fields),
+                        Built::Items(items) => facts::Json::Arr(items.iter().map(record).collect()),
+                    };
+                    (Cow::Owned(name.clone()), v)
+                })
+                .collect(),
+        );
+        facts::read(self.inner_graph(), &doc).map(|row| Facts {
+            row,
+            schema_id: self.policy.inner.schema_id,
+        })
+    }
+
+    fn inner_graph(&self) -> &Graph {
+        &self.policy.inner.graph
     }
 }
 
@@ -263,7 +379,8 @@ impl Policy {
     pub fn facts_builder(&self) -> FactsBuilder<'_> {
         FactsBuilder {
             policy: self,
-            json: serde_json::Map::new(),
+            entities: Vec::new(),
+            errors: Vec::new(),
         }
     }
 
@@ -401,6 +518,20 @@ impl Policy {
     pub fn decide(&self, json: &Value, as_of: NaiveDate) -> Decision {
         match self.facts(json) {
             Ok(f) => self.decide_facts(&f, as_of),
+            Err(errors) => self.failed(as_of, errors),
+        }
+    }
+
+    /// Like [`Policy::decide`], from a document of the engine's own.
+    pub(crate) fn decide_doc<D: facts::Doc>(&self, doc: &D, as_of: NaiveDate) -> Decision {
+        match facts::read(&self.inner.graph, doc) {
+            Ok(row) => self.decide_facts(
+                &Facts {
+                    row,
+                    schema_id: self.inner.schema_id,
+                },
+                as_of,
+            ),
             Err(errors) => self.failed(as_of, errors),
         }
     }

@@ -20,7 +20,17 @@ use crate::codes;
 use crate::decision::{LineStatus, Status};
 use crate::eval::FactRow;
 use crate::ir::*;
-use crate::value::{Calendar, Const, add_calendar, date_from_days};
+use crate::value::{Calendar, Const, add_calendar, date_from_days, exact_or_code};
+
+/// Keeps the first error among undecided values, else unknown.
+fn first_error(slot: &mut Option<R>, v: R) {
+    match (&*slot, v) {
+        (Some(R::Err(_)), _) => {}
+        (_, R::Err(e)) => *slot = Some(R::Err(e)),
+        (None, _) => *slot = Some(R::Unknown),
+        (Some(_), _) => {}
+    }
+}
 
 /// A value of the reference interpreter.
 #[derive(Clone, Debug, PartialEq)]
@@ -240,6 +250,7 @@ impl<'p> Reference<'p> {
                             matched = true;
                             break;
                         }
+                        R::Err(e) => return R::Err(e),
                         _ => candidates.push(self.eval(&row.value, None)),
                     }
                 }
@@ -272,8 +283,13 @@ impl<'p> Reference<'p> {
                     match truth(row) {
                         R::Bool(true) => matched.push(self.eval(&row.value, None)),
                         R::Bool(false) => {}
-                        other => {
-                            undecided.get_or_insert(either(&other, &R::Unknown));
+                        R::Err(e) => {
+                            if !matches!(undecided, Some(R::Err(_))) {
+                                undecided = Some(R::Err(e));
+                            }
+                        }
+                        _ => {
+                            undecided.get_or_insert(R::Unknown);
                         }
                     }
                 }
@@ -292,6 +308,7 @@ impl<'p> Reference<'p> {
             Hit::Sum | Hit::Min | Hit::Max | Hit::Count => {
                 let mut matched = Vec::new();
                 let mut otherwise = None;
+                let mut unknown = false;
                 for row in &v.rows {
                     if row.cond.is_none() {
                         otherwise = Some(self.eval(&row.value, None));
@@ -300,8 +317,12 @@ impl<'p> Reference<'p> {
                     match truth(row) {
                         R::Bool(true) => matched.push(self.eval(&row.value, None)),
                         R::Bool(false) => {}
-                        other => return either(&other, &R::Unknown),
+                        R::Err(e) => return R::Err(e),
+                        _ => unknown = true,
                     }
+                }
+                if unknown {
+                    return R::Unknown;
                 }
                 if matched.is_empty() {
                     return match (def.hit, otherwise) {
@@ -316,9 +337,9 @@ impl<'p> Reference<'p> {
                         let mut acc = Decimal::ZERO;
                         for m in &matched {
                             match m {
-                                R::Num(d) => match acc.checked_add(*d) {
-                                    Some(x) => acc = x,
-                                    None => return R::Err(codes::OVERFLOW),
+                                R::Num(d) => match exact_or_code(ArithOp::Add, acc, *d) {
+                                    Ok(x) => acc = x,
+                                    Err(code) => return R::Err(code),
                                 },
                                 other => return either(other, &R::Unknown),
                             }
@@ -404,14 +425,10 @@ impl<'p> Reference<'p> {
                 let (R::Num(x), R::Num(y)) = (&x, &y) else {
                     return either(&x, &y);
                 };
-                let r = match op {
-                    ArithOp::Add => x.checked_add(*y),
-                    ArithOp::Sub => x.checked_sub(*y),
-                    ArithOp::Mul => x.checked_mul(*y),
-                    ArithOp::Div if y.is_zero() => return R::Err(codes::DIVISION_BY_ZERO),
-                    ArithOp::Div => x.checked_div(*y),
-                };
-                r.map_or(R::Err(codes::OVERFLOW), R::Num)
+                if *op == ArithOp::Div && y.is_zero() {
+                    return R::Err(codes::DIVISION_BY_ZERO);
+                }
+                exact_or_code(*op, *x, *y).map_or_else(R::Err, R::Num)
             }
             TKind::DateShift { date, by, negate } => {
                 let (d, b) = (self.eval(date, item), self.eval(by, item));
@@ -510,9 +527,11 @@ impl<'p> Reference<'p> {
                 {
                     return R::Bool(true);
                 }
-                vals.iter()
-                    .find(|v| !v.known())
-                    .map_or(R::Bool(false), |v| either(v, &R::Unknown))
+                let mut undecided = None;
+                for v in vals.into_iter().filter(|v| !v.known()) {
+                    first_error(&mut undecided, v);
+                }
+                undecided.unwrap_or(R::Bool(false))
             }
             TKind::DirHas(d, k) => match self.eval(k, item) {
                 R::Str(key) => R::Bool(
@@ -593,38 +612,46 @@ impl<'p> Reference<'p> {
                 acc
             }
             AggKind::Count | AggKind::Sum => {
-                // The first undecided item (in order) leaves the result undecided.
+                // Any undecided item leaves the result undecided: an error if one failed,
+                // else unknown.
                 let mut acc = Decimal::ZERO;
-                let mut overflow = false;
+                let mut failed: Option<&'static str> = None;
+                let mut undecided: Option<R> = None;
                 for i in 0..items.len() {
                     match pass(i) {
                         R::Bool(true) if kind == AggKind::Count => acc += Decimal::ONE,
                         R::Bool(true) => match val(i) {
-                            R::Num(d) => match acc.checked_add(d) {
-                                Some(x) => acc = x,
-                                None => overflow = true,
+                            R::Num(d) => match exact_or_code(ArithOp::Add, acc, d) {
+                                Ok(x) => acc = x,
+                                Err(code) => {
+                                    failed.get_or_insert(code);
+                                }
                             },
-                            other => return either(&other, &R::Unknown),
+                            other => first_error(&mut undecided, other),
                         },
                         R::Bool(false) => {}
-                        other => return either(&other, &R::Unknown),
+                        other => first_error(&mut undecided, other),
                     }
                 }
-                if overflow {
-                    R::Err(codes::OVERFLOW)
-                } else {
-                    R::Num(acc)
+                match (undecided, failed) {
+                    (Some(u), _) => u,
+                    (None, Some(code)) => R::Err(code),
+                    (None, None) => R::Num(acc),
                 }
             }
             AggKind::Min | AggKind::Max => {
                 // Undecided filters first, then the values chosen.
                 let mut chosen = Vec::new();
+                let mut undecided: Option<R> = None;
                 for i in 0..items.len() {
                     match pass(i) {
                         R::Bool(true) => chosen.push(val(i)),
                         R::Bool(false) => {}
-                        other => return either(&other, &R::Unknown),
+                        other => first_error(&mut undecided, other),
                     }
+                }
+                if let Some(u) = undecided {
+                    return u;
                 }
                 if chosen.is_empty() {
                     return R::Err(codes::EMPTY_AGGREGATE);

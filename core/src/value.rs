@@ -138,7 +138,16 @@ pub fn decimal_text(d: Decimal) -> String {
     out
 }
 
+/// Day number of 0001-01-01, the first date the engine computes with.
+pub(crate) const FIRST_DAY: i32 = 1;
+/// Day number of 9999-12-31, the last.
+pub(crate) const LAST_DAY: i32 = 3_652_059;
+
+/// The date of a day number, within 0001-01-01 … 9999-12-31 (`None` outside).
 pub(crate) fn date_from_days(days: i32) -> Option<NaiveDate> {
+    if !(FIRST_DAY..=LAST_DAY).contains(&days) {
+        return None;
+    }
     NaiveDate::from_num_days_from_ce_opt(days)
 }
 
@@ -180,7 +189,7 @@ fn digit(n: i32) -> char {
 pub(crate) fn add_calendar(days: i32, c: Calendar, negate: bool) -> Option<i32> {
     let date = date_from_days(days)?;
     let (months, extra) = if negate {
-        (-c.months, -c.days)
+        (c.months.checked_neg()?, c.days.checked_neg()?)
     } else {
         (c.months, c.days)
     };
@@ -190,7 +199,8 @@ pub(crate) fn add_calendar(days: i32, c: Calendar, negate: bool) -> Option<i32> 
         date.checked_sub_months(chrono::Months::new(months.unsigned_abs()))?
     };
     let shifted = shifted.checked_add_signed(chrono::TimeDelta::try_days(i64::from(extra))?)?;
-    Some(days_from_date(shifted))
+    let day = days_from_date(shifted);
+    date_from_days(day).map(|_| day)
 }
 
 /// Parses a strict `YYYY-MM-DD` date (four-digit year, two-digit month and day).
@@ -209,13 +219,158 @@ pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
     let y = s.get(0..4)?.parse().ok()?;
     let m = s.get(5..7)?.parse().ok()?;
     let d = s.get(8..10)?.parse().ok()?;
+    // Year 0 does not exist in the calendar policies are written in.
+    if y == 0 {
+        return None;
+    }
     NaiveDate::from_ymd_opt(y, m, d)
+}
+
+/// Why an exact result cannot be given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Inexact {
+    /// Beyond the decimal range.
+    Overflow,
+    /// Representable only by dropping digits (more than 28 after the point, or more than
+    /// the 96-bit mantissa holds).
+    Precision,
+}
+
+/// [`exact`], with the error as the engine's code (`eval/overflow`, `eval/precision`).
+pub(crate) fn exact_or_code(
+    op: crate::ir::ArithOp,
+    x: Decimal,
+    y: Decimal,
+) -> Result<Decimal, &'static str> {
+    exact(op, x, y).map_err(|e| match e {
+        Inexact::Overflow => crate::codes::OVERFLOW,
+        Inexact::Precision => crate::codes::PRECISION,
+    })
+}
+
+/// `x + y`, `x - y` or `x × y`, exactly, or why not: rust_decimal would round a result that
+/// needs more digits than it has; the engine never rounds unless the policy says `round`.
+pub(crate) fn exact(op: crate::ir::ArithOp, x: Decimal, y: Decimal) -> Result<Decimal, Inexact> {
+    use crate::ir::ArithOp;
+    let quick = match op {
+        ArithOp::Add => x.checked_add(y),
+        ArithOp::Sub => x.checked_sub(y),
+        ArithOp::Mul => x.checked_mul(y),
+        ArithOp::Div => return x.checked_div(y).ok_or(Inexact::Overflow),
+    };
+    // rust_decimal is exact whenever the result keeps the scale the exact result has.
+    let exact_scale = match op {
+        ArithOp::Mul => x.scale() + y.scale(),
+        _ => x.scale().max(y.scale()),
+    };
+    if let Some(r) = quick
+        && r.scale() == exact_scale
+    {
+        return Ok(r);
+    }
+    // It rescaled (or overflowed): decide with the exact 256-bit value.
+    use ethnum::I256;
+    let (mx, my) = (I256::from(x.mantissa()), I256::from(y.mantissa()));
+    let ten = I256::from(10u8);
+    let pow10 = |n: u32| (0..n).fold(I256::ONE, |acc, _| acc * ten);
+    let mut p = match op {
+        ArithOp::Mul => mx * my,
+        ArithOp::Add | ArithOp::Sub => {
+            let a = mx * pow10(exact_scale - x.scale());
+            let b = my * pow10(exact_scale - y.scale());
+            if op == ArithOp::Add { a + b } else { a - b }
+        }
+        ArithOp::Div => return Err(Inexact::Overflow),
+    };
+    let mut scale = exact_scale;
+    let limit = I256::from(u128::MAX >> 32); // 2^96 - 1
+    while scale > 28 || p.abs() > limit {
+        if scale == 0 {
+            return Err(Inexact::Overflow);
+        }
+        if p % ten != I256::ZERO {
+            return Err(
+                if p.abs() > limit && scale <= 28 && p.abs() / pow10(scale) > limit {
+                    Inexact::Overflow
+                } else {
+                    Inexact::Precision
+                },
+            );
+        }
+        p /= ten;
+        scale -= 1;
+    }
+    let m = i128::try_from(p).map_err(|_| Inexact::Overflow)?;
+    Decimal::try_from_i128_with_scale(m, scale).map_err(|_| Inexact::Overflow)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    #[test]
+    fn arithmetic_is_exact_or_refused() {
+        use crate::ir::ArithOp::{Add, Mul, Sub};
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(exact(Mul, d("1e-28"), d("1e-28")), Err(Inexact::Precision));
+        assert_eq!(exact(Mul, d("185000000"), d("0.1")), Ok(d("18500000.0")));
+        assert_eq!(exact(Mul, d("0.5"), d("0.2")), Ok(d("0.10")));
+        assert_eq!(exact(Mul, Decimal::MAX, d("2")), Err(Inexact::Overflow));
+        assert_eq!(
+            exact(Add, Decimal::MAX, d("0.1")),
+            Err(Inexact::Precision),
+            "the sum needs a 30th digit"
+        );
+        assert_eq!(exact(Add, Decimal::MAX, d("1")), Err(Inexact::Overflow));
+        assert_eq!(exact(Sub, d("1.5"), d("0.25")), Ok(d("1.25")));
+        // 1.0000000000000000000000000001 × 1.5 needs 29 decimals.
+        assert_eq!(
+            exact(Mul, d("1.0000000000000000000000000001"), d("1.5")),
+            Err(Inexact::Precision)
+        );
+        // 10^14 × 10^14 rescales but is exact.
+        assert_eq!(
+            exact(
+                Mul,
+                d("100000000000000.0000000000000"),
+                d("100000000000000")
+            ),
+            Ok(d("10000000000000000000000000000"))
+        );
+    }
+
+    #[test]
+    fn dates_stay_in_years_1_to_9999() {
+        assert!(parse_date("0000-01-01").is_none());
+        assert!(parse_date("0001-01-01").is_some());
+        assert_eq!(
+            date_from_days(LAST_DAY).map(iso_date).as_deref(),
+            Some("9999-12-31")
+        );
+        assert!(date_from_days(LAST_DAY + 1).is_none());
+        assert_eq!(
+            date_from_days(FIRST_DAY).map(iso_date).as_deref(),
+            Some("0001-01-01")
+        );
+        assert!(date_from_days(0).is_none());
+        let one_year = Calendar {
+            months: 12,
+            days: 0,
+        };
+        assert!(add_calendar(LAST_DAY, one_year, false).is_none());
+        assert!(
+            add_calendar(
+                FIRST_DAY,
+                Calendar {
+                    months: i32::MIN,
+                    days: 0
+                },
+                true
+            )
+            .is_none()
+        );
+    }
 
     #[test]
     fn decimals_print_canonically() {

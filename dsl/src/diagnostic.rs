@@ -11,7 +11,9 @@ use codespan_reporting::diagnostic as cs;
 use codespan_reporting::term;
 use serde::Serialize;
 
-use crate::span::{FileId, Sources, Span, codespan_has};
+use crate::frame::Excerpt;
+use crate::span::{FileId, Sources, Span};
+use crate::text::visible;
 
 /// How bad a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -147,49 +149,47 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 
-    fn to_codespan(&self) -> cs::Diagnostic<usize> {
+    /// Renders this diagnostic with `file:line:col` and a code frame with carets. The frame
+    /// shows only the lines the labels touch, clipped around them (see `frame.rs`).
+    pub fn render(&self, sources: &Sources, color: bool) -> String {
+        let mut spans = vec![(self.file, self.span)];
+        spans.extend(self.labels.iter().map(|l| (l.file, l.span)));
+        let (excerpt, mapped) = Excerpt::new(sources, &spans);
         let severity = match self.severity {
             Severity::Error => cs::Severity::Error,
             Severity::Warning => cs::Severity::Warning,
         };
-        let mut primary = cs::Label::primary(self.file.0 as usize, self.span.range());
-        if let Some(p) = &self.primary_label {
-            primary = primary.with_message(p.clone());
+        let mut labels = Vec::new();
+        for (i, m) in mapped.into_iter().enumerate() {
+            let Some((file, range)) = m else { continue };
+            if i == 0 {
+                let mut primary = cs::Label::primary(file, range);
+                if let Some(p) = &self.primary_label {
+                    primary = primary.with_message(visible(p));
+                }
+                labels.push(primary);
+            } else if let Some(l) = self.labels.get(i - 1) {
+                labels.push(cs::Label::secondary(file, range).with_message(visible(&l.message)));
+            }
         }
-        let mut labels = vec![primary];
-        labels.extend(self.labels.iter().map(|l| {
-            cs::Label::secondary(l.file.0 as usize, l.span.range()).with_message(l.message.clone())
-        }));
         let mut notes = Vec::new();
         if let Some(h) = &self.help {
-            notes.push(format!("help: {h}"));
+            notes.push(format!("help: {}", visible(h)));
         }
-        notes.extend(self.notes.iter().map(|n| format!("note: {n}")));
-        cs::Diagnostic::new(severity)
+        notes.extend(self.notes.iter().map(|n| format!("note: {}", visible(n))));
+        let d = cs::Diagnostic::new(severity)
             .with_code(self.code)
-            .with_message(self.message.clone())
+            .with_message(visible(&self.message))
             .with_labels(labels)
-            .with_notes(notes)
-    }
-
-    /// Renders this diagnostic with `file:line:col` and a code frame with carets.
-    pub fn render(&self, sources: &Sources, color: bool) -> String {
-        let files = sources.codespan();
+            .with_notes(notes);
         let config = term::Config::default();
-        let mut d = self.to_codespan();
-        // A span outside the file set (should not happen) renders without a frame.
-        if !codespan_has(&files, self.file) {
-            d.labels.clear();
-        }
-        d.labels
-            .retain(|l| codespan_has(&files, FileId(u32::try_from(l.file_id).unwrap_or(u32::MAX))));
         let rendered = if color {
             let mut buf = term::termcolor::Buffer::ansi();
-            term::emit_to_write_style(&mut buf, &config, &files, &d)
+            term::emit_to_write_style(&mut buf, &config, &excerpt, &d)
                 .ok()
                 .map(|()| String::from_utf8_lossy(buf.as_slice()).into_owned())
         } else {
-            term::emit_into_string(&config, &files, &d).ok()
+            term::emit_into_string(&config, &excerpt, &d).ok()
         };
         rendered.unwrap_or_else(|| {
             format!(

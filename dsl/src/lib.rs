@@ -5,6 +5,7 @@ pub mod ast;
 pub mod codes;
 mod diagnostic;
 mod format;
+mod frame;
 pub mod limits;
 mod literal;
 mod lower;
@@ -13,13 +14,14 @@ mod print;
 mod scan;
 mod span;
 pub mod suggest;
+pub mod text;
 
 pub use diagnostic::{Diagnostic, DiagnosticReport, Diagnostics, Label, LabelReport, Severity};
 pub use format::{format, format_named};
 pub use literal::quote;
 pub use parse::{parse_expr, parse_file};
 pub use print::{RESERVED, WIDTH, is_plain_ident, print, print_expr};
-pub use span::{FileId, LineCol, Sources, Span};
+pub use span::{FileId, LineCol, LineIndex, Sources, Span};
 
 /// Parses a number written as in a policy (`12`, `-0.5`, `50_000_000`, `15%`, `5000万`,
 /// `2亿`) into its exact value. Used for directory CSV cells.

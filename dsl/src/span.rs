@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use codespan_reporting::files::{Files, SimpleFiles};
 use serde::Serialize;
 
 /// A half-open byte range `start..end` in one source file.
@@ -59,10 +58,90 @@ pub struct LineCol {
     pub column: u32,
 }
 
+/// Bytes per block of the character-count index (see [`LineIndex`]).
+const BLOCK: usize = 1024;
+
+/// Where each line of a file starts, and how many characters precede every [`BLOCK`]-th
+/// byte: computed once when the file is added, so that a line and column cost a binary
+/// search and at most one block of counting, however many diagnostics a file has and however
+/// long its lines are.
+#[derive(Debug, Default)]
+pub struct LineIndex {
+    /// Byte offset of the start of each line (the first is 0).
+    starts: Vec<u32>,
+    /// `blocks[i]` = characters in the first `i * BLOCK` bytes.
+    blocks: Vec<u32>,
+}
+
+fn is_char_start(b: u8) -> bool {
+    (b & 0xC0) != 0x80
+}
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0u32];
+        starts.extend(
+            bytes
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        );
+        let mut blocks = Vec::with_capacity(bytes.len() / BLOCK + 1);
+        let mut count = 0u32;
+        for chunk in bytes.chunks(BLOCK) {
+            blocks.push(count);
+            count = count.saturating_add(
+                u32::try_from(chunk.iter().filter(|b| is_char_start(**b)).count())
+                    .unwrap_or(u32::MAX),
+            );
+        }
+        blocks.push(count);
+        LineIndex { starts, blocks }
+    }
+
+    /// The 0-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let off = u32::try_from(offset).unwrap_or(u32::MAX);
+        self.starts.partition_point(|&s| s <= off).saturating_sub(1)
+    }
+
+    /// Byte offset where 0-based line `line` starts (the file's length past the last line).
+    pub fn line_start(&self, line: usize, text_len: usize) -> usize {
+        self.starts.get(line).map_or(text_len, |&s| s as usize)
+    }
+
+    /// Number of lines.
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Characters in `text[..offset]`.
+    pub fn chars_before(&self, text: &str, offset: usize) -> usize {
+        let offset = offset.min(text.len());
+        let block = offset / BLOCK;
+        let base = self.blocks.get(block).copied().unwrap_or(0) as usize;
+        let from = block * BLOCK;
+        base + text
+            .as_bytes()
+            .get(from..offset)
+            .map_or(0, |b| b.iter().filter(|c| is_char_start(**c)).count())
+    }
+}
+
+/// One source file with its index.
+#[derive(Clone, Debug)]
+struct SourceFile {
+    name: String,
+    text: Arc<str>,
+    index: Arc<LineIndex>,
+}
+
 /// The source files that diagnostics point into: a main file and what it imports.
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
-    files: Vec<(String, Arc<str>)>,
+    files: Vec<SourceFile>,
 }
 
 impl Sources {
@@ -78,10 +157,16 @@ impl Sources {
         s
     }
 
-    /// Adds a file and returns its id.
+    /// Adds a file and returns its id (its line index is built here, once).
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files.push((name.into(), text.into()));
+        let text = text.into();
+        let index = Arc::new(LineIndex::new(&text));
+        self.files.push(SourceFile {
+            name: name.into(),
+            text,
+            index,
+        });
         id
     }
 
@@ -89,12 +174,17 @@ impl Sources {
     pub fn name(&self, id: FileId) -> &str {
         self.files
             .get(id.0 as usize)
-            .map_or("<unknown>", |(n, _)| n.as_str())
+            .map_or("<unknown>", |f| f.name.as_str())
     }
 
     /// The file's text, or empty.
     pub fn text(&self, id: FileId) -> &str {
-        self.files.get(id.0 as usize).map_or("", |(_, t)| t)
+        self.files.get(id.0 as usize).map_or("", |f| &f.text)
+    }
+
+    /// The file's line index.
+    pub fn index(&self, id: FileId) -> Option<&LineIndex> {
+        self.files.get(id.0 as usize).map(|f| &*f.index)
     }
 
     /// Number of files.
@@ -109,42 +199,62 @@ impl Sources {
 
     /// Iterates over `(id, name, text)`.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &str, &str)> {
-        self.files.iter().enumerate().map(|(i, (n, t))| {
+        self.files.iter().enumerate().map(|(i, f)| {
             (
                 FileId(u32::try_from(i).unwrap_or(u32::MAX)),
-                n.as_str(),
-                &**t,
+                f.name.as_str(),
+                &*f.text,
             )
         })
     }
 
-    /// Line and column of a byte offset (clamped into the file).
+    /// Line and column of a byte offset (clamped into the file). Columns count characters.
     pub fn line_col(&self, id: FileId, offset: u32) -> LineCol {
-        let text = self.text(id);
+        let Some(f) = self.files.get(id.0 as usize) else {
+            return LineCol { line: 1, column: 1 };
+        };
+        let text = &*f.text;
         let mut offset = (offset as usize).min(text.len());
         while offset > 0 && !text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let before = text.get(..offset).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+        let line = f.index.line_of(offset);
+        let start = f.index.line_start(line, text.len());
+        let column = f.index.chars_before(text, offset) - f.index.chars_before(text, start) + 1;
         LineCol {
-            line: u32::try_from(line).unwrap_or(u32::MAX),
+            line: u32::try_from(line + 1).unwrap_or(u32::MAX),
             column: u32::try_from(column).unwrap_or(u32::MAX),
         }
     }
-
-    pub(crate) fn codespan(&self) -> SimpleFiles<&str, &str> {
-        let mut files = SimpleFiles::new();
-        for (name, text) in &self.files {
-            files.add(name.as_str(), &**text);
-        }
-        files
-    }
 }
 
-/// Checks that the codespan file set agrees with our ids (used by the renderer).
-pub(crate) fn codespan_has(files: &SimpleFiles<&str, &str>, id: FileId) -> bool {
-    files.name(id.0 as usize).is_ok()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let text = format!("ab\n研发费用 x\n{}y\n", "é".repeat(3000));
+        let s = Sources::single("f", text.as_str());
+        let at = |needle: &str| {
+            s.line_col(
+                FileId(0),
+                u32::try_from(text.find(needle).unwrap()).unwrap(),
+            )
+        };
+        assert_eq!(at("b"), LineCol { line: 1, column: 2 });
+        assert_eq!(at("x"), LineCol { line: 2, column: 6 });
+        assert_eq!(
+            at("y"),
+            LineCol {
+                line: 3,
+                column: 3001
+            }
+        );
+        assert_eq!(s.line_col(FileId(0), 0), LineCol { line: 1, column: 1 });
+        assert_eq!(
+            s.line_col(FileId(0), u32::MAX),
+            LineCol { line: 4, column: 1 }
+        );
+    }
 }

@@ -2,19 +2,41 @@
 
 use crate::diagnostic::Diagnostic;
 
+/// Longest name (in characters) that gets a suggestion: a typo of a longer name is not a
+/// typo, and comparing long strings costs their product.
+pub const MAX_SUGGEST_CHARS: usize = 64;
+/// Most candidates compared for one suggestion (a namespace larger than this gets
+/// suggestions from its first names only), so that each suggestion costs a bounded amount.
+pub const MAX_SUGGEST_CANDIDATES: usize = 2000;
+
 /// The candidate closest to `found`, if one is close enough to be a plausible typo.
 ///
 /// Matching ignores ASCII case and treats fullwidth forms as their ASCII twins, so
-/// `ＳＭＡＬＬ` suggests `small`.
+/// `ＳＭＡＬＬ` suggests `small`. The work is bounded: names longer than
+/// [`MAX_SUGGEST_CHARS`] get no suggestion, at most [`MAX_SUGGEST_CANDIDATES`] candidates are
+/// compared, and a candidate whose length alone rules it out is not compared at all.
 pub fn closest<'a, I, S>(found: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a S>,
     S: AsRef<str> + ?Sized + 'a,
 {
+    if found.len() > 4 * MAX_SUGGEST_CHARS || found.chars().count() > MAX_SUGGEST_CHARS {
+        return None;
+    }
     let norm = normalize(found);
+    let norm_len = norm.chars().count();
     let mut best: Option<(f64, &'a str)> = None;
-    for c in candidates {
+    for c in candidates.into_iter().take(MAX_SUGGEST_CANDIDATES) {
         let c = c.as_ref();
+        if c.len() > 4 * MAX_SUGGEST_CHARS {
+            continue;
+        }
+        // The length difference is a lower bound on the edit distance.
+        let c_len = c.chars().count();
+        let longest = norm_len.max(c_len).max(1);
+        if norm_len.abs_diff(c_len) > longest / 3 {
+            continue;
+        }
         let cn = normalize(c);
         let score = if cn == norm {
             2.0
@@ -76,5 +98,15 @@ mod tests {
         assert_eq!(closest("zzz", &names), None);
         assert_eq!(closest("ＳＭＡＬＬ", &["small", "large"]), Some("small"));
         assert_eq!(closest("Small", &["small", "large"]), Some("small"));
+    }
+
+    #[test]
+    fn long_names_and_huge_namespaces_cost_little() {
+        let long = "x".repeat(3_000_000);
+        assert_eq!(closest(&long, &[long.as_str()]), None);
+        let names: Vec<String> = (0..100_000).map(|i| format!("name_{i}")).collect();
+        // Bounded by the candidate cap: the first names only.
+        assert_eq!(closest("name_99999", &names), None);
+        assert_eq!(closest("name_1x", &names), Some("name_1"));
     }
 }

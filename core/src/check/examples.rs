@@ -1,8 +1,8 @@
 //! `example` blocks: their facts as JSON (remembering where each fact is written, so a bad
 //! fact gets a diagnostic at the right place) and what they expect.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use clausula_dsl::ast::{self, DataValue, ExpectedStatus};
@@ -10,6 +10,7 @@ use clausula_dsl::{Diagnostic, FileId, Span};
 use rust_decimal::Decimal;
 
 use crate::codes;
+use crate::facts::Json;
 use crate::ir::Program;
 
 /// A checked example.
@@ -17,7 +18,7 @@ use crate::ir::Program;
 pub(crate) struct Example {
     pub(crate) name: String,
     pub(crate) as_of: NaiveDate,
-    pub(crate) given: serde_json::Value,
+    pub(crate) given: Json<'static>,
     /// Fact path (`project.category`, `equipment[0].price`) to where it is written.
     pub(crate) spans: HashMap<String, Span>,
     pub(crate) expects: Vec<Expect>,
@@ -127,21 +128,18 @@ fn to_json(
     spans: &mut HashMap<String, Span>,
     file: FileId,
     diags: &mut Vec<Diagnostic>,
-) -> serde_json::Value {
-    use serde_json::Value;
+) -> Json<'static> {
     if !path.is_empty() {
         spans.insert(path.to_string(), v.span());
     }
     match v {
-        DataValue::Null(_) => Value::Null,
-        DataValue::Bool(b, _) => Value::Bool(*b),
-        DataValue::Number(n) => match serde_json::Number::from_str(&n.value.to_string()) {
-            Ok(num) => Value::Number(num),
-            Err(_) => Value::String(n.value.to_string()),
-        },
-        DataValue::Str(s) => Value::String(s.value.clone()),
-        DataValue::Date(d) => Value::String(d.value.format("%Y-%m-%d").to_string()),
-        DataValue::Array(items, _) => Value::Array(
+        DataValue::Null(_) => Json::Null,
+        DataValue::Bool(b, _) => Json::Bool(*b),
+        // The literal's exact value, as number text.
+        DataValue::Number(n) => Json::Num(Cow::Owned(n.value.to_string())),
+        DataValue::Str(s) => Json::Str(Cow::Owned(s.value.clone())),
+        DataValue::Date(d) => Json::Str(Cow::Owned(d.value.format("%Y-%m-%d").to_string())),
+        DataValue::Array(items, _) => Json::Arr(
             items
                 .iter()
                 .enumerate()
@@ -149,9 +147,10 @@ fn to_json(
                 .collect(),
         ),
         DataValue::Object(entries, _) => {
-            let mut map = serde_json::Map::new();
+            let mut members: Vec<(Cow<'static, str>, Json<'static>)> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
             for (k, val) in entries {
-                if map.contains_key(&k.value) {
+                if !seen.insert(k.value.as_str()) {
                     diags.push(
                         Diagnostic::error(
                             codes::INVALID_EXAMPLE,
@@ -168,9 +167,9 @@ fn to_json(
                     format!("{path}.{}", k.value)
                 };
                 let value = to_json(val, &child, spans, file, diags);
-                map.insert(k.value.clone(), value);
+                members.push((Cow::Owned(k.value.clone()), value));
             }
-            Value::Object(map)
+            Json::Obj(members)
         }
     }
 }

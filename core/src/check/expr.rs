@@ -382,32 +382,30 @@ impl<'e, 'd> Cx<'e, 'd> {
         // Unknown: suggest a name in scope, or explain an enum value used without context.
         // Any global name is a candidate: a misspelt input or directory is usually followed
         // by `.field` or `[key]`, which is how we got here.
-        let mut candidates: Vec<String> = self.env.globals.keys().cloned().collect();
-        if let Scope::Item(list) = self.scope
-            && let Some(en) = self.env.entities.get(list as usize)
-        {
-            candidates.extend(en.fields.iter().map(|f| f.name.clone()));
-        }
-        candidates.sort();
+        let lookups = self.env.lookups();
+        let item_fields: Vec<&str> = match self.scope {
+            Scope::Item(list) => self
+                .env
+                .entities
+                .get(list as usize)
+                .map(|en| en.fields.iter().map(|f| f.name.as_str()).collect())
+                .unwrap_or_default(),
+            Scope::Row => Vec::new(),
+        };
+        let candidates: Vec<&str> = item_fields
+            .into_iter()
+            .chain(lookups.globals.iter().map(String::as_str))
+            .take(clausula_dsl::suggest::MAX_SUGGEST_CANDIDATES)
+            .collect();
         let mut d = self.error(codes::UNKNOWN_NAME, e, format!("unknown name `{n}`"));
-        let owner = self
-            .env
-            .enums
-            .iter()
-            .find(|en| en.variants.iter().any(|(v, _)| v == n))
-            .map(|en| en.name.clone());
+        let owner = lookups.enum_of_value.get(n).cloned();
         d = match owner {
             Some(owner) => d.with_help(format!(
                 "`{n}` is a value of `{owner}`; compare it with that field: `{owner} == {n}`"
             )),
             None => {
-                let hint = if let Some(en) = self
-                    .env
-                    .entities
-                    .iter()
-                    .find(|en| !en.is_list && en.fields.iter().any(|f| f.name == n))
-                {
-                    format!("did you mean `{}.{n}`?", en.name)
+                let hint = if let Some(en) = lookups.entity_of_field.get(n) {
+                    format!("did you mean `{en}.{n}`?")
                 } else {
                     String::new()
                 };

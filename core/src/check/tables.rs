@@ -97,7 +97,7 @@ pub(super) fn check_table(
             }
             out_rows.push((cond, value, row.span, row.condition.is_none()));
         }
-        analyse(hit, &t.name.name, &out_rows, file, diags);
+        analyse(env, hit, &t.name.name, &out_rows, file, diags);
         versions.push(TableVersion {
             from,
             rows: out_rows
@@ -133,20 +133,20 @@ pub(super) fn check_table(
     }
 }
 
-/// A point on an ordered axis: numbers, or dates and day counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Point {
-    Num(Decimal),
-    Int(i64),
-}
+/// Most pairs of rows compared in one table version. Tables small enough to be written by
+/// hand are analysed completely; past this, the remaining pairs are not compared (a `unique`
+/// conflict among them is still reported at evaluation as `eval/unique-conflict`), so that
+/// compiling stays linear in the policy's size. One-dimensional `unique` tables (every row
+/// bounds the same expression) are analysed completely at any size by sorting.
+const MAX_ROW_PAIRS: usize = 200_000;
 
 #[derive(Clone, Debug, PartialEq)]
 struct Bound {
-    at: Point,
+    at: Decimal,
     inclusive: bool,
 }
 
-/// What a row allows for one expression.
+/// What a row allows for one axis.
 #[derive(Clone, Debug, PartialEq)]
 enum Domain {
     Interval {
@@ -157,15 +157,149 @@ enum Domain {
     Except(BTreeSet<String>),
 }
 
-type RowBox = BTreeMap<String, Domain>;
+/// An axis of the row boxes: a linear form over atoms (`a.x + 2 * a.y`, normalised so its
+/// first coefficient is 1) or a non-numeric expression (a code, an enum, a bool).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Axis {
+    key: String,
+}
 
-fn point(c: &Const) -> Option<Point> {
-    match c {
-        Const::Num(d) => Some(Point::Num(*d)),
-        Const::Date(d) => Some(Point::Int(i64::from(*d))),
-        Const::Days(d) => Some(Point::Int(*d)),
+/// What is known of the atoms an axis reads: whether its values are whole numbers, and which
+/// atoms it reads (for independence between axes).
+#[derive(Clone, Debug)]
+struct AxisInfo {
+    atoms: Vec<String>,
+    /// Some atom is derived (a rule, a table, a directory column): it may depend on the atoms
+    /// of any other axis.
+    derived: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+struct RowBox {
+    axes: BTreeMap<Axis, Domain>,
+}
+
+/// Every axis seen in a table, with its atoms.
+type Axes = BTreeMap<Axis, AxisInfo>;
+
+/// `Σ coefficient × atom + constant`, exactly.
+#[derive(Clone, Debug, Default)]
+struct Linear {
+    terms: BTreeMap<String, Decimal>,
+    constant: Decimal,
+    /// Every atom is whole-valued (an int fact, a date, a day count).
+    integral: bool,
+    derived: bool,
+}
+
+/// An atom of a linear form or a discrete axis: a fact, `as_of`, a param (a constant at any
+/// date), or a derived value (rule, table, directory column).
+fn atom(e: &TExpr) -> Option<(String, bool)> {
+    match &e.kind {
+        TKind::Fact { entity, field } => Some((format!("f{entity}.{field}"), false)),
+        TKind::AsOf => Some(("as_of".to_string(), false)),
+        TKind::Param(p) => Some((format!("p{p}"), false)),
+        TKind::Rule(r) => Some((format!("r{r}"), true)),
+        TKind::Table(t) => Some((format!("t{t}"), true)),
+        TKind::DirGet(d, k, c) => {
+            let (k, _) = atom(k)?;
+            Some((format!("d{d}[{k}].{c}"), true))
+        }
         _ => None,
     }
+}
+
+fn whole_type(ty: Type) -> bool {
+    matches!(ty, Type::Int | Type::Date | Type::Days)
+}
+
+/// The exact linear form of a numeric or date expression, if it has one.
+fn linear(e: &TExpr) -> Option<Linear> {
+    let scaled = |mut l: Linear, by: Decimal| -> Option<Linear> {
+        for c in l.terms.values_mut() {
+            *c = c.checked_mul(by)?;
+        }
+        l.constant = l.constant.checked_mul(by)?;
+        l.terms.retain(|_, c| !c.is_zero());
+        Some(l)
+    };
+    let sum = |a: Linear, b: Linear| -> Option<Linear> {
+        let mut out = a;
+        for (k, c) in b.terms {
+            let slot = out.terms.entry(k).or_insert(Decimal::ZERO);
+            *slot = slot.checked_add(c)?;
+        }
+        out.terms.retain(|_, c| !c.is_zero());
+        out.constant = out.constant.checked_add(b.constant)?;
+        out.integral &= b.integral;
+        out.derived |= b.derived;
+        Some(out)
+    };
+    match &e.kind {
+        TKind::Const(c) => {
+            let (v, integral) = match c {
+                Const::Num(d) => (*d, d.fract().is_zero()),
+                Const::Date(d) => (Decimal::from(*d), true),
+                Const::Days(d) => (Decimal::from(*d), true),
+                _ => return None,
+            };
+            Some(Linear {
+                terms: BTreeMap::new(),
+                constant: v,
+                integral,
+                derived: false,
+            })
+        }
+        TKind::Neg(x) => scaled(linear(x)?, Decimal::NEGATIVE_ONE),
+        TKind::Arith(op, a, b) => {
+            let (la, lb) = (linear(a)?, linear(b)?);
+            match op {
+                ArithOp::Add => sum(la, lb),
+                ArithOp::Sub => sum(la, scaled(lb, Decimal::NEGATIVE_ONE)?),
+                ArithOp::Mul if la.terms.is_empty() => {
+                    let integral = lb.integral && la.constant.fract().is_zero();
+                    scaled(lb, la.constant).map(|l| Linear { integral, ..l })
+                }
+                ArithOp::Mul if lb.terms.is_empty() => {
+                    let integral = la.integral && lb.constant.fract().is_zero();
+                    scaled(la, lb.constant).map(|l| Linear { integral, ..l })
+                }
+                // Division by a constant only when every coefficient divides exactly.
+                ArithOp::Div if lb.terms.is_empty() && !lb.constant.is_zero() => {
+                    let d = lb.constant;
+                    let mut out = la;
+                    for c in out.terms.values_mut() {
+                        *c = exact_div(*c, d)?;
+                    }
+                    out.constant = exact_div(out.constant, d)?;
+                    out.integral = out.integral
+                        && out.terms.values().all(|c| c.fract().is_zero())
+                        && out.constant.fract().is_zero();
+                    Some(out)
+                }
+                _ => None,
+            }
+        }
+        TKind::DateDiff(a, b) | TKind::DaysArith { sub: true, a, b } => {
+            sum(linear(a)?, scaled(linear(b)?, Decimal::NEGATIVE_ONE)?)
+        }
+        TKind::DaysArith { sub: false, a, b } => sum(linear(a)?, linear(b)?),
+        _ => {
+            let (name, derived) = atom(e)?;
+            Some(Linear {
+                terms: [(name, Decimal::ONE)].into(),
+                constant: Decimal::ZERO,
+                integral: whole_type(e.ty),
+                derived,
+            })
+        }
+    }
+}
+
+/// `a / b` when it is exact (the quotient times `b` gives `a` back), else `None`.
+fn exact_div(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let q = a.checked_div(b)?;
+    (q.checked_mul(b)? == a).then_some(q)
 }
 
 fn discrete(c: &Const) -> Option<String> {
@@ -174,33 +308,6 @@ fn discrete(c: &Const) -> Option<String> {
         Const::Str(s) => Some(format!("s:{s}")),
         Const::Enum(e) => Some(format!("e:{e}")),
         _ => None,
-    }
-}
-
-/// A stable key for the non-literal side of a comparison.
-fn key(e: &TExpr) -> Option<String> {
-    match &e.kind {
-        TKind::Fact { entity, field } => Some(format!("f{entity}.{field}")),
-        TKind::Rule(r) => Some(format!("r{r}")),
-        TKind::Param(p) => Some(format!("p{p}")),
-        TKind::Table(t) => Some(format!("t{t}")),
-        TKind::AsOf => Some("as_of".to_string()),
-        TKind::DirGet(d, k, c) => key(k).map(|k| format!("d{d}[{k}].{c}")),
-        TKind::Arith(op, a, b) => Some(format!(
-            "({}{:?}{})",
-            key_or_const(a)?,
-            op,
-            key_or_const(b)?
-        )),
-        TKind::DateDiff(a, b) => Some(format!("({}-{})", key_or_const(a)?, key_or_const(b)?)),
-        _ => None,
-    }
-}
-
-fn key_or_const(e: &TExpr) -> Option<String> {
-    match &e.kind {
-        TKind::Const(c) => Some(format!("{c:?}")),
-        _ => key(e),
     }
 }
 
@@ -225,50 +332,126 @@ fn negate(op: CmpOp) -> CmpOp {
     }
 }
 
-fn atom(op: CmpOp, c: &Const) -> Option<Domain> {
-    if let Some(p) = point(c) {
-        let b = |inclusive| Some(Bound { at: p, inclusive });
-        return Some(match op {
-            CmpOp::Eq => Domain::Interval {
-                lo: b(true),
-                hi: b(true),
-            },
-            CmpOp::Lt => Domain::Interval {
-                lo: None,
-                hi: b(false),
-            },
-            CmpOp::Le => Domain::Interval {
-                lo: None,
-                hi: b(true),
-            },
-            CmpOp::Gt => Domain::Interval {
-                lo: b(false),
-                hi: None,
-            },
-            CmpOp::Ge => Domain::Interval {
-                lo: b(true),
-                hi: None,
-            },
-            CmpOp::Ne => return None,
-        });
-    }
-    let v = discrete(c)?;
-    match op {
-        CmpOp::Eq => Some(Domain::Only([v].into())),
-        CmpOp::Ne => Some(Domain::Except([v].into())),
-        _ => None,
-    }
+fn interval(lo: Option<Bound>, hi: Option<Bound>) -> Domain {
+    Domain::Interval { lo, hi }
 }
 
-/// The box of a condition, if it is a conjunction of analysable comparisons.
-fn row_box(e: &TExpr) -> Option<RowBox> {
-    let mut out = RowBox::new();
+fn inclusive(at: Decimal) -> Option<Bound> {
+    Some(Bound {
+        at,
+        inclusive: true,
+    })
+}
+
+/// `form op 0` for a linear form: the axis and what it allows, or `None` when it cannot
+/// be analysed (`!=` on numbers, an inexact normalisation). A form with no atoms is decided
+/// at once: an empty domain when false, no constraint when true.
+fn numeric_atom(l: Linear, op: CmpOp) -> Option<Option<(Axis, AxisInfo, Domain)>> {
+    if op == CmpOp::Ne {
+        return None;
+    }
+    let Some((_, &lead)) = l.terms.iter().next() else {
+        let z = l.constant;
+        let holds = match op {
+            CmpOp::Eq => z.is_zero(),
+            CmpOp::Lt => z < Decimal::ZERO,
+            CmpOp::Le => z <= Decimal::ZERO,
+            CmpOp::Gt => z > Decimal::ZERO,
+            CmpOp::Ge => z >= Decimal::ZERO,
+            CmpOp::Ne => !z.is_zero(),
+        };
+        return Some(if holds {
+            None
+        } else {
+            Some((
+                Axis { key: String::new() },
+                AxisInfo {
+                    atoms: Vec::new(),
+                    derived: false,
+                },
+                Domain::Only(BTreeSet::new()),
+            ))
+        });
+    };
+    // Divide by the first coefficient: `c·x + k op 0` → `x + (k/c) op' 0`.
+    let op = if lead < Decimal::ZERO { flip(op) } else { op };
+    let mut key = String::new();
+    let mut integral = l.integral;
+    for (name, c) in &l.terms {
+        let n = exact_div(*c, lead)?.normalize();
+        integral &= n.fract().is_zero();
+        key.push_str(&format!("{n}·{name}+"));
+    }
+    let bound = (-exact_div(l.constant, lead)?).normalize();
+    // Over whole numbers a strict or fractional bound tightens to the next whole number.
+    let domain = if integral {
+        let (floor, ceil) = (bound.floor(), bound.ceil());
+        match op {
+            CmpOp::Eq if !bound.fract().is_zero() => Domain::Only(BTreeSet::new()),
+            CmpOp::Eq => interval(inclusive(bound), inclusive(bound)),
+            CmpOp::Lt => interval(None, inclusive(ceil.checked_sub(Decimal::ONE)?)),
+            CmpOp::Le => interval(None, inclusive(floor)),
+            CmpOp::Gt => interval(inclusive(floor.checked_add(Decimal::ONE)?), None),
+            CmpOp::Ge => interval(inclusive(ceil), None),
+            CmpOp::Ne => return None,
+        }
+    } else {
+        let b = |inclusive| {
+            Some(Bound {
+                at: bound,
+                inclusive,
+            })
+        };
+        match op {
+            CmpOp::Eq => interval(b(true), b(true)),
+            CmpOp::Lt => interval(None, b(false)),
+            CmpOp::Le => interval(None, b(true)),
+            CmpOp::Gt => interval(b(false), None),
+            CmpOp::Ge => interval(b(true), None),
+            CmpOp::Ne => return None,
+        }
+    };
+    let info = AxisInfo {
+        atoms: l.terms.keys().cloned().collect(),
+        derived: l.derived,
+    };
+    Some(Some((Axis { key }, info, domain)))
+}
+
+/// A non-numeric axis (`e.size`, `p.code`, a bool rule) and its value set for `op value`.
+fn discrete_atom(x: &TExpr, op: CmpOp, c: &Const) -> Option<(Axis, AxisInfo, Domain)> {
+    let (name, derived) = atom(x)?;
+    let v = discrete(c)?;
+    let domain = match op {
+        CmpOp::Eq => Domain::Only([v].into()),
+        CmpOp::Ne => Domain::Except([v].into()),
+        _ => return None,
+    };
+    Some((
+        Axis { key: name.clone() },
+        AxisInfo {
+            atoms: vec![name],
+            derived,
+        },
+        domain,
+    ))
+}
+
+/// The box of a condition, if it is a conjunction of analysable comparisons. Axes seen are
+/// added to `axes`.
+fn row_box(env: &Env, e: &TExpr, axes: &mut Axes) -> Option<RowBox> {
+    let mut out = RowBox::default();
     let mut stack = vec![(e, false)];
     while let Some((e, negated)) = stack.pop() {
-        let (k, d) = match &e.kind {
+        let found = match &e.kind {
             TKind::And(a, b) if !negated => {
                 stack.push((a, false));
                 stack.push((b, false));
+                continue;
+            }
+            TKind::Or(a, b) if negated => {
+                stack.push((a, true));
+                stack.push((b, true));
                 continue;
             }
             TKind::Not(x) => {
@@ -284,10 +467,33 @@ fn row_box(e: &TExpr) -> Option<RowBox> {
             }
             TKind::Cmp(op, a, b) => {
                 let op = if negated { negate(*op) } else { *op };
-                match (&a.kind, &b.kind) {
-                    (_, TKind::Const(c)) => (key(a)?, atom(op, c)?),
-                    (TKind::Const(c), _) => (key(b)?, atom(flip(op), c)?),
-                    _ => return None,
+                let numeric = a.ty.is_numeric() || whole_type(a.ty) || a.ty == Type::Date;
+                if numeric {
+                    let mut minus_b = linear(b)?;
+                    for c in minus_b.terms.values_mut() {
+                        *c = -*c;
+                    }
+                    minus_b.constant = -minus_b.constant;
+                    let la = linear(a)?;
+                    let mut form = la.clone();
+                    for (k, c) in minus_b.terms {
+                        let slot = form.terms.entry(k).or_insert(Decimal::ZERO);
+                        *slot = slot.checked_add(c)?;
+                    }
+                    form.terms.retain(|_, c| !c.is_zero());
+                    form.constant = form.constant.checked_add(minus_b.constant)?;
+                    form.integral = la.integral && minus_b.integral;
+                    form.derived = la.derived || minus_b.derived;
+                    match numeric_atom(form, op)? {
+                        Some(x) => x,
+                        None => continue,
+                    }
+                } else {
+                    match (&a.kind, &b.kind) {
+                        (_, TKind::Const(c)) => discrete_atom(a, op, c)?,
+                        (TKind::Const(c), _) => discrete_atom(b, flip(op), c)?,
+                        _ => return None,
+                    }
                 }
             }
             TKind::InList(x, items) if !negated => {
@@ -298,22 +504,75 @@ fn row_box(e: &TExpr) -> Option<RowBox> {
                         _ => return None,
                     };
                 }
-                (key(x)?, Domain::Only(set))
+                let (name, derived) = atom(x)?;
+                (
+                    Axis { key: name.clone() },
+                    AxisInfo {
+                        atoms: vec![name],
+                        derived,
+                    },
+                    Domain::Only(set),
+                )
             }
-            _ if e.ty == Type::Bool => (key(e)?, Domain::Only([format!("b:{}", !negated)].into())),
+            _ if e.ty == Type::Bool => {
+                let (name, derived) = atom(e)?;
+                (
+                    Axis { key: name.clone() },
+                    AxisInfo {
+                        atoms: vec![name],
+                        derived,
+                    },
+                    Domain::Only([format!("b:{}", !negated)].into()),
+                )
+            }
             _ => return None,
         };
-        let merged = match out.remove(&k) {
+        let (axis, info, d) = found;
+        let d = closed_enum(env, e, d);
+        axes.entry(axis.clone()).or_insert(info);
+        let merged = match out.axes.remove(&axis) {
             Some(prev) => intersect(&prev, &d)?,
             None => d,
         };
-        out.insert(k, merged);
+        out.axes.insert(axis, merged);
     }
     Some(out)
 }
 
+/// An enum's `Except` set as the `Only` set of the values left (enums are finite, so
+/// `!= a and != b` over an enum of {a, b} is empty).
+fn closed_enum(env: &Env, cmp: &TExpr, d: Domain) -> Domain {
+    let Domain::Except(out) = &d else {
+        return d;
+    };
+    let ty = match &cmp.kind {
+        TKind::Cmp(_, a, b) => {
+            if matches!(a.ty, Type::Enum(_)) {
+                a.ty
+            } else {
+                b.ty
+            }
+        }
+        _ => return d,
+    };
+    let Type::Enum(id) = ty else {
+        return d;
+    };
+    let Some(def) = env.enums.get(id as usize) else {
+        return d;
+    };
+    Domain::Only(
+        (0..def.variants.len())
+            .map(|i| format!("e:{i}"))
+            .filter(|v| !out.contains(v))
+            .collect(),
+    )
+}
+
 fn empty_box() -> RowBox {
-    [("".to_string(), Domain::Only(BTreeSet::new()))].into()
+    RowBox {
+        axes: [(Axis { key: String::new() }, Domain::Only(BTreeSet::new()))].into(),
+    }
 }
 
 fn lower_max(a: &Option<Bound>, b: &Option<Bound>) -> Option<Bound> {
@@ -352,6 +611,11 @@ fn intersect(a: &Domain, b: &Domain) -> Option<Domain> {
             Domain::Only(x.difference(y).cloned().collect())
         }
         (Domain::Except(x), Domain::Except(y)) => Domain::Except(x.union(y).cloned().collect()),
+        (Domain::Only(x), Domain::Interval { .. }) | (Domain::Interval { .. }, Domain::Only(x))
+            if x.is_empty() =>
+        {
+            Domain::Only(BTreeSet::new())
+        }
         _ => return None,
     })
 }
@@ -370,7 +634,7 @@ fn is_empty(d: &Domain) -> bool {
 }
 
 fn box_empty(b: &RowBox) -> bool {
-    b.values().any(is_empty)
+    b.axes.values().any(is_empty)
 }
 
 /// Whether `inner` ⊆ `outer`.
@@ -408,42 +672,163 @@ fn subset(inner: &Domain, outer: &Domain) -> bool {
     }
 }
 
+/// Whether every fact matching `inner` matches `outer`. Sound whatever the axes read: a
+/// box in axis space that contains another contains all of its facts.
 fn box_subset(inner: &RowBox, outer: &RowBox) -> bool {
     if box_empty(inner) {
         return true;
     }
     outer
+        .axes
         .iter()
-        .all(|(k, od)| inner.get(k).is_some_and(|id| subset(id, od)))
+        .all(|(k, od)| inner.axes.get(k).is_some_and(|id| subset(id, od)))
 }
 
-fn boxes_overlap(a: &RowBox, b: &RowBox) -> bool {
+/// Whether some facts match both rows, decided only when it can be decided exactly: the
+/// boxes intersect on every axis, and the axes are independent — no two read the same atom,
+/// and none reads a derived value unless it is the only axis (a rule may depend on the facts
+/// of another axis). Otherwise `false`: overlap is then not claimed at compile time.
+fn boxes_overlap(axes: &Axes, a: &RowBox, b: &RowBox) -> bool {
     if box_empty(a) || box_empty(b) {
         return false;
     }
-    a.iter().all(|(k, da)| match b.get(k) {
+    let meets = a.axes.iter().all(|(k, da)| match b.axes.get(k) {
         None => true,
         Some(db) => intersect(da, db).is_none_or(|d| !is_empty(&d)),
-    })
+    });
+    if !meets {
+        return false;
+    }
+    let used: BTreeSet<&Axis> = a.axes.keys().chain(b.axes.keys()).collect();
+    if used.len() <= 1 {
+        return true;
+    }
+    let mut atoms: BTreeSet<&str> = BTreeSet::new();
+    for axis in used {
+        let Some(info) = axes.get(axis) else {
+            return false;
+        };
+        if info.derived {
+            return false;
+        }
+        for at in &info.atoms {
+            if !atoms.insert(at) {
+                return false;
+            }
+        }
+    }
+    true
 }
 
+/// A one-dimensional `unique` table (each analysable row bounds the same single axis with an
+/// interval): the first pair of overlapping rows, found by sorting (n log n).
+fn overlap_1d(
+    boxes: &[Option<RowBox>],
+    rows: &[TableRowInfo<'_>],
+) -> Option<Option<(usize, usize)>> {
+    let mut axis: Option<&Axis> = None;
+    let mut spans: Vec<(usize, &Option<Bound>, &Option<Bound>)> = Vec::new();
+    for (i, b) in boxes.iter().enumerate() {
+        if rows.get(i).is_some_and(|r| r.3) {
+            continue;
+        }
+        let Some(b) = b else { continue };
+        if box_empty(b) {
+            continue;
+        }
+        let mut it = b.axes.iter();
+        let (Some((k, Domain::Interval { lo, hi })), None) = (it.next(), it.next()) else {
+            return None;
+        };
+        if axis.is_some_and(|a| a != k) {
+            return None;
+        }
+        axis = Some(k);
+        spans.push((i, lo, hi));
+    }
+    // Sort by lower bound (unbounded first; an inclusive bound before an exclusive one at the
+    // same point, since it starts earlier).
+    spans.sort_by(|x, y| match (x.1, y.1) {
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        (Some(a), Some(b)) => a.at.cmp(&b.at).then(b.inclusive.cmp(&a.inclusive)),
+    });
+    // Sweep: the row reaching furthest so far overlaps the next when the next starts before
+    // that reach ends.
+    let mut reach: Option<(usize, &Option<Bound>)> = None;
+    let mut found: Option<(usize, usize)> = None;
+    for (i, lo, hi) in spans {
+        if let Some((j, r)) = reach {
+            let starts_inside = match (r, lo) {
+                (None, _) | (_, None) => true,
+                (Some(r), Some(l)) => l.at < r.at || (l.at == r.at && l.inclusive && r.inclusive),
+            };
+            if starts_inside {
+                let pair = (i.max(j), i.min(j));
+                if found.is_none_or(|f| pair.0 < f.0) {
+                    found = Some(pair);
+                }
+            }
+        }
+        let further = match (reach, hi) {
+            (None, _) => true,
+            (Some((_, None)), _) => false,
+            (Some(_), None) => true,
+            (Some((_, Some(r))), Some(h)) => h.at > r.at || (h.at == r.at && h.inclusive),
+        };
+        if further {
+            reach = Some((i, hi));
+        }
+    }
+    Some(found)
+}
+
+/// A table row while checking: condition, value, span, and whether it is `otherwise`.
+type TableRowInfo<'a> = (Option<TExpr>, TExpr, Span, bool);
+
 fn analyse(
+    env: &Env,
     hit: Hit,
     table: &str,
-    rows: &[(Option<TExpr>, TExpr, Span, bool)],
+    rows: &[TableRowInfo<'_>],
     file: FileId,
     diags: &mut Vec<Diagnostic>,
 ) {
+    let mut axes = Axes::new();
     let boxes: Vec<Option<RowBox>> = rows
         .iter()
         .map(|(c, _, _, otherwise)| {
             if *otherwise {
-                Some(RowBox::new())
+                Some(RowBox::default())
             } else {
-                c.as_ref().and_then(row_box)
+                c.as_ref().and_then(|c| row_box(env, c, &mut axes))
             }
         })
         .collect();
+    let overlap = |d: &mut Vec<Diagnostic>, i: usize, j: usize| {
+        let span = rows.get(i).map_or(Span::new(0, 0), |r| r.2);
+        let pspan = rows.get(j).map_or(span, |r| r.2);
+        d.push(
+            Diagnostic::error(
+                codes::OVERLAPPING_ROWS,
+                span,
+                format!("rows of `hit unique` table `{table}` overlap"),
+            )
+            .in_file(file)
+            .with_label(pspan, "this row matches some of the same facts")
+            .with_help("make the conditions exclusive, or use `hit first`"),
+        );
+    };
+    let one_dimensional = if hit == Hit::Unique {
+        overlap_1d(&boxes, rows)
+    } else {
+        None
+    };
+    if let Some(Some((i, j))) = one_dimensional {
+        overlap(diags, i, j);
+    }
+    let mut pairs_left = MAX_ROW_PAIRS;
     let mut otherwise_at: Option<Span> = None;
     for (i, (_, _, span, otherwise)) in rows.iter().enumerate() {
         if *otherwise {
@@ -490,52 +875,40 @@ fn analyse(
             );
             continue;
         }
-        if hit == Hit::First {
-            for (j, prev) in boxes.iter().enumerate().take(i) {
-                if rows.get(j).is_some_and(|r| r.3) {
-                    continue;
-                }
-                if let Some(prev) = prev
-                    && box_subset(bx, prev)
-                {
-                    let pspan = rows.get(j).map_or(*span, |r| r.2);
-                    diags.push(
-                        Diagnostic::warning(
-                            codes::UNREACHABLE_ROW,
-                            *span,
-                            "this row can never be chosen",
-                        )
-                        .in_file(file)
-                        .with_label(pspan, "this earlier row already matches everything it does")
-                        .with_help(
-                            "with `hit first` the earlier row wins; reorder or narrow the rows",
-                        ),
-                    );
-                    break;
-                }
-            }
+        let pairwise = match hit {
+            Hit::First => true,
+            Hit::Unique => one_dimensional.is_none(),
+            _ => false,
+        };
+        if !pairwise || pairs_left == 0 {
+            continue;
         }
-        if hit == Hit::Unique {
-            for (j, prev) in boxes.iter().enumerate().take(i) {
-                if rows.get(j).is_some_and(|r| r.3) {
-                    continue;
-                }
-                if let Some(prev) = prev
-                    && boxes_overlap(bx, prev)
-                {
-                    let pspan = rows.get(j).map_or(*span, |r| r.2);
-                    diags.push(
-                        Diagnostic::error(
-                            codes::OVERLAPPING_ROWS,
-                            *span,
-                            format!("rows of `hit unique` table `{table}` overlap"),
-                        )
-                        .in_file(file)
-                        .with_label(pspan, "this row matches some of the same facts")
-                        .with_help("make the conditions exclusive, or use `hit first`"),
-                    );
-                    break;
-                }
+        for (j, prev) in boxes.iter().enumerate().take(i) {
+            if pairs_left == 0 {
+                break;
+            }
+            pairs_left -= 1;
+            if rows.get(j).is_some_and(|r| r.3) {
+                continue;
+            }
+            let Some(prev) = prev else { continue };
+            if hit == Hit::First && box_subset(bx, prev) {
+                let pspan = rows.get(j).map_or(*span, |r| r.2);
+                diags.push(
+                    Diagnostic::warning(
+                        codes::UNREACHABLE_ROW,
+                        *span,
+                        "this row can never be chosen",
+                    )
+                    .in_file(file)
+                    .with_label(pspan, "this earlier row already matches everything it does")
+                    .with_help("with `hit first` the earlier row wins; reorder or narrow the rows"),
+                );
+                break;
+            }
+            if hit == Hit::Unique && boxes_overlap(&axes, bx, prev) {
+                overlap(diags, i, j);
+                break;
             }
         }
     }
