@@ -384,12 +384,19 @@ fn feed_list(
     }
 }
 
+/// Decimal places of every amount column: `decimal128(38, 10)`, 28 digits before the point
+/// and 10 after, whatever the values of a batch (so two results concatenate, and Spark reads
+/// the same type).
+pub(crate) const AMOUNT_SCALE: u32 = 10;
+
 /// Result columns: per outcome its status and amounts, then the error column.
 fn result_columns(results: &[BatchResult]) -> Vec<(String, ArrayRef)> {
     let mut out: Vec<(String, ArrayRef)> = Vec::new();
     let Some(first) = results.first() else {
         return out;
     };
+    // Amounts that do not fit the column: their row's error (when it has none yet).
+    let mut unfit: std::collections::BTreeMap<usize, ErrorReport> = Default::default();
     for (oi, o) in first.outcomes.iter().enumerate() {
         let statuses: Vec<Option<&str>> = results
             .iter()
@@ -417,63 +424,91 @@ fn result_columns(results: &[BatchResult]) -> Vec<(String, ArrayRef)> {
                         .flatten()
                 })
                 .collect();
-            out.push((format!("{}.{amount}", o.name), decimal_column(&values)));
+            let name = format!("{}.{amount}", o.name);
+            let (column, bad) = decimal_column(&values);
+            for row in bad {
+                unfit.entry(row).or_insert_with(|| ErrorReport {
+                    code: "eval/precision".to_string(),
+                    message: format!(
+                        "`{name}` = {} does not fit the amount column (28 digits before the \
+                         point, {AMOUNT_SCALE} after); round it in the policy",
+                        values.get(row).copied().flatten().map(decimal_text).unwrap_or_default()
+                    ),
+                    path: None,
+                    expected: None,
+                    outcome: Some(o.name.clone()),
+                    help: None,
+                });
+            }
+            out.push((name, column));
         }
     }
     let errors: Vec<Option<String>> = results
         .iter()
-        .flat_map(|r| r.errors.iter().map(|e| e.as_ref().map(ToString::to_string)))
+        .flat_map(|r| r.errors.iter())
+        .enumerate()
+        .map(|(row, e)| {
+            e.as_ref()
+                .or_else(|| unfit.get(&row))
+                .map(ToString::to_string)
+        })
         .collect();
     out.push(("error".to_string(), Arc::new(StringArray::from(errors))));
     out
 }
 
-/// Exact decimals as `decimal128(38, s)` with the largest scale needed; as text if a value
-/// does not fit 38 digits at that scale.
-fn decimal_column(values: &[Option<Decimal>]) -> ArrayRef {
-    let scale = values
-        .iter()
-        .flatten()
-        .map(|d| d.normalize().scale())
-        .max()
-        .unwrap_or(0);
+/// Exact decimals as `decimal128(38, AMOUNT_SCALE)`, and the rows whose value does not fit
+/// it (more decimals, or too large): those are null, never rounded.
+fn decimal_column(values: &[Option<Decimal>]) -> (ArrayRef, Vec<usize>) {
     let limit = 10i128.pow(38);
-    let mantissas: Option<Vec<Option<i128>>> = values
+    let mut bad = Vec::new();
+    let mantissas: Vec<Option<i128>> = values
         .iter()
-        .map(|v| match v {
-            None => Some(None),
-            Some(d) => {
-                let mut d = *d;
-                d.rescale(scale);
-                let m = d.mantissa();
-                (m.abs() < limit && d.scale() == scale).then_some(Some(m))
+        .enumerate()
+        .map(|(row, v)| {
+            let d = (*v)?.normalize();
+            let fits = d.scale() <= AMOUNT_SCALE && {
+                let mut wide = d;
+                wide.rescale(AMOUNT_SCALE);
+                wide.scale() == AMOUNT_SCALE && wide.mantissa().abs() < limit
+            };
+            if !fits {
+                bad.push(row);
+                return None;
             }
+            let mut wide = d;
+            wide.rescale(AMOUNT_SCALE);
+            Some(wide.mantissa())
         })
         .collect();
-    if let Some(m) = mantissas
-        && let Ok(i8_scale) = i8::try_from(scale)
-        && let Ok(array) = Decimal128Array::from(m).with_precision_and_scale(38, i8_scale)
-    {
-        return Arc::new(array);
-    }
-    Arc::new(StringArray::from(
-        values
-            .iter()
-            .map(|v| v.map(decimal_text))
-            .collect::<Vec<_>>(),
-    ))
+    let scale = i8::try_from(AMOUNT_SCALE).unwrap_or(10);
+    let array = Decimal128Array::from(mantissas)
+        .with_precision_and_scale(38, scale)
+        .unwrap_or_else(|_| Decimal128Array::from(vec![None::<i128>; values.len()]));
+    (Arc::new(array), bad)
 }
 
 /// Evaluates every batch; returns the input columns plus the result columns.
+///
+/// `cell_errors` are `(row, fact path, message)` of cells the caller could not put in a
+/// typed column (a pandas object column mixing `True` and `"yes"`): each becomes its row's
+/// `facts/wrong-type` error, and the rest of the rows are evaluated as usual.
 pub(crate) fn evaluate(
     policy: &Policy,
     batches: Vec<RecordBatch>,
     schema: SchemaRef,
     as_of: NaiveDate,
+    cell_errors: &[(usize, String, String)],
 ) -> Result<(Vec<RecordBatch>, SchemaRef), Failure> {
     let mut results = Vec::with_capacity(batches.len());
+    let mut first_row = 0usize;
     for batch in &batches {
         let mut b = policy.column_batch(batch.num_rows());
+        let rows = first_row..first_row + batch.num_rows();
+        for (row, path, message) in cell_errors.iter().filter(|(r, _, _)| rows.contains(r)) {
+            b.set_row_error(row - first_row, column_error(path, message.clone()));
+        }
+        first_row = rows.end;
         let mut errors = Vec::new();
         feed_all(&mut b, &schema, batch, &mut errors);
         if !errors.is_empty() {

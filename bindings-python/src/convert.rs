@@ -65,6 +65,10 @@ fn value(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> Result<Value, Fail
         let f = obj
             .extract::<f64>()
             .map_err(|e| fail(path, e.to_string()))?;
+        // NaN is how pandas and numpy write a missing value: unknown, as in batches.
+        if f.is_nan() {
+            return Ok(Value::Null);
+        }
         if !f.is_finite() {
             return Err(fail(path, format!("{f} is not a finite number")));
         }
@@ -124,6 +128,8 @@ fn value(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> Result<Value, Fail
             }
             number(path, &text)
         }
+        // pandas' missing values (`pd.NA`, `pd.NaT`): unknown, as in batches.
+        (m, "NAType" | "NaTType") if m.starts_with("pandas") => Ok(Value::Null),
         ("datetime", "datetime") => Err(fail(path, "a datetime is not a date; pass its .date()")),
         ("datetime", "date") => {
             let text = obj

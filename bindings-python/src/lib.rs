@@ -208,17 +208,22 @@ impl NativePolicy {
 
     /// Evaluates an Arrow table (anything with `__arrow_c_stream__`): returns a pyarrow
     /// Table with the input columns plus status, amount and error columns.
+    #[pyo3(signature = (table, as_of, cell_errors=None))]
     fn evaluate_table(
         &self,
         py: Python<'_>,
         table: pyo3_arrow::PyTable,
         as_of: &str,
+        cell_errors: Option<Vec<(usize, String, String)>>,
     ) -> PyResult<Py<PyAny>> {
         guard(|| {
             let date = self::as_of(as_of)?;
             let (batches, schema) = table.into_inner();
             let policy = self.inner.clone();
-            let out = py.detach(move || arrow::evaluate(&policy, batches, schema, date));
+            let cell_errors = cell_errors.unwrap_or_default();
+            let out = py.detach(move || {
+                arrow::evaluate(&policy, batches, schema, date, &cell_errors)
+            });
             let (batches, schema) =
                 out.map_err(|(kind, message, payload)| native(kind, message, payload))?;
             let table = pyo3_arrow::PyTable::try_new(batches, schema)?;
@@ -279,7 +284,8 @@ fn _clausula(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativePolicy>()?;
     m.add("NativeError", m.py().get_type::<NativeError>())?;
     m.add_function(wrap_pyfunction!(format_source, m)?)?;
-    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    // Reachable for the trap test only: set as an attribute, so it is not in `__all__`.
+    m.setattr("_panic_for_tests", wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

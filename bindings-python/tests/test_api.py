@@ -109,7 +109,7 @@ def test_bad_facts_raise_fact_error_naming_the_path(policy):
 @pytest.mark.parametrize(
     "value, message",
     [
-        (float("nan"), "not a finite number"),
+        (float("inf"), "not a finite number"),
         (Decimal("NaN"), "not a finite number"),
         (object(), "is not a fact value"),
     ],

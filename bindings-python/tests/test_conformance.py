@@ -58,7 +58,7 @@ def test_summary_is_the_decision_without_explanations(topic, case):
     assert s.as_of.isoformat() == case["expect"]["as_of"]
     for name, o in case["expect"]["outcomes"].items():
         assert s.outcomes[name].status == o["status"]
-        assert {k: str(v) for k, v in s.outcomes[name].amounts.items()} == o["amounts"]
+        assert {k: format(v, "f") for k, v in s.outcomes[name].amounts.items()} == o["amounts"]
     assert [e.code for e in s.errors] == [e["code"] for e in case["expect"]["errors"]]
 
 

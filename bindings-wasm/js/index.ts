@@ -223,9 +223,43 @@ function dateText(asOf: AsOf): string {
   return asOf;
 }
 
+/** The path of the first number that is ±Infinity (JSON has no such number, and
+ * `JSON.stringify` would silently write `null`), or `undefined`. */
+function infinitePath(value: unknown, path: string, depth: number): string | undefined {
+  if (typeof value === "number") {
+    return Number.isFinite(value) || Number.isNaN(value) ? undefined : path;
+  }
+  if (depth > 64 || value === null || typeof value !== "object" || value instanceof Date) {
+    return undefined;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = infinitePath(value[i], `${path}[${i}]`, depth + 1);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const found = infinitePath(v, path === "" ? k : `${path}.${k}`, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 function factsText(facts: Facts | string): string {
   if (typeof facts === "string") {
     return facts;
+  }
+  // One rule in every binding: NaN (how data frames write a missing number) is unknown, and
+  // infinity is an error naming the fact, never silently unknown.
+  const infinite = infinitePath(facts, "", 0);
+  if (infinite !== undefined) {
+    const report = {
+      code: "facts/invalid-number",
+      message: "infinity is not an exact decimal number",
+      path: infinite,
+    } as ErrorReport;
+    throw new FactError(`${infinite}: ${report.message}`, [report]);
   }
   try {
     return JSON.stringify(facts, function (this: Record<string, unknown>, key, value: unknown) {
@@ -235,6 +269,9 @@ function factsText(facts: Facts | string): string {
       }
       if (typeof value === "bigint") {
         return value.toString();
+      }
+      if (typeof value === "number" && Number.isNaN(value)) {
+        return null;
       }
       return value;
     }) ?? "null";
@@ -403,7 +440,12 @@ export function version(): string {
   return call(() => native.version());
 }
 
-/** Panics inside the module on purpose (for tests of the trap handling). */
-export function panicForTests(message: string): void {
-  call(() => native.panicForTests(message));
-}
+// Panics inside the module on purpose, for the tests of the trap handling. Not part of the
+// API: reachable only through a registered symbol, absent from the exports and the types.
+Object.defineProperty(globalThis, Symbol.for("clausula.panicForTests"), {
+  value: (message: string): void => {
+    call(() => native.panicForTests(message));
+  },
+  enumerable: false,
+  configurable: true,
+});

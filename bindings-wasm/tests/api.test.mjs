@@ -256,3 +256,30 @@ test("a thousand evaluations on one compiled policy agree", () => {
   }
   assert.equal(policy.evaluateToJson(eligibleFund, "2026-03-01"), first);
 });
+
+test("NaN is unknown and infinity is an error naming the fact, as in every binding", () => {
+  const facts = structuredClone(eligibleFund);
+  facts.project.total_investment = Number.NaN;
+  const d = policy.evaluate(facts, "2026-03-01");
+  assert.deepEqual(d.errors, []);
+  assert.ok(d.outcomes[FUND].missing.includes("project.total_investment"));
+  facts.project.total_investment = Number.POSITIVE_INFINITY;
+  assert.throws(
+    () => policy.evaluate(facts, "2026-03-01"),
+    (e) => e instanceof FactError && e.errors[0].path === "project.total_investment" && e.code === "facts/invalid-number",
+  );
+});
+
+test("an empty string is a fact not given", () => {
+  const facts = structuredClone(eligibleFund);
+  facts.project.total_investment = "";
+  const d = policy.evaluate(facts, "2026-03-01");
+  assert.deepEqual(d.errors, []);
+  assert.ok(d.outcomes[FUND].missing.includes("project.total_investment"));
+});
+
+test("a changed byte in a compiled graph is load/corrupt", () => {
+  const bytes = policy.toBytes();
+  bytes[Math.floor(bytes.length / 2)] ^= 1;
+  assert.throws(() => Policy.fromBytes(bytes), (e) => e instanceof LoadError && e.code === "load/corrupt");
+});

@@ -3,8 +3,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { InternalError, Policy, panicForTests } from "../pkg/node/index.js";
+import { InternalError, Policy } from "../pkg/node/index.js";
 import { shanghaiSource } from "./helpers.mjs";
+
+const panicForTests = globalThis[Symbol.for("clausula.panicForTests")];
+
+test("the panic hook is not part of the API", async () => {
+  const api = await import("../pkg/node/index.js");
+  assert.equal(Object.keys(api).some((k) => /panic/i.test(k)), false);
+});
 
 test("a panic is an InternalError, never an abort of the process", () => {
   const policy = Policy.compile(shanghaiSource);

@@ -928,16 +928,18 @@ pub(crate) fn within(x: &Val, p: &Val) -> Val {
     }
 }
 
-/// Whether the code or one of its prefixes (parent codes) is a key of the directory.
+/// Whether the code or one of its prefixes (parent codes) is a key of the directory. Only
+/// prefixes as long as some key are looked up, so the cost is the number of distinct key
+/// lengths, whatever the code's length.
 pub(crate) fn within_dir(dir: Option<&DirG>, x: &Val) -> Val {
     match (dir, x) {
         (Some(d), Val::Str(code)) => {
             let s = code.as_str();
-            let found = s
-                .char_indices()
-                .map(|(i, c)| i + c.len_utf8())
-                .take_while(|end| *end <= d.max_key_len)
-                .any(|end| s.get(..end).is_some_and(|p| d.index.contains_key(p)));
+            let found = d
+                .key_lens
+                .iter()
+                .take_while(|len| **len <= s.len())
+                .any(|len| s.get(..*len).is_some_and(|p| d.index.contains_key(p)));
             Val::Bool(found)
         }
         (_, other) => pass(other),

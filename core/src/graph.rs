@@ -168,9 +168,9 @@ pub(crate) struct DirG {
     /// Key to row, rebuilt on load.
     #[serde(skip)]
     pub(crate) index: FxHashMap<SmolStr, u32>,
-    /// Longest key in bytes (bounds the prefixes `within` tries).
+    /// The distinct key lengths in bytes, ascending: the only prefixes `within` tries.
     #[serde(skip)]
-    pub(crate) max_key_len: usize,
+    pub(crate) key_lens: Vec<usize>,
 }
 
 impl DirG {
@@ -185,7 +185,10 @@ impl DirG {
                 return false;
             }
         }
-        self.max_key_len = self.keys.iter().map(|k| k.len()).max().unwrap_or(0);
+        let mut lens: Vec<usize> = self.keys.iter().map(|k| k.len()).collect();
+        lens.sort_unstable();
+        lens.dedup();
+        self.key_lens = lens;
         true
     }
 

@@ -181,6 +181,16 @@ fn build(
     source: &str,
     require_policy: bool,
 ) -> Result<Policy, Diagnostics> {
+    // One budget for every did-you-mean of this compilation.
+    clausula_dsl::suggest::with_budget(|| build_in_budget(loader, path, source, require_policy))
+}
+
+fn build_in_budget(
+    loader: &dyn SourceLoader,
+    path: &str,
+    source: &str,
+    require_policy: bool,
+) -> Result<Policy, Diagnostics> {
     let (mut loaded, mut diags) = load_all(loader, path, source);
     if diags.iter().any(Diagnostic::is_error) {
         return Err(Diagnostics::new(diags, loaded.sources));

@@ -12,3 +12,6 @@ pub const MAX_IFS_PER_ITEM: usize = 256;
 pub const MAX_PREFIX_RUN: usize = 32;
 /// Deepest expression tree (operators nested in operators).
 pub const MAX_EXPR_DEPTH: u32 = 128;
+/// Longest name (or number) in a policy, in bytes: names are quoted in messages, so a huge
+/// one would make every message about it huge.
+pub const MAX_NAME_BYTES: usize = 256;

@@ -7,7 +7,7 @@
 use crate::ast::Comment;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
-use crate::limits::{MAX_BRACKET_DEPTH, MAX_IFS_PER_ITEM};
+use crate::limits::{MAX_BRACKET_DEPTH, MAX_IFS_PER_ITEM, MAX_NAME_BYTES};
 use crate::span::Span;
 
 /// Keywords that start a declaration when they open a line.
@@ -72,6 +72,8 @@ pub(crate) fn scan(source: &str, start: usize) -> Scan {
     let mut escaped = false;
     let mut line_start = true;
     let mut prev_ident = false;
+    // Where the current run of name characters started.
+    let mut name_start = 0usize;
 
     let bytes_len = source.len();
     let mut iter = source.get(start..).unwrap_or("").char_indices().peekable();
@@ -149,6 +151,19 @@ pub(crate) fn scan(source: &str, start: usize) -> Scan {
             _ => {}
         }
         let ident = is_ident_char(c);
+        if ident && !prev_ident {
+            name_start = i;
+        }
+        if ident && i + c.len_utf8() - name_start > MAX_NAME_BYTES && error.is_none() {
+            error = Some(
+                Diagnostic::error(
+                    codes::TOO_LARGE,
+                    Span::new(name_start, name_start + MAX_NAME_BYTES.min(64)),
+                    format!("a name or number longer than {MAX_NAME_BYTES} bytes"),
+                )
+                .with_help("names are short; a long text belongs in a string"),
+            );
+        }
         if ident
             && !prev_ident
             && c == 'i'

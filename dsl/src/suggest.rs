@@ -9,6 +9,40 @@ pub const MAX_SUGGEST_CHARS: usize = 64;
 /// suggestions from its first names only), so that each suggestion costs a bounded amount.
 pub const MAX_SUGGEST_CANDIDATES: usize = 2000;
 
+/// Work (character pairs compared) that all the suggestions of one [`with_budget`] scope may
+/// take together: a policy with 10,000 unknown names gets suggestions for as many as fit,
+/// and compiling stays linear in its size.
+pub const MAX_SUGGEST_WORK: u64 = 20_000_000;
+
+thread_local! {
+    static BUDGET: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` with one budget of [`MAX_SUGGEST_WORK`] for every suggestion made inside it on
+/// this thread (the checker runs a whole compilation in one).
+pub fn with_budget<T>(f: impl FnOnce() -> T) -> T {
+    let outer = BUDGET.with(|b| b.replace(Some(MAX_SUGGEST_WORK)));
+    let out = f();
+    BUDGET.with(|b| b.set(outer));
+    out
+}
+
+/// Takes `cost` from the scope's budget; `false` when it is spent (outside a scope, always
+/// `true`: each call is bounded by the candidate cap alone).
+fn spend(cost: u64) -> bool {
+    BUDGET.with(|b| match b.get() {
+        None => true,
+        Some(left) if left >= cost => {
+            b.set(Some(left - cost));
+            true
+        }
+        Some(_) => {
+            b.set(Some(0));
+            false
+        }
+    })
+}
+
 /// The candidate closest to `found`, if one is close enough to be a plausible typo.
 ///
 /// Matching ignores ASCII case and treats fullwidth forms as their ASCII twins, so
@@ -36,6 +70,9 @@ where
         let longest = norm_len.max(c_len).max(1);
         if norm_len.abs_diff(c_len) > longest / 3 {
             continue;
+        }
+        if !spend((norm_len as u64).saturating_mul(c_len as u64).max(1)) {
+            break;
         }
         let cn = normalize(c);
         let score = if cn == norm {

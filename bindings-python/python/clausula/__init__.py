@@ -166,10 +166,7 @@ def _issue_list(items: List[Dict[str, Any]]) -> List[FactIssue]:
 
 def _is_load_code(code: str) -> bool:
     """A file refused or not found before it could be compiled."""
-    return code.startswith("load/") or code in (
-        "check/import-not-found",
-        "check/unreadable-file",
-    )
+    return code.startswith("load/") or code == "check/unreadable-file"
 
 
 def _map_error(err: NativeError) -> ClausulaError:
@@ -576,14 +573,82 @@ def _checked(d: Decision) -> Decision:
     return d
 
 
+def _missing(v: Any) -> bool:
+    """None, NaN, `pd.NA`, `pd.NaT`: how frames write a missing value."""
+    if v is None:
+        return True
+    if isinstance(v, float) and v != v:
+        return True
+    return type(v).__name__ in ("NAType", "NaTType")
+
+
+def _cell_text(v: Any) -> str:
+    """A cell of a mixed column as the text the engine reads for its type."""
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
+
+
+def _pandas_table(policy: Policy, frame: Any) -> Any:
+    """A pandas frame as an Arrow table, plus the cells that could not be put in one.
+
+    A column pyarrow cannot type (an object column mixing floats and `"abc"`, a bool column
+    holding `"yes"`) is not an error for the whole batch: a numeric, date, text, code or enum
+    fact takes its cells as text (the engine reads them by the fact's type and reports a bad
+    one in its row), and a bool fact keeps its bools, each other cell being an error in its
+    row. Returns `(table, cell_errors)` with `cell_errors` as `(row, path, message)`."""
+    import pyarrow as pa
+
+    failures = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False), []
+    except failures:
+        pass
+    types = {
+        f["path"]: f["type"]
+        for i in policy.inputs["inputs"]
+        if not i["list"]
+        for f in i["fields"]
+    }
+    arrays: List[Any] = []
+    names: List[str] = []
+    errors: List[Any] = []
+    for name in frame.columns:
+        column = frame[name]
+        key = str(name)
+        names.append(key)
+        try:
+            arrays.append(pa.array(column, from_pandas=True))
+            continue
+        except failures:
+            pass
+        values = column.tolist()
+        if types.get(key) == "bool":
+            cells: List[Any] = []
+            for row, v in enumerate(values):
+                if _missing(v):
+                    cells.append(None)
+                elif isinstance(v, bool) or type(v).__name__ == "bool_":
+                    cells.append(bool(v))
+                else:
+                    cells.append(None)
+                    errors.append((row, key, f"expected true or false, found {v!r}"))
+            arrays.append(pa.array(cells, type=pa.bool_()))
+        else:
+            arrays.append(
+                pa.array([None if _missing(v) else _cell_text(v) for v in values], type=pa.string())
+            )
+    return pa.Table.from_arrays(arrays, names=names), errors
+
+
 def _batch(policy: Policy, data: Any, as_of: str) -> Any:
     module = type(data).__module__.split(".")[0]
     native = policy._native
     if module == "pandas":
-        import pyarrow as pa
-
-        table = pa.Table.from_pandas(data, preserve_index=False)
-        out = _call(native.evaluate_table, table, as_of)
+        table, cell_errors = _pandas_table(policy, data)
+        out = _call(native.evaluate_table, table, as_of, cell_errors)
         frame = out.to_pandas()
         frame.index = data.index
         return frame

@@ -105,11 +105,9 @@ def score(
             for field in target:
                 col = table.column(field.name).combine_chunks()
                 if col.type != field.type:
-                    if pa.types.is_decimal(col.type) and col.type.scale > AMOUNT_SCALE:
-                        import pyarrow.compute as pc
-
-                        # More decimals than Spark's column holds: round half away from zero.
-                        col = pc.round(col, AMOUNT_SCALE, round_mode="half_towards_infinity")
+                    # Amounts already come as decimal(38, AMOUNT_SCALE) (a value that does not
+                    # fit is null with an error in its row, never rounded); statuses and
+                    # errors are strings.
                     col = col.cast(field.type)
                 columns.append(col)
             yield pa.RecordBatch.from_arrays(columns, names=safe_in + safe_out)

@@ -17,6 +17,20 @@ use crate::value::{Const, days_from_date, parse_date};
 
 /// Most rows in one directory.
 pub(crate) const MAX_DIRECTORY_ROWS: usize = 2_000_000;
+/// Longest directory key, in bytes (catalogue codes are short; this bounds `within`).
+pub(crate) const MAX_DIRECTORY_KEY_BYTES: usize = 256;
+
+fn key_too_long(key: &str, span: Span, file: FileId) -> Diagnostic {
+    Diagnostic::error(
+        codes::BAD_DIRECTORY_DATA,
+        span,
+        format!(
+            "a key of {} bytes, longer than the limit of {MAX_DIRECTORY_KEY_BYTES}",
+            key.len()
+        ),
+    )
+    .in_file(file)
+}
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn rows(
@@ -32,6 +46,10 @@ pub(super) fn rows(
     let mut seen: HashMap<SmolStr, (FileId, Span)> = HashMap::new();
     let ncols = def.columns.len();
     for row in &d.rows {
+        if row.key.value.len() > MAX_DIRECTORY_KEY_BYTES {
+            diags.push(key_too_long(&row.key.value, row.key.span, file));
+            continue;
+        }
         let key: SmolStr = row.key.value.as_str().into();
         if let Some((f0, s0)) = seen.get(&key) {
             diags.push(
@@ -231,6 +249,11 @@ fn csv_rows(
                 )
                 .in_file(file),
             );
+            errors += 1;
+            continue;
+        }
+        if key.len() > MAX_DIRECTORY_KEY_BYTES {
+            diags.push(key_too_long(key, cell_span(key_at), file));
             errors += 1;
             continue;
         }
