@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 shift || true
 targets=("$@")
-if [[ ${#targets[@]} -eq 0 ]]; then targets=(parse roundtrip compile evaluate graph); fi
+if [[ ${#targets[@]} -eq 0 ]]; then targets=(parse roundtrip compile evaluate graph facts_json batch); fi
 bash fuzz/seed.sh
 logs=target/fuzz-logs
 mkdir -p "$logs"

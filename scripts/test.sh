@@ -34,6 +34,7 @@ cargo build -j "$JOBS" --release -p clausula-cli
 ./target/release/clausula fmt --check policies/
 if [ -f ../shared/policy-pack/run_cases.py ]; then
   NO_BUILD=1 python3 ../shared/policy-pack/run_cases.py ../shared/policy-pack/cases/cases.json .
+  NO_BUILD=1 python3 ../shared/policy-pack/run_cases.py ../shared/policy-pack/cases/seeds-8-11.json .
 else
   echo "(../shared not present: skipping the policy pack's worked cases)"
 fi

@@ -432,7 +432,12 @@ fn result_columns(results: &[BatchResult]) -> Vec<(String, ArrayRef)> {
                     message: format!(
                         "`{name}` = {} does not fit the amount column (28 digits before the \
                          point, {AMOUNT_SCALE} after); round it in the policy",
-                        values.get(row).copied().flatten().map(decimal_text).unwrap_or_default()
+                        values
+                            .get(row)
+                            .copied()
+                            .flatten()
+                            .map(decimal_text)
+                            .unwrap_or_default()
                     ),
                     path: None,
                     expected: None,

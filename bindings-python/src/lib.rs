@@ -221,9 +221,8 @@ impl NativePolicy {
             let (batches, schema) = table.into_inner();
             let policy = self.inner.clone();
             let cell_errors = cell_errors.unwrap_or_default();
-            let out = py.detach(move || {
-                arrow::evaluate(&policy, batches, schema, date, &cell_errors)
-            });
+            let out =
+                py.detach(move || arrow::evaluate(&policy, batches, schema, date, &cell_errors));
             let (batches, schema) =
                 out.map_err(|(kind, message, payload)| native(kind, message, payload))?;
             let table = pyo3_arrow::PyTable::try_new(batches, schema)?;

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use clausula_core::{BatchResult, ErrorReport, Facts, Status, decimal_text};
+use clausula_core::{BatchResult, ErrorReport, FactErrors, Facts, Status, decimal_text};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
@@ -315,11 +315,11 @@ pub(crate) fn run(
             break;
         }
         let line_numbers: Vec<u64> = rows.iter().map(|(l, _)| *l).collect();
-        let facts: Vec<Result<Facts, Vec<ErrorReport>>> = rows
+        let facts: Vec<Result<Facts, FactErrors>> = rows
             .into_par_iter()
             .map(|(_, r)| match r {
                 Ok(v) => policy.facts(&v),
-                Err(e) => Err(vec![e]),
+                Err(e) => Err(FactErrors::from(vec![e])),
             })
             .collect();
         let result: BatchResult = policy.evaluate_batch(&facts, as_of)?;

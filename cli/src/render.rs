@@ -197,7 +197,12 @@ pub(crate) fn outcome(s: &Style, labels: &Labels, name: &str, o: &OutcomeDecisio
         }
         if let Some(c) = &l.compare {
             let (left, right) = compare_sides(c);
-            out.push_str(&format!("      {left} {} {right}\n", op_symbol(&c.op)));
+            out.push_str(&format!(
+                "      {} {} {}\n",
+                visible(&left),
+                op_symbol(&c.op),
+                visible(&right)
+            ));
         }
         if !l.facts.is_empty() {
             let facts: Vec<String> = l

@@ -319,3 +319,46 @@ fn a_changed_byte_in_a_compiled_graph_is_refused() {
         );
     }
 }
+
+#[test]
+fn control_characters_never_reach_the_terminal_raw() {
+    let dir = folder("escapes");
+    std::fs::write(
+        dir.join("p.cla"),
+        "policy p \"P\\u{1b}[2J\"\n\ninput e \"E\" {\n  k: enum { a, b } \"K\"\n  t: text \"T\"\n}\n\noutcome o \"O\" {\n  require e.k == a \"\\u{1b}]0;owned\\u{7}k is a\"\n  require e.t == \"x\" \"t\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("f.json"),
+        "{\"e\": {\"k\": \"b\", \"t\": \"\\u001b[31mred\"}}",
+    )
+    .unwrap();
+    let out = clausula_in(
+        &dir,
+        &[
+            "eval",
+            "p.cla",
+            "--facts",
+            "f.json",
+            "--as-of",
+            "2024-01-01",
+        ],
+    );
+    let all = [out.stdout.clone(), out.stderr.clone()].concat();
+    assert!(!all.contains(&0x1b), "{}", text(&all));
+    assert!(text(&all).contains("\\u{1b}"), "{}", text(&all));
+    std::fs::write(dir.join("bad.json"), "{\"e\": {\"k\": \"\\u001b[31m\"}}").unwrap();
+    let out = clausula_in(
+        &dir,
+        &[
+            "eval",
+            "p.cla",
+            "--facts",
+            "bad.json",
+            "--as-of",
+            "2024-01-01",
+        ],
+    );
+    let all = [out.stdout, out.stderr].concat();
+    assert!(!all.contains(&0x1b), "{}", text(&all));
+}

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::codes;
 use crate::decision::{ErrorReport, Status};
-use crate::error::EvalError;
+use crate::error::{EvalError, FactErrors};
 use crate::eval::{self, FactRow, Source};
 use crate::explain;
 use crate::facts;
@@ -94,7 +94,7 @@ impl Policy {
     /// Evaluates many applications given as JSON values. Rows whose facts are bad get their
     /// error and no statuses; all others are evaluated.
     pub fn decide_batch(&self, rows: &[Value], as_of: NaiveDate) -> Result<BatchResult, EvalError> {
-        let validated: Vec<Result<Facts, Vec<ErrorReport>>> =
+        let validated: Vec<Result<Facts, FactErrors>> =
             rows.iter().map(|r| self.facts(r)).collect();
         self.evaluate_batch(&validated, as_of)
     }
@@ -103,7 +103,7 @@ impl Policy {
     /// (which concerns every row alike).
     pub fn evaluate_batch(
         &self,
-        rows: &[Result<Facts, Vec<ErrorReport>>],
+        rows: &[Result<Facts, FactErrors>],
         as_of: NaiveDate,
     ) -> Result<BatchResult, EvalError> {
         let day = self.check_window(as_of)?;

@@ -83,3 +83,70 @@ impl LoadError {
         self.code
     }
 }
+
+/// Why facts were refused: every problem found, each naming its fact path. A
+/// `std::error::Error`, so `?` works with it; it reads as a slice of reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FactErrors(Vec<ErrorReport>);
+
+impl FactErrors {
+    /// The reports, in document order.
+    pub fn into_vec(self) -> Vec<ErrorReport> {
+        self.0
+    }
+}
+
+impl From<Vec<ErrorReport>> for FactErrors {
+    fn from(v: Vec<ErrorReport>) -> FactErrors {
+        FactErrors(v)
+    }
+}
+
+impl From<FactErrors> for Vec<ErrorReport> {
+    fn from(e: FactErrors) -> Vec<ErrorReport> {
+        e.0
+    }
+}
+
+impl std::ops::Deref for FactErrors {
+    type Target = [ErrorReport];
+    fn deref(&self) -> &[ErrorReport] {
+        &self.0
+    }
+}
+
+impl IntoIterator for FactErrors {
+    type Item = ErrorReport;
+    type IntoIter = std::vec::IntoIter<ErrorReport>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a FactErrors {
+    type Item = &'a ErrorReport;
+    type IntoIter = std::slice::Iter<'a, ErrorReport>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl std::fmt::Display for FactErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for FactErrors {}
+
+impl From<FactErrors> for EvalError {
+    fn from(e: FactErrors) -> EvalError {
+        EvalError::Facts(e.0)
+    }
+}

@@ -42,7 +42,7 @@ pub use decision::{
     OrderedMap, OutcomeBrief, OutcomeDecision, Status,
 };
 pub use dot::{GraphNode, GraphView};
-pub use error::{EvalError, LoadError};
+pub use error::{EvalError, FactErrors, LoadError};
 pub use facts::{MAX_FACTS_BYTES, MAX_KEY_BYTES, MAX_LIST_ITEMS, parse_json};
 pub use graph::MAX_GRAPH_BYTES;
 pub use load::{

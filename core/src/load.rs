@@ -127,6 +127,7 @@ impl ReadError {
     /// `from`) that could not be read. `missing_code` is the code when it is simply not
     /// there. A file that is not UTF-8 is added to `sources` (its text with the invalid bytes
     /// replaced) so the diagnostic can point at the first bad byte; nothing else is.
+    #[cfg(feature = "parser")]
     pub(crate) fn diagnostic_at(
         &self,
         missing_code: &'static str,

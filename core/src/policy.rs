@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::decision::{
     Amount, Decision, DecisionSummary, ErrorReport, OrderedMap, OutcomeBrief, Status,
 };
-use crate::error::{EvalError, LoadError};
+use crate::error::{EvalError, FactErrors, LoadError};
 use crate::eval::{self, FactRow};
 use crate::explain;
 use crate::facts;
@@ -238,10 +238,10 @@ impl FactsBuilder<'_> {
     }
 
     /// Validates everything set so far: the errors of `set`, then those of the values.
-    pub fn build(&self) -> Result<Facts, Vec<ErrorReport>> {
+    pub fn build(&self) -> Result<Facts, FactErrors> {
         use std::borrow::Cow;
         if !self.errors.is_empty() {
-            return Err(self.errors.clone());
+            return Err(FactErrors::from(self.errors.clone()));
         }
         let record = |fields: &Vec<(String, facts::Json<'static>)>| {
             facts::Json::Obj(
@@ -263,10 +263,12 @@ impl FactsBuilder<'_> {
                 })
                 .collect(),
         );
-        facts::read(self.inner_graph(), &doc).map(|row| Facts {
-            row,
-            schema_id: self.policy.inner.schema_id,
-        })
+        facts::read(self.inner_graph(), &doc)
+            .map(|row| Facts {
+                row,
+                schema_id: self.policy.inner.schema_id,
+            })
+            .map_err(FactErrors::from)
     }
 
     fn inner_graph(&self) -> &Graph {
@@ -359,20 +361,24 @@ impl Policy {
     }
 
     /// Validates facts given as JSON against the policy's inputs.
-    pub fn facts(&self, json: &Value) -> Result<Facts, Vec<ErrorReport>> {
-        facts::read(&self.inner.graph, json).map(|row| Facts {
-            row,
-            schema_id: self.inner.schema_id,
-        })
+    pub fn facts(&self, json: &Value) -> Result<Facts, FactErrors> {
+        facts::read(&self.inner.graph, json)
+            .map(|row| Facts {
+                row,
+                schema_id: self.inner.schema_id,
+            })
+            .map_err(FactErrors::from)
     }
 
     /// Parses and validates facts from JSON text (strict: duplicate keys are errors).
-    pub fn facts_from_json(&self, text: &[u8]) -> Result<Facts, Vec<ErrorReport>> {
-        let doc = facts::parse_doc(text).map_err(|e| vec![e])?;
-        facts::read(&self.inner.graph, &doc).map(|row| Facts {
-            row,
-            schema_id: self.inner.schema_id,
-        })
+    pub fn facts_from_json(&self, text: &[u8]) -> Result<Facts, FactErrors> {
+        let doc = facts::parse_doc(text).map_err(|e| FactErrors::from(vec![e]))?;
+        facts::read(&self.inner.graph, &doc)
+            .map(|row| Facts {
+                row,
+                schema_id: self.inner.schema_id,
+            })
+            .map_err(FactErrors::from)
     }
 
     /// Builds facts one typed value at a time.
@@ -448,7 +454,7 @@ impl Policy {
     pub fn summarize_json(&self, text: &[u8], as_of: NaiveDate) -> DecisionSummary {
         match self.facts_from_json(text) {
             Ok(f) => self.summarize_facts(&f, as_of),
-            Err(errors) => self.failed_summary(as_of, errors),
+            Err(errors) => self.failed_summary(as_of, errors.into_vec()),
         }
     }
 
@@ -457,7 +463,7 @@ impl Policy {
     pub fn summarize_value(&self, json: &Value, as_of: NaiveDate) -> DecisionSummary {
         match self.facts(json) {
             Ok(f) => self.summarize_facts(&f, as_of),
-            Err(errors) => self.failed_summary(as_of, errors),
+            Err(errors) => self.failed_summary(as_of, errors.into_vec()),
         }
     }
 
@@ -518,11 +524,12 @@ impl Policy {
     pub fn decide(&self, json: &Value, as_of: NaiveDate) -> Decision {
         match self.facts(json) {
             Ok(f) => self.decide_facts(&f, as_of),
-            Err(errors) => self.failed(as_of, errors),
+            Err(errors) => self.failed(as_of, errors.into()),
         }
     }
 
     /// Like [`Policy::decide`], from a document of the engine's own.
+    #[cfg(feature = "parser")]
     pub(crate) fn decide_doc<D: facts::Doc>(&self, doc: &D, as_of: NaiveDate) -> Decision {
         match facts::read(&self.inner.graph, doc) {
             Ok(row) => self.decide_facts(
@@ -532,7 +539,7 @@ impl Policy {
                 },
                 as_of,
             ),
-            Err(errors) => self.failed(as_of, errors),
+            Err(errors) => self.failed(as_of, errors.into()),
         }
     }
 
@@ -540,7 +547,7 @@ impl Policy {
     pub fn decide_json(&self, text: &[u8], as_of: NaiveDate) -> Decision {
         match self.facts_from_json(text) {
             Ok(f) => self.decide_facts(&f, as_of),
-            Err(errors) => self.failed(as_of, errors),
+            Err(errors) => self.failed(as_of, errors.into()),
         }
     }
 
@@ -612,6 +619,48 @@ mod tests {
     use super::*;
 
     fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn the_facts_builder_is_strict_and_bounded() {
+        let p = Policy::compile(
+            "policy p\n\ninput e {\n  x: money\n}\n\ninput l[] {\n  v: money\n}\n\noutcome o {\n  require e.x > 1 \"x\"\n}\n",
+        )
+        .unwrap();
+        let mut b = p.facts_builder();
+        b.set("e.x", Decimal::from(5)).set("l[0].v", Decimal::ONE);
+        assert!(b.build().is_ok());
+        for (path, code) in [
+            ("nope", crate::codes::UNDECLARED_FIELD),
+            ("q.x", crate::codes::UNKNOWN_ENTITY),
+            ("e[0].x", crate::codes::WRONG_TYPE),
+            ("l.v", crate::codes::WRONG_TYPE),
+            ("l[4000000000].v", crate::codes::FACTS_TOO_LARGE),
+            ("l[5].v", crate::codes::UNDECLARED_FIELD),
+            ("l[x].v", crate::codes::UNDECLARED_FIELD),
+        ] {
+            let mut b = p.facts_builder();
+            b.set(path, Decimal::ONE);
+            let e = b.build().unwrap_err();
+            assert_eq!(e.first().map(|e| e.code.as_str()), Some(code), "{path}");
+            assert_eq!(e.first().and_then(|e| e.path.as_deref()), Some(path));
+            // The error is a std::error::Error.
+            let _: &dyn std::error::Error = &e;
+        }
+        // A value of the wrong type is reported by `build`, with its path.
+        let mut b = p.facts_builder();
+        b.set("e.x", "abc");
+        assert_eq!(b.build().unwrap_err()[0].path.as_deref(), Some("e.x"));
+    }
+
+    #[test]
+    fn facts_of_another_schema_are_refused() {
+        let a = Policy::compile("policy p\n\ninput e {\n  k: enum { a, b }\n}\n\noutcome o {\n  require e.k == a \"k\"\n}\n").unwrap();
+        let b = Policy::compile("policy p\n\ninput e {\n  k: enum { b, a }\n}\n\noutcome o {\n  require e.k == a \"k\"\n}\n").unwrap();
+        let facts = a.facts(&serde_json::json!({"e": {"k": "a"}})).unwrap();
+        let day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let d = b.decide_facts(&facts, day);
+        assert_eq!(d.errors[0].code, crate::codes::FOREIGN_SCHEMA);
+    }
 
     #[test]
     fn policies_are_send_and_sync() {

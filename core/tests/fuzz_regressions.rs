@@ -118,3 +118,29 @@ fn graph_regressions() {
         }
     }
 }
+
+#[test]
+fn facts_json_regressions() {
+    run("facts_json", harness::facts_json);
+    // Every facts document of the conformance corpus, and some hostile shapes.
+    let mut files = Vec::new();
+    files_under(&root().join("conformance/eval"), &mut files);
+    files_under(&root().join("examples/applications"), &mut files);
+    for f in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "json"))
+    {
+        harness::facts_json(&std::fs::read(f).unwrap());
+    }
+    for text in [
+        "{\"a\": 1, \"a\": 2}",
+        "\u{feff}{}",
+        "{\"a\": \"\\ud800\"}",
+        "[1e400, -0, 0.1, 1.5E+3, 12345678901234567890123]",
+        "{\"$serde_json::private::Number\": \"1\"}",
+        "",
+        "nul",
+    ] {
+        harness::facts_json(text.as_bytes());
+    }
+}

@@ -19,7 +19,13 @@ fn table(hit: &str, rows: usize) -> String {
     let mut s = String::from(HEAD);
     writeln!(s, "table t hit {hit} {{").unwrap();
     for i in 0..rows {
-        writeln!(s, "  when a.x >= {} and a.x < {} => {i}", i * 10, i * 10 + 10).unwrap();
+        writeln!(
+            s,
+            "  when a.x >= {} and a.x < {} => {i}",
+            i * 10,
+            i * 10 + 10
+        )
+        .unwrap();
     }
     s.push_str("}\n\noutcome o {\n  require t > 5 \"t\"\n}\n");
     s
@@ -30,7 +36,10 @@ fn twenty_thousand_row_tables_are_analysed_quickly() {
     // Disjoint rows: a `unique` table of 20,000 rows compiles (sorting, not all pairs).
     let p = Policy::compile(&table("unique", 20_000)).unwrap();
     let d = p.decide_json(br#"{"a": {"x": 123}}"#, parse_date("2024-01-01").unwrap());
-    assert_eq!(d.outcomes.iter().next().unwrap().1.status.as_str(), "eligible");
+    assert_eq!(
+        d.outcomes.iter().next().unwrap().1.status.as_str(),
+        "eligible"
+    );
     // `hit first` compares pairs within a budget and compiles too.
     Policy::compile(&table("first", 20_000)).unwrap();
     // A real overlap in a large table is still found.
@@ -69,7 +78,10 @@ fn forty_thousand_broken_lines_are_all_reported() {
     let d = Policy::compile(&s).unwrap_err();
     assert_eq!(d.len(), 40_000);
     let rendered = d.render(false);
-    assert!(rendered.contains("40001"), "the last error shows its real line number");
+    assert!(
+        rendered.contains("40001"),
+        "the last error shows its real line number"
+    );
     assert!(rendered.len() < 40_000 * 400);
 }
 
@@ -134,12 +146,18 @@ fn within_on_a_huge_code_costs_its_length_once() {
     let code = format!("C{}", "3".repeat(1_200_000));
     let facts = format!(r#"{{"a": {{"c": "{code}"}}}}"#);
     let d = p.decide_json(facts.as_bytes(), parse_date("2024-01-01").unwrap());
-    assert_eq!(d.outcomes.iter().next().unwrap().1.status.as_str(), "eligible");
+    assert_eq!(
+        d.outcomes.iter().next().unwrap().1.status.as_str(),
+        "eligible"
+    );
 }
 
 #[test]
 fn huge_keys_and_a_million_undeclared_fields_are_refused_promptly() {
-    let p = Policy::compile(&format!("{HEAD}outcome o {{\n  require a.x > 1 \"x\"\n}}\n")).unwrap();
+    let p = Policy::compile(&format!(
+        "{HEAD}outcome o {{\n  require a.x > 1 \"x\"\n}}\n"
+    ))
+    .unwrap();
     let as_of = parse_date("2024-01-01").unwrap();
     let key = "k".repeat(5 * 1024 * 1024);
     let mut facts = String::from("{");

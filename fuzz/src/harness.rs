@@ -778,3 +778,100 @@ fn strip_index(path: &str) -> String {
     }
     out
 }
+
+/// A decimal's exact value from JSON number text, for comparing two parsers' numbers.
+fn number_value(text: &str) -> Option<clausula_core::Decimal> {
+    let d = clausula_core::Decimal::from_scientific(text)
+        .ok()
+        .or_else(|| clausula_core::Decimal::from_str_exact(text).ok())?;
+    Some(d.normalize())
+}
+
+/// Whether two JSON values are the same document (numbers by value when both are decimals,
+/// else by text; object members in order).
+fn same_json(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (xs, ys) = (x.to_string(), y.to_string());
+            xs == ys
+                || matches!((number_value(&xs), number_value(&ys)), (Some(p), Some(q)) if p == q)
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_json(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((kp, p), (kq, q))| kp == kq && same_json(p, q))
+        }
+        // serde_json with `arbitrary_precision` reads this object as a number; the engine
+        // reads it as what it is, an object (the spoofing the engine refuses to fall for).
+        (Value::Object(x), Value::Number(y)) if x.len() == 1 => x
+            .get("$serde_json::private::Number")
+            .is_some_and(|v| v.as_str() == Some(y.to_string().as_str())),
+        _ => a == b,
+    }
+}
+
+/// Whether `v` nests arrays and objects deeper than `limit`.
+fn deeper_than(v: &Value, limit: usize) -> bool {
+    let mut stack = vec![(v, 0usize)];
+    while let Some((v, d)) = stack.pop() {
+        let children: Vec<&Value> = match v {
+            Value::Array(items) => items.iter().collect(),
+            Value::Object(m) => m.values().collect(),
+            _ => continue,
+        };
+        if d + 1 > limit {
+            return true;
+        }
+        stack.extend(children.into_iter().map(|c| (c, d + 1)));
+    }
+    false
+}
+
+/// Target `facts_json`: raw bytes as a facts document, diffed against serde_json. Both accept
+/// the same JSON and read the same values, except where the engine is stricter on purpose:
+/// duplicate keys, keys over 1,024 bytes, nesting over 128 levels (serde_json's own limit is
+/// the same). A leading byte-order mark is skipped by the engine only.
+pub(crate) fn facts_json(data: &[u8]) {
+    if data.len() > MAX_INPUT {
+        return;
+    }
+    let ours = clausula_core::parse_json(data);
+    let body = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);
+    let theirs: Result<Value, _> = serde_json::from_slice(body);
+    match (&ours, &theirs) {
+        (Ok(a), Ok(b)) => assert!(same_json(a, b), "the documents differ: {a} vs {b}"),
+        (Ok(a), Err(e)) => panic!("accepted what serde_json refuses ({e}): {a}"),
+        (Err(e), Ok(b)) => {
+            let stricter = matches!(
+                e.code.as_str(),
+                "facts/duplicate-key" | "facts/too-large" | "facts/too-deep"
+            ) || deeper_than(b, 127);
+            // serde_json keeps the last of two equal keys; a document with none may only be
+            // refused by the engine's own limits.
+            assert!(
+                stricter,
+                "refused what serde_json accepts ({}): {b}",
+                e.message
+            );
+        }
+        (Err(_), Err(_)) => {}
+    }
+    // Whatever the bytes, reading them as an application of a policy never panics.
+    let p = harness_policy();
+    let _ = p.decide_json(data, date("2024-06-01"));
+    let _ = p.summarize_json(data, date("2024-06-01"));
+}
+
+fn harness_policy() -> &'static Policy {
+    static POLICY: std::sync::OnceLock<Policy> = std::sync::OnceLock::new();
+    POLICY.get_or_init(|| {
+        Policy::compile(
+            "policy p \"P\"\n\ninput e {\n  x: money\n  n: int = 3\n  s: enum { a, b }\n  t: text\n  d: date\n}\n\ninput items[] {\n  v: money\n}\n\noutcome o {\n  require e.x > 1 \"x\"\n  require count(items where v > 1) >= e.n \"n\"\n  amount a = e.x * 2\n}\n",
+        )
+        .unwrap()
+    })
+}
