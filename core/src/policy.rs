@@ -539,7 +539,7 @@ impl Policy {
                 },
                 as_of,
             ),
-            Err(errors) => self.failed(as_of, errors.into()),
+            Err(errors) => self.failed(as_of, errors),
         }
     }
 

@@ -124,13 +124,13 @@ pub fn directory(rows: &[Row], records: &[Lookup], mode: Mode) -> Clausula {
 impl Clausula {
     /// `evaluate_batch` over every record: the number of eligible records.
     pub fn batch(&self) -> usize {
-        let rows: Vec<Result<Facts, Vec<clausula_core::ErrorReport>>> =
+        let rows: Vec<Result<Facts, clausula_core::FactErrors>> =
             self.facts.iter().cloned().map(Ok).collect();
         self.batch_of(&rows)
     }
 
     /// `evaluate_batch` over prepared rows.
-    pub fn batch_of(&self, rows: &[Result<Facts, Vec<clausula_core::ErrorReport>>]) -> usize {
+    pub fn batch_of(&self, rows: &[Result<Facts, clausula_core::FactErrors>]) -> usize {
         let result = self.policy.evaluate_batch(rows, self.as_of).unwrap();
         let o = result
             .outcomes
@@ -144,7 +144,7 @@ impl Clausula {
     }
 
     /// The rows for [`Clausula::batch_of`].
-    pub fn rows(&self) -> Vec<Result<Facts, Vec<clausula_core::ErrorReport>>> {
+    pub fn rows(&self) -> Vec<Result<Facts, clausula_core::FactErrors>> {
         self.facts.iter().cloned().map(Ok).collect()
     }
 
