@@ -176,7 +176,13 @@ fn test_runs_every_example_of_the_pack() {
     let out = clausula(&["test", "policies/"]);
     assert!(out.status.success(), "{}", text(&out.stdout));
     let t = text(&out.stdout);
-    assert!(t.trim_end().ends_with("125 passed, 0 failed"), "{t}");
+    let last = t.trim_end().lines().last().unwrap_or("");
+    let passed: usize = last
+        .strip_suffix(" passed, 0 failed")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    // Every example of the eleven policies (210 when this was written) passes.
+    assert!(passed >= 210, "{t}");
 }
 
 #[test]
