@@ -141,9 +141,11 @@ mod tests {
     fn long_names_and_huge_namespaces_cost_little() {
         let long = "x".repeat(3_000_000);
         assert_eq!(closest(&long, &[long.as_str()]), None);
-        let names: Vec<String> = (0..100_000).map(|i| format!("name_{i}")).collect();
-        // Bounded by the candidate cap: the first names only.
-        assert_eq!(closest("name_99999", &names), None);
-        assert_eq!(closest("name_1x", &names), Some("name_1"));
+        // Bounded by the candidate cap: only the first names are compared.
+        let mut names: Vec<String> = (0..100_000).map(|i| format!("{i:0>40}")).collect();
+        names[50_000] = "target_name".to_string();
+        assert_eq!(closest("target_nme", &names), None);
+        names[10] = "target_name".to_string();
+        assert_eq!(closest("target_nme", &names), Some("target_name"));
     }
 }
