@@ -192,5 +192,8 @@ def test_format():
 
 def test_policy_pack_examples_pass(policies):
     for f in sorted(policies.glob("*/*.cla")):
+        # A shared library (no `policy` header) is imported by the policies, not run.
+        if not any(line.startswith("policy ") for line in f.read_text().splitlines()):
+            continue
         results = clausula.load(str(f)).run_examples()
         assert results and all(r["passed"] for r in results), f
