@@ -71,13 +71,14 @@ def test_spark_scores_like_evaluate_batch(session, policy):
         a = [None if pd.isna(v) else v for v in scored[col]]
         b = [None if pd.isna(v) else v for v in local[col]]
         assert a == b, col
-    # Spark's amount columns hold 10 decimals: the exact local value, rounded half up.
-    from decimal import ROUND_HALF_UP
-
+    # Both hold the same fixed decimal(38,10) amounts; neither rounds silently.
     a = [None if v is None else Decimal(v) for v in scored[f"{S}.annual_interest_subsidy"]]
-    b = [None if v is None else Decimal(v).quantize(Decimal("1e-10"), ROUND_HALF_UP) for v in local[f"{S}.annual_interest_subsidy"]]
+    b = [None if v is None else Decimal(v) for v in local[f"{S}.annual_interest_subsidy"]]
     assert a == b
-    assert a[4] == Decimal("0.1440249856")
+    assert a[0] == Decimal("3832500")
+    # 12.345 × 3.333333% × 35% = 0.1440249855975 has 13 decimals: the row says so, in both.
+    assert a[4] is None
+    assert scored["error"][4].startswith("[eval/precision] `shandong_tech_loan_subsidy.annual_interest_subsidy` = 0.1440249855975")
     assert scored[f"{S}.status"].tolist()[:2] == ["eligible", "ineligible"]
     assert scored["error"][2].startswith("[facts/invalid-number] loan.lpr_1y")
     assert scored[f"{S}.status"][3] == "undetermined"
