@@ -67,7 +67,14 @@ def test_requirements_explain_themselves(policy):
     r = d.outcomes["grant"].requirements[1]
     assert r.status == "false" and r.blocks and r.mark == "✗"
     assert r.cite == "第三条（二）"
-    assert r.compare == clausula.Compare(left="2000000", op=">=", right="3000000", type="money")
+    assert r.compare == clausula.Compare(
+        left="2000000",
+        op=">=",
+        right="3000000",
+        type="money",
+        left_display="2,000,000.00",
+        right_display="3,000,000.00",
+    )
     assert r.facts == {"project.total_investment": "2000000", "project.category": "JQR"}
 
 
@@ -88,11 +95,11 @@ def test_to_dict_and_to_json_are_the_contract(policy):
 
 def test_repr_and_notebook_html(policy):
     d = policy.evaluate({"project": {"category": "JQR", "total_investment": "2000000", "robots": 6}}, as_of="2024-06-01")
-    assert repr(d) == "<Decision grant as of 2024-06-01: grant=ineligible (support=200000)>"
+    assert repr(d) == "<Decision grant as of 2024-06-01: grant=ineligible (support=200,000.00)>"
     page = d._repr_html_()
     assert "<table>" in page and "✗" in page and "✓" in page
     assert "总投资不低于目录门槛" in page and "第三条（二）" in page
-    assert "2,000,000 ≥ 3,000,000" in page
+    assert "2,000,000.00 ≥ 3,000,000.00" in page
 
 
 def test_bad_facts_raise_fact_error_naming_the_path(policy):
@@ -197,3 +204,30 @@ def test_policy_pack_examples_pass(policies):
             continue
         results = clausula.load(str(f)).run_examples()
         assert results and all(r["passed"] for r in results), f
+
+
+def test_the_working_is_typed_and_displayed_by_the_engine():
+    import clausula as c
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    policy = c.load(str(root / "policies/shanghai/key-tech-transformation.cla"))
+    facts = __import__("json").loads((root / "examples/applications/shanghai-fund-2026.json").read_text())
+    d = policy.evaluate(facts, as_of="2026-03-01")
+    fund = d.outcomes["shanghai_key_tech_fund"]
+    line = fund.requirements[9]
+    assert line.id == "line10"
+    assert line.compare is not None and line.compare.left_display == "56.22%"
+    amount = fund.amount_lines[0]
+    assert amount.name == "support_amount"
+    assert amount.display == "18,500,000.00"
+    assert amount.value == Decimal("18500000")
+    assert amount.formula == "min(project.total_investment * 10%, 单个项目支持上限)"
+    cap = fund.values["单个项目支持上限"]
+    assert isinstance(cap, c.Value)
+    assert (cap.kind, cap.display, cap.from_) == ("param", "100,000,000.00", "2026-01-01")
+    assert cap.cite == "市重点技术改造专项资金管理办法（2026年修订）"
+    assert set(amount.uses) == {"project.total_investment", "单个项目支持上限"}
+    html = d._repr_html_()
+    assert "计算过程" in html and "18,500,000.00" in html and "（2026年修订）" in html
+    assert "support_amount=18,500,000.00" in repr(d)

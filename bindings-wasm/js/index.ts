@@ -25,6 +25,10 @@ import type {
   Schema,
   Severity,
   Status,
+  ValueEntry,
+  ValueKind,
+  AmountLine,
+  LineError,
 } from "./clausula_wasm.js";
 
 export type {
@@ -46,6 +50,10 @@ export type {
   Schema,
   Severity,
   Status,
+  ValueEntry,
+  ValueKind,
+  AmountLine,
+  LineError,
 };
 
 /** An application: each input's fields, lists of records for list inputs. Money and other

@@ -72,7 +72,27 @@ test("an eligible application: status, amount, messages, citations and both side
   assert.equal(floor.status, "true");
   assert.equal(floor.message, "项目总投资须达到支持目录规定的下限（2000万元）");
   assert.equal(floor.cite, "专项资金管理办法 申报条件（二）");
-  assert.deepEqual(floor.compare, { left: "300000000", op: ">=", right: "20000000", type: "money" });
+  assert.deepEqual(floor.compare, {
+    left: "300000000",
+    op: ">=",
+    right: "20000000",
+    type: "money",
+    left_display: "300,000,000.00",
+    right_display: "20,000,000.00",
+  });
+  assert.equal(floor.id, "line6");
+  assert.deepEqual(floor.uses, ["project.total_investment", "支持目录[project.category].min_investment"]);
+  // the working: the amount's formula and the param step in force, displayed by the engine
+  const [amount] = fund.amount_lines;
+  assert.equal(amount.name, "support_amount");
+  assert.equal(amount.display, "30,000,000.00");
+  assert.equal(amount.formula, "min(project.total_investment * 10%, 单个项目支持上限)");
+  assert.deepEqual(amount.uses, ["project.total_investment", "单个项目支持上限"]);
+  const cap = fund.values["单个项目支持上限"];
+  assert.equal(cap.kind, "param");
+  assert.equal(cap.display, "100,000,000.00");
+  assert.equal(cap.from, "2026-01-01");
+  assert.equal(cap.cite, "市重点技术改造专项资金管理办法（2026年修订）");
   // the object is the parsed JSON text, byte for byte
   assert.equal(JSON.stringify(d), policy.evaluateToJson(eligibleFund, "2026-03-01"));
 });

@@ -17,6 +17,8 @@ import {
   type OutcomeDecision,
   type Schema,
   type Status,
+  type ValueEntry,
+  type AmountLine,
 } from "../pkg/web/index.js";
 import * as evaluator from "../pkg/evaluator/index.js";
 
@@ -33,7 +35,16 @@ export async function decide(source: string, graph: Uint8Array): Promise<string[
   const amount: string | undefined = fund?.amounts["support_amount"];
   const lines: Line[] = fund?.requirements ?? [];
   const cites: (string | null)[] = lines.map((l) => l.cite);
-  const sides = lines.map((l) => (l.compare ? `${l.compare.left} ${l.compare.op} ${l.compare.right}` : ""));
+  const sides = lines.map((l) => (l.compare ? `${l.compare.left_display} ${l.compare.op} ${l.compare.right_display}` : ""));
+  // the working: each line's `uses` are keys of the outcome's `values`
+  const used: (ValueEntry | undefined)[] = lines.flatMap((l) => l.uses.map((k) => fund?.values[k]));
+  const shown: (string | undefined)[] = used.map((v) => v?.display);
+  const ids: string[] = lines.map((l) => l.id);
+  const steps: AmountLine[] = fund?.amount_lines ?? [];
+  const formulas: string[] = steps.map((a) => `${a.name} = ${a.formula} = ${a.display ?? "?"}`);
+  void shown;
+  void ids;
+  void formulas;
   const problems: ErrorReport[] = decision.errors;
   const next: string[] = policy.missing({}, new Date(), "shanghai_key_tech_fund");
   const verdict: DecisionSummary = policy.summarize({ project: { total_investment: "20000000" } }, "2026-03-01");

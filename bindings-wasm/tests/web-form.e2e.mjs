@@ -120,7 +120,7 @@ async function answer(page, path, raw) {
 }
 
 async function requirements(page) {
-  return page.$$eval("#requirements li", (lis) =>
+  return page.$$eval("#requirements > li", (lis) =>
     lis.map((li) => ({
       status: li.dataset.status,
       mark: li.querySelector(".mark").textContent,
@@ -163,7 +163,12 @@ test("an eligible application, asked in the order missing() gives", async () => 
 
   assert.equal(await page.getAttribute("#status", "data-status"), "eligible");
   assert.equal(await page.textContent("#status"), "✓ 符合条件");
-  assert.equal(await page.textContent("#amount"), "支持金额：30,000,000 元");
+  assert.equal(await page.textContent("#amount [data-amount]"), "支持金额：30,000,000.00 元");
+  // the working of the amount: its formula, the cap in force with its citation, the investment
+  const how = await page.textContent("#amount .how");
+  assert.match(how, /= min\(project\.total_investment \* 10%, 单个项目支持上限\)/);
+  assert.match(how, /单个项目支持金额上限 = 100,000,000\.00（2026-01-01起） 依据：市重点技术改造专项资金管理办法（2026年修订）/);
+  assert.match(how, /项目总投资 = 300,000,000\.00/);
   assert.equal(await page.getAttribute("#amount [data-amount]", "data-value"), "30000000");
   assert.equal(await page.isVisible("#next-done"), true);
   const lines = await requirements(page);
@@ -179,7 +184,7 @@ test("an eligible application, asked in the order missing() gives", async () => 
   assert.equal(lines[10].mark, "✓");
   assert.equal(await page.textContent("#requirements li[data-index='9'] .sides"), "66.67% > 60%");
   assert.match(lines[10].message, /^例外：已获得市级财政资金支持/);
-  assert.equal(await page.textContent("#requirements li[data-index='5'] .sides"), "300,000,000 元 ≥ 20,000,000 元");
+  assert.equal(await page.textContent("#requirements li[data-index='5'] .sides"), "300,000,000.00 元 ≥ 20,000,000.00 元");
   // own-land questions stay hidden for the fund
   assert.equal(await page.isVisible(field("project.in_planned_zone")), false);
   await page.check("#show-all");
@@ -211,7 +216,11 @@ test("an ineligible application shows the failing requirement with ✗ and no am
       cite: "依据：专项资金管理办法 申报条件（二）",
     },
   ]);
-  assert.equal(await page.textContent("#requirements li[data-index='5'] .sides"), "15,000,000 元 ≥ 20,000,000 元");
+  assert.equal(await page.textContent("#requirements li[data-index='5'] .sides"), "15,000,000.00 元 ≥ 20,000,000.00 元");
+  // a failed line shows its working: the directory's floor for this category, the investment
+  const how = await page.textContent("#requirements li[data-index='5'] .how");
+  assert.match(how, /项目总投资下限 = 20,000,000\.00（第\d+行）/);
+  assert.match(how, /项目总投资 = 15,000,000\.00/);
   await page.screenshot({ path: join(shots, "web-form-ineligible.png"), fullPage: true });
   assert.deepEqual(problems, []);
   await page.close();

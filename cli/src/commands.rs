@@ -252,7 +252,6 @@ pub(crate) fn test(style: &Style, paths: &[PathBuf]) -> Result<ExitCode> {
         if results.is_empty() {
             continue;
         }
-        let labels = render::Labels::of(&policy);
         let ok = results.iter().filter(|r| r.passed).count();
         println!("{} ({ok}/{} examples)", style.bold(&path), results.len());
         for r in &results {
@@ -272,7 +271,7 @@ pub(crate) fn test(style: &Style, paths: &[PathBuf]) -> Result<ExitCode> {
                 println!("      {} {}", style.red("→"), clausula_core::visible(why));
             }
             for (name, o) in r.decision.outcomes.iter() {
-                for line in render::outcome(style, &labels, name, o).lines() {
+                for line in render::outcome(style, name, o).lines() {
                     println!("      {line}");
                 }
             }

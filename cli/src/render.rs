@@ -1,126 +1,11 @@
 //! A decision as readable text, in the policy's own labels.
 
-use std::collections::HashMap;
-
 use clausula_core::visible;
 use clausula_core::{
-    Decision, Line, LineKind, LineStatus, OutcomeDecision, Policy, Status, decimal_text,
+    Decision, Line, LineKind, LineStatus, OutcomeDecision, Policy, Status, ValueEntry, ValueKind,
 };
 
 use crate::style::Style;
-
-/// Labels of fact paths (`project.total_investment` → `项目总投资`).
-pub(crate) struct Labels {
-    fields: HashMap<String, String>,
-    types: HashMap<String, String>,
-}
-
-impl Labels {
-    pub(crate) fn of(policy: &Policy) -> Labels {
-        let mut fields = HashMap::new();
-        let mut types = HashMap::new();
-        for input in policy.inputs().inputs {
-            for f in input.fields {
-                if let Some(l) = f.label {
-                    fields.insert(f.path.clone(), l);
-                }
-                types.insert(f.path, f.ty);
-            }
-        }
-        Labels { fields, types }
-    }
-
-    /// `label (path)` when the path has a label; list items get `#n`.
-    pub(crate) fn describe(&self, path: &str) -> String {
-        let (key, item) = list_key(path);
-        match self.fields.get(&key) {
-            Some(l) => match item {
-                Some(i) => format!("{l} #{}", i + 1),
-                None => l.clone(),
-            },
-            None => path.to_string(),
-        }
-    }
-
-    fn ty(&self, path: &str) -> Option<&str> {
-        self.types.get(&list_key(path).0).map(String::as_str)
-    }
-}
-
-/// `equipment[2].price` → (`equipment[].price`, Some(2)).
-fn list_key(path: &str) -> (String, Option<usize>) {
-    if let (Some(open), Some(close)) = (path.find('['), path.find(']'))
-        && open < close
-    {
-        let index = path.get(open + 1..close).and_then(|i| i.parse().ok());
-        let key = format!(
-            "{}[]{}",
-            path.get(..open).unwrap_or(""),
-            path.get(close + 1..).unwrap_or("")
-        );
-        return (key, index);
-    }
-    (path.to_string(), None)
-}
-
-/// Formats a value by type: percent as `3.65%`, money with thousands separators; long
-/// fractions are shortened to `places` decimals (JSON output keeps every digit).
-pub(crate) fn value_places(v: &str, ty: &str, places: u32) -> String {
-    use clausula_core::Decimal;
-    let short = |d: Decimal| decimal_text(d.round_dp(places));
-    match ty {
-        "percent" => match Decimal::from_str_exact(v) {
-            Ok(d) => format!("{}%", short(d * Decimal::ONE_HUNDRED)),
-            Err(_) => v.to_string(),
-        },
-        "money" => group_thousands(v),
-        "days" => format!("{v} days"),
-        "number" => Decimal::from_str_exact(v).map_or_else(|_| v.to_string(), short),
-        _ => v.to_string(),
-    }
-}
-
-/// [`value_places`] with two decimals.
-pub(crate) fn value(v: &str, ty: &str) -> String {
-    value_places(v, ty, 2)
-}
-
-/// Both sides of a comparison, with enough decimals that unequal values never look equal.
-fn compare_sides(c: &clausula_core::Compare) -> (String, String) {
-    let mut places = 2;
-    loop {
-        let show = |side: &Option<String>| {
-            side.as_deref()
-                .map_or_else(|| "?".to_string(), |v| value_places(v, &c.ty, places))
-        };
-        let (l, r) = (show(&c.left), show(&c.right));
-        if l != r || c.left == c.right || places >= 12 {
-            return (l, r);
-        }
-        places += 2;
-    }
-}
-
-fn group_thousands(v: &str) -> String {
-    let (sign, rest) = v.strip_prefix('-').map_or(("", v), |r| ("-", r));
-    let (int, frac) = rest
-        .split_once('.')
-        .map_or((rest, None), |(a, b)| (a, Some(b)));
-    if !int.bytes().all(|b| b.is_ascii_digit()) {
-        return v.to_string();
-    }
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    match frac {
-        Some(f) => format!("{sign}{out}.{f}"),
-        None => format!("{sign}{out}"),
-    }
-}
 
 fn op_symbol(op: &str) -> &str {
     match op {
@@ -154,15 +39,96 @@ fn line_mark(s: &Style, l: &Line) -> String {
     }
 }
 
-fn json_value(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
+/// Most levels of working shown under a line or an amount (the JSON has all of it).
+const MAX_DEPTH: usize = 4;
+
+/// One named value as a line of working: `label = display` and what identifies it (the
+/// formula of a rule, the row of a table, the step of a param, the row of a lookup), with
+/// its citation.
+fn value_line(s: &Style, key: &str, e: &ValueEntry) -> String {
+    let name = match (&e.label, e.kind) {
+        (Some(l), ValueKind::Fact) => l.clone(),
+        (Some(l), _) if l != key => format!("{l} ({key})"),
+        _ => key.to_string(),
+    };
+    let shown = e.display.as_deref().unwrap_or("?");
+    let mut detail = Vec::new();
+    match e.kind {
+        ValueKind::Table => {
+            if let Some(r) = e.row {
+                detail.push(format!("row {r}"));
+            }
+            if let Some(rows) = &e.rows {
+                let rows: Vec<String> = rows.iter().map(u32::to_string).collect();
+                detail.push(format!("rows {}", rows.join(", ")));
+            }
+            if let Some(v) = &e.version {
+                detail.push(format!("from {v}"));
+            }
+        }
+        ValueKind::Param => {
+            if let Some(f) = &e.from {
+                detail.push(format!("from {f}"));
+            }
+        }
+        ValueKind::Directory => {
+            if let Some(k) = &e.key {
+                detail.push(match e.row {
+                    Some(r) => format!("key {}, row {r}", visible(k)),
+                    None => format!("key {} not listed", visible(k)),
+                });
+            }
+        }
+        ValueKind::Fact | ValueKind::Rule => {}
+    }
+    let mut out = format!("{} = {}", visible(&name), visible(shown));
+    if !detail.is_empty() {
+        out.push_str(&s.dim(&format!(" ({})", detail.join(", "))));
+    }
+    if let Some(c) = &e.cite {
+        out.push_str(&s.dim(&format!("  [{}]", visible(c))));
+    }
+    if let Some(f) = &e.formula {
+        out.push_str(&s.dim(&format!("  = {}", visible(f))));
+    }
+    out
+}
+
+/// The working under `keys`: named values one per line (rules, tables, lookups, params,
+/// then what they used, indented), facts together on one line.
+fn working(
+    s: &Style,
+    o: &OutcomeDecision,
+    keys: &[String],
+    indent: usize,
+    depth: usize,
+    out: &mut String,
+) {
+    let pad = " ".repeat(indent);
+    let mut facts = Vec::new();
+    for key in keys {
+        let Some(e) = o.values.get(key) else { continue };
+        if e.kind == ValueKind::Fact {
+            let name = e.label.as_deref().unwrap_or(key);
+            facts.push(format!(
+                "{} = {}",
+                visible(name),
+                visible(e.display.as_deref().unwrap_or("?"))
+            ));
+            continue;
+        }
+        out.push_str(&format!("{pad}{}\n", value_line(s, key, e)));
+        if depth + 1 < MAX_DEPTH && !e.uses.is_empty() {
+            working(s, o, &e.uses, indent + 2, depth + 1, out);
+        }
+    }
+    if !facts.is_empty() {
+        out.push_str(&format!("{pad}{}\n", s.dim(&facts.join("; "))));
     }
 }
 
 /// One outcome, with every line explained.
-pub(crate) fn outcome(s: &Style, labels: &Labels, name: &str, o: &OutcomeDecision) -> String {
+pub(crate) fn outcome(s: &Style, name: &str, o: &OutcomeDecision) -> String {
     let mut out = String::new();
     let title = visible(o.title.as_deref().unwrap_or(name));
     out.push_str(&format!(
@@ -196,42 +162,49 @@ pub(crate) fn outcome(s: &Style, labels: &Labels, name: &str, o: &OutcomeDecisio
             continue;
         }
         if let Some(c) = &l.compare {
-            let (left, right) = compare_sides(c);
             out.push_str(&format!(
                 "      {} {} {}\n",
-                visible(&left),
+                visible(c.left_display.as_deref().unwrap_or("?")),
                 op_symbol(&c.op),
-                visible(&right)
+                visible(c.right_display.as_deref().unwrap_or("?"))
             ));
         }
-        if !l.facts.is_empty() {
-            let facts: Vec<String> = l
-                .facts
-                .iter()
-                .map(|(p, v)| {
-                    let shown = json_value(v);
-                    let shown = labels.ty(p).map_or(shown.clone(), |t| value(&shown, t));
-                    format!("{} = {}", visible(&labels.describe(p)), visible(&shown))
-                })
-                .collect();
-            out.push_str(&format!("      {}\n", s.dim(&facts.join("; "))));
-        }
+        working(s, o, &l.uses, 6, 0, &mut out);
     }
-    if !o.amounts.is_empty() {
-        let amounts: Vec<String> = o
-            .amounts
-            .iter()
-            .map(|(n, a)| format!("{n} = {}", group_thousands(&decimal_text(a.0))))
-            .collect();
-        out.push_str(&format!("  amounts: {}\n", amounts.join(", ")));
+    if !o.amount_lines.is_empty() {
+        out.push_str("  amounts:\n");
+        for a in &o.amount_lines {
+            let label = match &a.label {
+                Some(l) => format!("{} ({})", visible(l), a.name),
+                None => a.name.clone(),
+            };
+            let shown = match (&a.display, &a.error) {
+                (Some(d), _) => visible(d).into_owned(),
+                (None, Some(e)) => s.red(&format!("— {}", visible(&e.message))),
+                (None, None) => s.yellow("not known yet"),
+            };
+            out.push_str(&format!("    {label} = {shown}\n"));
+            out.push_str(&format!(
+                "      {}\n",
+                s.dim(&format!("= {}", visible(&a.formula)))
+            ));
+            working(s, o, &a.uses, 6, 0, &mut out);
+        }
     }
     if !o.missing.is_empty() {
         let needed: Vec<String> = o
             .missing
             .iter()
             .map(|p| {
-                let d = visible(&labels.describe(p)).into_owned();
-                if d == *p { d } else { format!("{d} ({p})") }
+                let d = o
+                    .values
+                    .get(p)
+                    .and_then(|e| e.label.clone())
+                    .map(|l| visible(&l).into_owned());
+                match d {
+                    Some(d) if d != *p => format!("{d} ({p})"),
+                    _ => p.clone(),
+                }
             })
             .collect();
         out.push_str(&format!(
@@ -245,7 +218,6 @@ pub(crate) fn outcome(s: &Style, labels: &Labels, name: &str, o: &OutcomeDecisio
 
 /// A whole decision.
 pub(crate) fn decision(s: &Style, policy: &Policy, d: &Decision) -> String {
-    let labels = Labels::of(policy);
     let mut out = String::new();
     let title = visible(policy.title().unwrap_or(policy.name()));
     out.push_str(&format!(
@@ -265,35 +237,7 @@ pub(crate) fn decision(s: &Style, policy: &Policy, d: &Decision) -> String {
     }
     for (name, o) in d.outcomes.iter() {
         out.push('\n');
-        out.push_str(&outcome(s, &labels, name, o));
+        out.push_str(&outcome(s, name, o));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn values_are_shown_in_their_units() {
-        assert_eq!(value("0.0365", "percent"), "3.65%");
-        assert_eq!(value("30000000", "money"), "30,000,000");
-        assert_eq!(value("-1234567.5", "money"), "-1,234,567.5");
-        assert_eq!(value("366", "days"), "366 days");
-        assert_eq!(value("0.5621621621621621", "percent"), "56.22%");
-        let c = clausula_core::Compare {
-            left: Some("0.5999999".into()),
-            op: ">=".into(),
-            right: Some("0.6".into()),
-            ty: "percent".into(),
-        };
-        assert_eq!(
-            compare_sides(&c),
-            ("59.99999%".to_string(), "60%".to_string())
-        );
-        assert_eq!(
-            list_key("equipment[2].price"),
-            ("equipment[].price".to_string(), Some(2))
-        );
-    }
 }

@@ -322,3 +322,46 @@ fn graph_draws_dot() {
     assert!(t.starts_with("digraph \"shanghai_key_tech_transformation\""));
     assert!(t.contains("支持目录[…].min_investment"));
 }
+
+/// The working as officers read it: each line with its comparison and the values under it
+/// (rules with their formulas, table rows and directory rows, param steps with their
+/// citations), each amount with its formula — in the policy's labels, numbers in their one
+/// display. Snapshots, reviewed when they change.
+#[test]
+fn eval_text_shows_the_working() {
+    for (name, policy, facts, as_of) in [
+        (
+            "shanghai_2026",
+            SHANGHAI,
+            "examples/applications/shanghai-fund-2026.json",
+            "2026-03-01",
+        ),
+        (
+            "rd_2022",
+            "policies/national/rd-super-deduction.cla",
+            "examples/applications/rd-2022.json",
+            "2022-12-31",
+        ),
+    ] {
+        let out = clausula(&["eval", policy, "--facts", facts, "--as-of", as_of]);
+        insta::assert_snapshot!(name, text(&out.stdout));
+    }
+    let out = clausula(&[
+        "eval",
+        "policies/national/rd-super-deduction.cla",
+        "--facts",
+        "examples/applications/rd-2022.json",
+        "--as-of",
+        "2022-12-31",
+    ]);
+    let t = text(&out.stdout);
+    // The 2022 table row and its citation explain the amount.
+    assert!(
+        t.contains("研发费用加计扣除比例 (加计扣除比例) = 75% (row 2, from 2022-01-01)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("[财政部 税务总局 科技部公告2022年第16号、第28号]"),
+        "{t}"
+    );
+}

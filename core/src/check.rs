@@ -449,6 +449,7 @@ pub(crate) fn check(
         }
         params.push(ParamDef {
             name: p.name.name.clone(),
+            label: lab(&p.label),
             steps,
         });
     }
@@ -494,8 +495,49 @@ pub(crate) fn check(
                 if let Some(t) = env.rule_types.get_mut(id as usize) {
                     *t = body.ty;
                 }
+                // A declared type says how a dimensionless value displays (a ratio as a
+                // percentage); it must fit the value.
+                let display_ty = r.ty.as_ref().and_then(|t| {
+                    let declared = match t {
+                        ast::TypeExpr::Named(i) => Type::from_name(&i.name),
+                        _ => None,
+                    };
+                    let dimensionless = matches!(
+                        body.ty,
+                        Type::Number | Type::Percent | Type::Scalar | Type::Int | Type::Error
+                    );
+                    match declared {
+                        Some(d @ (Type::Percent | Type::Number)) if dimensionless => Some(d),
+                        _ => {
+                            diags.push(
+                                Diagnostic::error(
+                                    codes::TYPE_MISMATCH,
+                                    r.value.span,
+                                    format!(
+                                        "a rule's declared type is `percent` or `number` for a \
+                                         dimensionless value; this is {}",
+                                        expr::describe(&env, body.ty)
+                                    ),
+                                )
+                                .in_file(*file),
+                            );
+                            None
+                        }
+                    }
+                });
                 if let Some(slot) = rules.get_mut(id as usize) {
-                    *slot = Some(RuleDef { scope, body });
+                    let name = match &r.list {
+                        Some(list) => format!("{}.{}", list.name, r.name.name),
+                        None => r.name.name.clone(),
+                    };
+                    *slot = Some(RuleDef {
+                        name,
+                        label: lab(&r.label),
+                        formula: clausula_dsl::print_expr(&r.value),
+                        display_ty,
+                        scope,
+                        body,
+                    });
                 }
             }
             Decl::Table(id) => {
@@ -670,7 +712,8 @@ fn check_outcome(
     file: FileId,
     diags: &mut Vec<Diagnostic>,
 ) -> OutcomeDef {
-    let mut requirements = Vec::new();
+    let mut requirements: Vec<Requirement> = Vec::new();
+    let mut ids: HashMap<String, Span> = HashMap::new();
     let mut amounts: Vec<Amount> = Vec::new();
     let mut amount_spans: HashMap<String, Span> = HashMap::new();
     for item in &o.items {
@@ -687,7 +730,29 @@ fn check_outcome(
                     .guard
                     .as_ref()
                     .map(|g| cx.expect_bool(g, "a `when` guard"));
+                let id = match &r.id {
+                    Some(id) => {
+                        if let Some(first) = ids.get(&id.name) {
+                            diags.push(
+                                Diagnostic::error(
+                                    codes::DUPLICATE_NAME,
+                                    id.span,
+                                    format!(
+                                        "two lines of `{}` have the id `{}`",
+                                        o.name.name, id.name
+                                    ),
+                                )
+                                .in_file(file)
+                                .with_label(*first, "first used here"),
+                            );
+                        }
+                        ids.insert(id.name.clone(), id.span);
+                        id.name.clone()
+                    }
+                    None => format!("line{}", requirements.len() + 1),
+                };
                 requirements.push(Requirement {
+                    id,
                     kind,
                     cond,
                     guard,
@@ -723,6 +788,7 @@ fn check_outcome(
                 amounts.push(Amount {
                     name: a.name.name.clone(),
                     label: lab(&a.label),
+                    formula: clausula_dsl::print_expr(&a.value),
                     value,
                 });
             }

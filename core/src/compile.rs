@@ -108,6 +108,7 @@ pub(crate) fn compile(p: &Program) -> Graph {
         .iter()
         .map(|t| TableG {
             name: t.name.clone(),
+            label: t.label.clone(),
             hit: t.hit,
             versions: Vec::new(),
         })
@@ -138,7 +139,11 @@ pub(crate) fn compile(p: &Program) -> Graph {
                             value: b.lower(&r.value, ROW),
                         })
                         .collect();
-                    versions.push(VersionG { from: v.from, rows });
+                    versions.push(VersionG {
+                        from: v.from,
+                        cite: v.cite.clone(),
+                        rows,
+                    });
                 }
                 if let Some(tg) = tables.get_mut(t as usize) {
                     tg.versions = versions;
@@ -151,12 +156,28 @@ pub(crate) fn compile(p: &Program) -> Graph {
             }
         }
     }
+    // The rules, in declaration order, by the nodes their values are in.
+    let named: Vec<NamedG> = p
+        .rules
+        .iter()
+        .zip(&b.rule_nodes)
+        .filter_map(|(r, n)| {
+            Some(NamedG {
+                node: (*n)?,
+                name: r.name.clone(),
+                label: r.label.clone(),
+                formula: r.formula.clone(),
+                ty: r.display_ty,
+            })
+        })
+        .collect();
     let mut outcomes = Vec::new();
     for o in &p.outcomes {
         let requirements = o
             .requirements
             .iter()
             .map(|r| ReqG {
+                id: r.id.clone(),
                 kind: r.kind,
                 cond: b.lower(&r.cond, ROW),
                 guard: r.guard.as_ref().map(|g| b.lower(g, ROW)),
@@ -171,6 +192,7 @@ pub(crate) fn compile(p: &Program) -> Graph {
                 name: a.name.clone(),
                 label: a.label.clone(),
                 node: b.lower(&a.value, ROW),
+                formula: a.formula.clone(),
             })
             .collect();
         outcomes.push(OutcomeG {
@@ -186,6 +208,7 @@ pub(crate) fn compile(p: &Program) -> Graph {
         .iter()
         .map(|pd| ParamG {
             name: pd.name.clone(),
+            label: pd.label.clone(),
             steps: pd
                 .steps
                 .iter()
@@ -220,8 +243,11 @@ pub(crate) fn compile(p: &Program) -> Graph {
         tables,
         directories: b.directories,
         outcomes,
+        named,
+        named_at: Default::default(),
     };
     prune(&mut g);
+    g.index_named();
     dependencies(&mut g);
     g
 }
@@ -756,6 +782,11 @@ fn prune(g: &mut Graph) {
             a.node = map(a.node);
         }
     }
+    // Rules no decision reads are gone with their nodes.
+    g.named.retain_mut(|n| {
+        n.node = map(n.node);
+        n.node != u32::MAX
+    });
 }
 
 fn mark(live: &mut [bool], id: NodeId) {

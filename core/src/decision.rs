@@ -86,12 +86,116 @@ pub struct Compare {
     /// display can format them (`0.032` of type `percent` is 3.2%).
     #[serde(rename = "type")]
     pub ty: String,
+    /// The left side's human form (`56.22%`, `104,000,000.00`); absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub left_display: Option<String>,
+    /// The right side's human form.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub right_display: Option<String>,
+}
+
+/// What kind of named value an entry of `values` is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub enum ValueKind {
+    /// An input fact, by path.
+    Fact,
+    /// A rule (or a per-item rule, by item).
+    Rule,
+    /// A decision table's result.
+    Table,
+    /// A directory lookup `D[key].column`.
+    Directory,
+    /// A parameter's value in force.
+    Param,
+}
+
+/// One named value a decision used: the working behind its lines and amounts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct ValueEntry {
+    /// What it is.
+    pub kind: ValueKind,
+    /// Its label in the policy.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub label: Option<String>,
+    /// The value in the contract's string form; absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub value: Option<String>,
+    /// The human form (money to the 分, percentages, labels); absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub display: Option<String>,
+    /// The value's type (`money`, `percent`, `bool`, …).
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// The citation: the table version's or param step's, else the declaration's.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cite: Option<String>,
+    /// For a rule, its expression as the policy writes it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub formula: Option<String>,
+    /// For a table, the 1-based row that applied in the version in force (`otherwise`
+    /// counts as a row).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub row: Option<u32>,
+    /// For a `hit collect` table, the rows that matched.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rows: Option<Vec<u32>>,
+    /// For a table with versions, the first day of the version in force.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
+    /// For a param, the first day of the step in force.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub from: Option<String>,
+    /// For a directory lookup, the key looked up.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub key: Option<String>,
+    /// The keys of `values` it was computed from, in reading order.
+    pub uses: Vec<String>,
+}
+
+/// One amount and how it was computed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct AmountLine {
+    /// The amount's name (its key in `amounts`).
+    pub name: String,
+    /// Its label.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub label: Option<String>,
+    /// The value; absent when it cannot be computed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub value: Option<String>,
+    /// The human form.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub display: Option<String>,
+    /// The expression as the policy writes it.
+    pub formula: String,
+    /// The keys of `values` it read, in reading order.
+    pub uses: Vec<String>,
+    /// Why it has no value, when an evaluation error left it without one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<LineError>,
+}
+
+/// An evaluation error on an amount or a line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct LineError {
+    /// The stable code (`eval/division-by-zero`, …).
+    pub code: String,
+    /// What went wrong.
+    pub message: String,
 }
 
 /// One requirement or exception and how it came out.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Line {
+    /// The line's stable id: declared in the policy (`require … as fai_ratio`), else
+    /// `line<N>` by its position in the outcome.
+    pub id: String,
     /// `require` or `unless`.
     pub kind: LineKind,
     /// The truth of the condition.
@@ -109,6 +213,8 @@ pub struct Line {
     /// Whether this line makes the outcome ineligible: a requirement whose status is
     /// `false`, or an exception whose status is `true`.
     pub blocks: bool,
+    /// The keys of the outcome's `values` its condition and guard read, in reading order.
+    pub uses: Vec<String>,
 }
 
 impl Line {
@@ -139,6 +245,12 @@ pub struct OutcomeDecision {
     /// Unknown facts that could still change the status, most decisive first, then those
     /// needed only for amounts.
     pub missing: Vec<String>,
+    /// Every named value its lines and amounts used — facts, rules, table results,
+    /// directory lookups, params — each once, with what it was computed from.
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, ValueEntry>"))]
+    pub values: OrderedMap<ValueEntry>,
+    /// How each amount was computed, in declaration order.
+    pub amount_lines: Vec<AmountLine>,
 }
 
 /// An exact amount; serialised as a decimal string without exponent or trailing zeros.

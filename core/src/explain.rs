@@ -181,6 +181,7 @@ struct Walker<'a> {
     g: &'a Graph,
     f: &'a Frame,
     row: usize,
+    as_of: i32,
     versions: Vec<Option<usize>>,
     /// Positions visited by the current traversal, kept between traversals for its memory.
     seen: FxHashSet<(NodeId, usize)>,
@@ -401,12 +402,431 @@ impl Walker<'_> {
             ta
         };
         let ty = if ty == Type::Scalar { Type::Number } else { ty };
+        let (va, vb) = (self.f.value(a, self.row), self.f.value(b, self.row));
+        let (left_display, right_display) = crate::display::compare_pair(self.g, va, vb, ty);
         Some(Compare {
-            left: display(self.g, self.f.value(a, self.row), ty),
+            left: display(self.g, va, ty),
             op: op.as_str().to_string(),
-            right: display(self.g, self.f.value(b, self.row), ty),
+            right: display(self.g, vb, ty),
             ty: ty.name().to_string(),
+            left_display,
+            right_display,
         })
+    }
+}
+
+/// Most entries in one outcome's `values`: a list of 100,000 items would otherwise list
+/// every item's rules. Past it the table keeps the entries found first (in reading order).
+pub(crate) const MAX_VALUES: usize = 1000;
+
+/// What a named value is, while building `values`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Boundary {
+    Fact,
+    Rule,
+    Table(u32),
+    Directory(u32, NodeId, u32),
+    Param(u32),
+}
+
+/// The `values` table of one outcome, built from the evaluated frame (no second evaluation),
+/// iteratively: a named value found while reading a line is queued, and its own `uses` are
+/// found when the queue reaches it, so a chain of 10,000 rules needs no deep recursion.
+struct Values {
+    entries: Vec<(String, ValueEntry)>,
+    at: FxHashMap<String, usize>,
+    /// Entries whose `uses` are still to be found: (entry, node, position, kind).
+    pending: Vec<(usize, NodeId, usize, Boundary)>,
+}
+
+impl Walker<'_> {
+    /// Whether `n` is a named value, and which kind (`as_rule`: a rule's node counts as the
+    /// rule; otherwise only what the node itself is).
+    fn boundary(&self, n: NodeId, as_rule: bool) -> Option<Boundary> {
+        if as_rule && self.g.named(n).is_some() {
+            return Some(Boundary::Rule);
+        }
+        match self.g.nodes.get(n as usize)?.op {
+            Op::Fact(_) | Op::ItemFact { .. } => Some(Boundary::Fact),
+            Op::Param(p) => Some(Boundary::Param(p)),
+            Op::Table(t) => Some(Boundary::Table(t)),
+            Op::DirGet(d, k, c) => Some(Boundary::Directory(d, k, c)),
+            _ => None,
+        }
+    }
+
+    /// The key of a named value at a position (R7): a fact path, a rule or table or param
+    /// name (`list[i].rule` for a per-item rule), `D[key].column`.
+    fn value_key(&self, n: NodeId, pos: usize, b: Boundary) -> String {
+        let node = self.g.nodes.get(n as usize);
+        match b {
+            Boundary::Fact => match node.map(|x| &x.op) {
+                Some(Op::Fact(slot)) => fact_path(self.g, FactRef::Slot(*slot), None),
+                Some(Op::ItemFact { list, field }) => fact_path(
+                    self.g,
+                    FactRef::ItemField {
+                        list: *list,
+                        field: *field,
+                    },
+                    Some(self.item_index(node.map_or(ROW, |x| x.scope), pos)),
+                ),
+                _ => "?".to_string(),
+            },
+            Boundary::Rule => {
+                let name = self.g.named(n).map_or("?", |r| r.name.as_str());
+                let scope = node.map_or(ROW, |x| x.scope);
+                match name.split_once('.') {
+                    Some((list, rule)) if scope != ROW => {
+                        format!("{list}[{}].{rule}", self.item_index(scope, pos))
+                    }
+                    _ => name.to_string(),
+                }
+            }
+            Boundary::Table(t) => self
+                .g
+                .tables
+                .get(t as usize)
+                .map_or_else(|| "?".to_string(), |t| t.name.clone()),
+            Boundary::Param(p) => self
+                .g
+                .params
+                .get(p as usize)
+                .map_or_else(|| "?".to_string(), |p| p.name.clone()),
+            Boundary::Directory(d, _, c) => self.g.text(n).map_or_else(
+                || {
+                    let dir = self.g.directories.get(d as usize);
+                    format!(
+                        "{}[?].{}",
+                        dir.map_or("?", |d| d.name.as_str()),
+                        dir.and_then(|d| d.columns.get(c as usize))
+                            .map_or("?", |c| c.0.as_str())
+                    )
+                },
+                str::to_string,
+            ),
+        }
+    }
+
+    /// The children an explanation reads under `n`: only the branch an `if` took, only the
+    /// operands that decided an `and`/`or`, only the items an aggregate's filter let through.
+    fn read_children(&self, n: NodeId, pos: usize, out: &mut Vec<(NodeId, usize)>) {
+        let Some(node) = self.g.nodes.get(n as usize) else {
+            return;
+        };
+        let v = |c: NodeId, p: usize| self.f.value(c, p);
+        match &node.op {
+            Op::Broadcast(src) => out.push((*src, self.f.row_of(node.scope, pos) as usize)),
+            Op::If(c, a, b) => {
+                out.push((*c, pos));
+                match v(*c, pos) {
+                    Val::Bool(true) => out.push((*a, pos)),
+                    Val::Bool(false) => out.push((*b, pos)),
+                    _ => {
+                        out.push((*a, pos));
+                        out.push((*b, pos));
+                    }
+                }
+            }
+            Op::And(args) | Op::Or(args) => {
+                let result = v(n, pos);
+                for c in self.g.args(*args) {
+                    // A decided `and` (`or`) is decided by its false (true) operands: the
+                    // others did not matter.
+                    let decisive = match result {
+                        Val::Bool(b) => {
+                            v(*c, pos) == &Val::Bool(*b) || { matches!(node.op, Op::And(_)) == *b }
+                        }
+                        _ => true,
+                    };
+                    if decisive {
+                        out.push((*c, pos));
+                    }
+                }
+            }
+            Op::Agg {
+                list,
+                filter,
+                value,
+                ..
+            } => {
+                for j in self.f.items(*list, pos) {
+                    let passes = filter.map_or(Val::Bool(true), |fl| v(fl, j).clone());
+                    if let Some(fl) = filter {
+                        out.push((*fl, j));
+                    }
+                    if let Some(x) = value
+                        && passes != Val::Bool(false)
+                    {
+                        out.push((*x, j));
+                    }
+                }
+            }
+            op => out.extend(self.g.children(op).into_iter().map(|c| (c, pos))),
+        }
+    }
+
+    /// The keys of the named values read under `roots`, in reading order; named values met
+    /// for the first time get an entry (their own `uses` are found later, from the queue).
+    fn uses_of(
+        &self,
+        vals: &mut Values,
+        roots: &[(NodeId, usize)],
+        as_rule_root: bool,
+    ) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut seen: FxHashSet<(NodeId, usize)> = FxHashSet::default();
+        let mut stack: Vec<(NodeId, usize, bool)> = roots
+            .iter()
+            .rev()
+            .map(|(n, p)| (*n, *p, as_rule_root))
+            .collect();
+        let mut kids = Vec::new();
+        while let Some((n, pos, as_rule)) = stack.pop() {
+            if !seen.insert((n, pos)) {
+                continue;
+            }
+            if let Some(b) = self.boundary(n, as_rule) {
+                if let Some(key) = self.entry(vals, n, pos, b)
+                    && !out.contains(&key)
+                {
+                    out.push(key);
+                }
+                continue;
+            }
+            kids.clear();
+            self.read_children(n, pos, &mut kids);
+            stack.extend(kids.iter().rev().map(|(c, p)| (*c, *p, true)));
+        }
+        out
+    }
+
+    /// The entry of a named value (made, and queued for its `uses`, when first met); `None`
+    /// when the table is full.
+    fn entry(&self, vals: &mut Values, n: NodeId, pos: usize, b: Boundary) -> Option<String> {
+        let key = self.value_key(n, pos, b);
+        if vals.at.contains_key(&key) {
+            return Some(key);
+        }
+        if vals.entries.len() >= MAX_VALUES {
+            return None;
+        }
+        let ty = self.node_ty(n);
+        let ty = if ty == Type::Scalar { Type::Number } else { ty };
+        // A rule declared `percent` (a ratio) displays as one.
+        let ty = match (b, self.g.named(n).and_then(|r| r.ty)) {
+            (Boundary::Rule, Some(declared)) => declared,
+            _ => ty,
+        };
+        let v = self.f.value(n, pos);
+        let mut e = ValueEntry {
+            kind: ValueKind::Fact,
+            label: None,
+            value: display(self.g, v, ty),
+            display: crate::display::display(self.g, v, ty),
+            ty: ty.name().to_string(),
+            cite: None,
+            formula: None,
+            row: None,
+            rows: None,
+            version: None,
+            from: None,
+            key: None,
+            uses: Vec::new(),
+        };
+        match b {
+            Boundary::Fact => {
+                e.label = self.fact_label(n);
+            }
+            Boundary::Rule => {
+                e.kind = ValueKind::Rule;
+                if let Some(r) = self.g.named(n) {
+                    e.label = r.label.clone();
+                    e.formula = Some(r.formula.clone());
+                }
+            }
+            Boundary::Param(p) => {
+                e.kind = ValueKind::Param;
+                if let Some(param) = self.g.params.get(p as usize) {
+                    e.label = param.label.clone();
+                    if let Some((from, _, cite)) = param
+                        .steps
+                        .iter()
+                        .rev()
+                        .find(|(from, _, _)| *from <= self.as_of)
+                    {
+                        e.from = Some(date_text(*from));
+                        e.cite = cite.clone();
+                    }
+                }
+            }
+            Boundary::Table(t) => {
+                e.kind = ValueKind::Table;
+                if let Some(table) = self.g.tables.get(t as usize) {
+                    e.label = table.label.clone();
+                    let version = self.versions.get(t as usize).copied().flatten();
+                    if let Some(ver) = version.and_then(|i| table.versions.get(i)) {
+                        e.version = ver.from.map(date_text);
+                        e.cite = ver.cite.clone();
+                        if v.is_known() {
+                            let matched = self.matched_rows(table.hit, &ver.rows, pos);
+                            if matches!(table.hit, Hit::First | Hit::Unique) {
+                                e.row = matched.first().copied();
+                            } else {
+                                e.rows = Some(matched);
+                            }
+                        }
+                    }
+                }
+            }
+            Boundary::Directory(d, k, c) => {
+                e.kind = ValueKind::Directory;
+                if let Some(dir) = self.g.directories.get(d as usize) {
+                    e.label = dir
+                        .columns
+                        .get(c as usize)
+                        .and_then(|col| col.1.clone())
+                        .or_else(|| dir.label.clone());
+                    if let Val::Str(key) = self.f.value(k, pos) {
+                        e.key = Some(key.to_string());
+                        e.row = dir.index.get(key.as_str()).map(|r| r.saturating_add(1));
+                    }
+                }
+            }
+        }
+        let at = vals.entries.len();
+        vals.entries.push((key.clone(), e));
+        vals.at.insert(key.clone(), at);
+        vals.pending.push((at, n, pos, b));
+        Some(key)
+    }
+
+    /// The label of a fact node's field.
+    fn fact_label(&self, n: NodeId) -> Option<String> {
+        let (e, f) = match self.g.nodes.get(n as usize)?.op {
+            Op::Fact(slot) => *self.g.slots.get(slot as usize)?,
+            Op::ItemFact { list, field } => (*self.g.lists.get(list as usize)?, field),
+            _ => return None,
+        };
+        self.g
+            .entities
+            .get(e as usize)?
+            .fields
+            .get(f as usize)?
+            .label
+            .clone()
+    }
+
+    /// The 1-based rows of a table version that applied at `pos`; empty when which rows
+    /// applied is not known (an undecided row came first: the value may still be known when
+    /// every candidate gives the same one).
+    fn matched_rows(&self, hit: Hit, rows: &[crate::graph::RowG], pos: usize) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut otherwise = None;
+        for (i, r) in rows.iter().enumerate() {
+            let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            let Some(c) = r.cond else {
+                otherwise.get_or_insert(n);
+                if hit == Hit::First {
+                    break;
+                }
+                continue;
+            };
+            match self.f.value(c, pos) {
+                Val::Bool(true) => {
+                    out.push(n);
+                    if hit == Hit::First {
+                        return out;
+                    }
+                }
+                Val::Bool(false) => {}
+                _ => return Vec::new(),
+            }
+        }
+        if out.is_empty() {
+            out.extend(otherwise);
+        }
+        out
+    }
+
+    /// The nodes a named value was computed from, for its `uses`.
+    fn own_roots(
+        &self,
+        n: NodeId,
+        pos: usize,
+        b: Boundary,
+        out: &mut Vec<(NodeId, usize)>,
+        as_rule: &mut bool,
+    ) {
+        *as_rule = true;
+        match b {
+            Boundary::Fact | Boundary::Param(_) => {}
+            Boundary::Directory(_, k, _) => out.push((k, pos)),
+            Boundary::Rule => {
+                // A rule that is itself a fact, a table, a lookup or a param uses that value.
+                if self.boundary(n, false).is_some() {
+                    out.push((n, pos));
+                    *as_rule = false;
+                } else {
+                    self.read_children(n, pos, out);
+                }
+            }
+            Boundary::Table(t) => {
+                let Some(table) = self.g.tables.get(t as usize) else {
+                    return;
+                };
+                let Some(ver) = self
+                    .versions
+                    .get(t as usize)
+                    .copied()
+                    .flatten()
+                    .and_then(|i| table.versions.get(i))
+                else {
+                    return;
+                };
+                for r in &ver.rows {
+                    let truth = r
+                        .cond
+                        .map_or(Val::Bool(true), |c| self.f.value(c, pos).clone());
+                    if let Some(c) = r.cond {
+                        out.push((c, pos));
+                    }
+                    if truth != Val::Bool(false) {
+                        out.push((r.value, pos));
+                    }
+                    // Rows after the one that applied were not read.
+                    if table.hit == Hit::First && truth == Val::Bool(true) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fills the `uses` of every queued entry (which may queue more).
+    fn drain(&self, vals: &mut Values) {
+        let mut roots = Vec::new();
+        while let Some((at, n, pos, b)) = vals.pending.pop() {
+            roots.clear();
+            let mut as_rule = true;
+            self.own_roots(n, pos, b, &mut roots, &mut as_rule);
+            let uses = if as_rule {
+                self.uses_of(vals, &roots, true)
+            } else {
+                // The rule's own node, seen as what it is.
+                let mut keys = Vec::new();
+                for (r, p) in &roots {
+                    if let Some(b) = self.boundary(*r, false)
+                        && let Some(k) = self.entry(vals, *r, *p, b)
+                    {
+                        keys.push(k);
+                    }
+                }
+                keys
+            };
+            if let Some((_, e)) = vals.entries.get_mut(at) {
+                e.uses = uses;
+            }
+        }
     }
 }
 
@@ -466,6 +886,7 @@ pub(crate) fn decide(g: &Graph, f: &Frame, _rows: &[FactRow], row: usize, as_of:
         g,
         f,
         row,
+        as_of,
         versions: (0..g.tables.len())
             .map(|t| version_at(g, u32::try_from(t).unwrap_or(u32::MAX), as_of))
             .collect(),
@@ -495,6 +916,11 @@ fn err_of(v: &Val) -> Option<u32> {
 
 fn outcome(w: &mut Walker<'_>, o: &OutcomeG) -> OutcomeDecision {
     let (f, row) = (w.f, w.row);
+    let mut vals = Values {
+        entries: Vec::new(),
+        at: FxHashMap::default(),
+        pending: Vec::new(),
+    };
     let mut lines = Vec::with_capacity(o.requirements.len());
     let mut blame_lists: Vec<Vec<String>> = Vec::new();
     for r in &o.requirements {
@@ -521,7 +947,11 @@ fn outcome(w: &mut Walker<'_>, o: &OutcomeG) -> OutcomeDecision {
             (r.kind, status),
             (ReqKind::Require, LineStatus::False) | (ReqKind::Unless, LineStatus::True)
         );
+        let read: Vec<(NodeId, usize)> = roots.iter().map(|r| (*r, row)).collect();
+        let uses = w.uses_of(&mut vals, &read, true);
         lines.push(Line {
+            id: r.id.clone(),
+            uses,
             blocks,
             kind: match r.kind {
                 ReqKind::Require => LineKind::Require,
@@ -542,12 +972,40 @@ fn outcome(w: &mut Walker<'_>, o: &OutcomeG) -> OutcomeDecision {
     );
     let mut amounts = Vec::new();
     let mut amount_blame = Vec::new();
+    let mut amount_lines = Vec::with_capacity(o.amounts.len());
     for a in &o.amounts {
-        match f.value(a.node, row) {
+        let v = f.value(a.node, row);
+        match v {
             Val::Num(d) => amounts.push((a.name.clone(), Amount(*d))),
             _ => amount_blame.extend(w.blame(&[a.node])),
         }
+        let ty = w.node_ty(a.node);
+        let ty = if ty == Type::Scalar { Type::Number } else { ty };
+        let uses = w.uses_of(&mut vals, &[(a.node, row)], true);
+        let error = match v {
+            Val::Err(e) => f.errors.get(*e as usize).map(|rec| {
+                let r = error_report(w.g, rec, Some(&o.name), w.as_of);
+                LineError {
+                    code: r.code,
+                    message: r.message,
+                }
+            }),
+            _ => None,
+        };
+        amount_lines.push(AmountLine {
+            name: a.name.clone(),
+            label: a.label.clone(),
+            value: match v {
+                Val::Num(d) => Some(decimal_text(*d)),
+                _ => None,
+            },
+            display: crate::display::display(w.g, v, ty),
+            formula: a.formula.clone(),
+            uses,
+            error,
+        });
     }
+    w.drain(&mut vals);
     // Most decisive first: the fact in the most undecided lines; ties by first appearance.
     let mut missing: Vec<String> = Vec::new();
     if status != Status::Ineligible {
@@ -580,5 +1038,7 @@ fn outcome(w: &mut Walker<'_>, o: &OutcomeG) -> OutcomeDecision {
         amounts: OrderedMap(amounts),
         requirements: lines,
         missing,
+        values: OrderedMap(vals.entries),
+        amount_lines,
     }
 }

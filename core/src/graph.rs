@@ -135,6 +135,7 @@ pub(crate) struct EntitySchema {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct ParamG {
     pub(crate) name: String,
+    pub(crate) label: Option<String>,
     pub(crate) steps: Vec<(i32, u32, Option<String>)>,
 }
 
@@ -147,12 +148,15 @@ pub(crate) struct RowG {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct VersionG {
     pub(crate) from: Option<i32>,
+    /// The version's citation (`from 2023-01-01 cite "…" { … }`).
+    pub(crate) cite: Option<String>,
     pub(crate) rows: Vec<RowG>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct TableG {
     pub(crate) name: String,
+    pub(crate) label: Option<String>,
     pub(crate) hit: Hit,
     pub(crate) versions: Vec<VersionG>,
 }
@@ -203,6 +207,8 @@ impl DirG {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct ReqG {
+    /// The line's stable id (declared with `as`, or `line<N>`).
+    pub(crate) id: String,
     pub(crate) kind: ReqKind,
     pub(crate) cond: NodeId,
     pub(crate) guard: Option<NodeId>,
@@ -215,6 +221,22 @@ pub(crate) struct AmountG {
     pub(crate) name: String,
     pub(crate) label: Option<String>,
     pub(crate) node: NodeId,
+    /// The amount's expression as the policy writes it.
+    pub(crate) formula: String,
+}
+
+/// A rule, for explanations: which node holds its value, and how the policy names and
+/// writes it. (Rules are compiled into the graph's shared nodes; this keeps their names.)
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct NamedG {
+    pub(crate) node: NodeId,
+    /// `name`, or `list.name` for a per-item rule.
+    pub(crate) name: String,
+    pub(crate) label: Option<String>,
+    /// The body, canonically printed.
+    pub(crate) formula: String,
+    /// The declared type it displays as (`percent`), when declared.
+    pub(crate) ty: Option<Type>,
 }
 
 /// A fact a decision can depend on.
@@ -258,13 +280,20 @@ pub(crate) struct Graph {
     pub(crate) tables: Vec<TableG>,
     pub(crate) directories: Vec<DirG>,
     pub(crate) outcomes: Vec<OutcomeG>,
+    /// The rules, by the nodes holding their values (in declaration order).
+    pub(crate) named: Vec<NamedG>,
+    /// Node → its first entry in `named`; rebuilt on load.
+    #[serde(skip)]
+    pub(crate) named_at: FxHashMap<NodeId, u32>,
 }
 
 /// Magic bytes at the start of a serialised graph.
 const MAGIC: &[u8; 4] = b"CLAG";
 /// Version of the serialised format; bump on any change to these structs.
 /// 2: a CRC-32 of the body follows the version.
-pub(crate) const FORMAT: u16 = 2;
+/// 3: rules keep their names (`named`), tables and params their labels, table versions their
+///    citations, lines their ids and amounts their formulas — for explanations.
+pub(crate) const FORMAT: u16 = 3;
 
 /// Largest compiled graph accepted, in bytes (256 MiB).
 pub const MAX_GRAPH_BYTES: usize = 256 * 1024 * 1024;
@@ -278,6 +307,21 @@ impl Graph {
         self.args
             .get(start..start.saturating_add(a.len as usize))
             .unwrap_or(&[])
+    }
+
+    /// Indexes `named` by node (the first rule of a node wins: identical rules share one).
+    pub(crate) fn index_named(&mut self) {
+        self.named_at = FxHashMap::default();
+        for (i, n) in self.named.iter().enumerate() {
+            if let Ok(i) = u32::try_from(i) {
+                self.named_at.entry(n.node).or_insert(i);
+            }
+        }
+    }
+
+    /// The rule whose value node `node` holds, if any.
+    pub(crate) fn named(&self, node: NodeId) -> Option<&NamedG> {
+        self.named.get(*self.named_at.get(&node)? as usize)
     }
 
     pub(crate) fn text(&self, node: NodeId) -> Option<&str> {

@@ -76,12 +76,20 @@ pub(crate) struct Field {
 #[derive(Clone, Debug)]
 pub(crate) struct ParamDef {
     pub(crate) name: String,
+    pub(crate) label: Option<String>,
     /// `(first day, value, citation)`, sorted by day.
     pub(crate) steps: Vec<(i32, Const, Option<String>)>,
 }
 
 #[derive(Clone, Debug)]
 pub(crate) struct RuleDef {
+    /// `name`, or `list.name` for a per-item rule.
+    pub(crate) name: String,
+    pub(crate) label: Option<String>,
+    /// The body as the policy writes it, canonically printed.
+    pub(crate) formula: String,
+    /// The declared result type (`rule r: percent = …`), for display.
+    pub(crate) display_ty: Option<Type>,
     pub(crate) scope: Scope,
     pub(crate) body: TExpr,
 }
@@ -99,6 +107,7 @@ pub(crate) enum Hit {
 #[derive(Clone, Debug)]
 pub(crate) struct TableDef {
     pub(crate) name: String,
+    pub(crate) label: Option<String>,
     pub(crate) hit: Hit,
     pub(crate) ty: Type,
     /// Versions sorted by first day; a table without versions has one with `from: None`.
@@ -108,6 +117,7 @@ pub(crate) struct TableDef {
 #[derive(Clone, Debug)]
 pub(crate) struct TableVersion {
     pub(crate) from: Option<i32>,
+    pub(crate) cite: Option<String>,
     pub(crate) rows: Vec<TableRow>,
 }
 
@@ -137,6 +147,8 @@ pub(crate) enum ReqKind {
 
 #[derive(Clone, Debug)]
 pub(crate) struct Requirement {
+    /// Its stable id: declared (`as fai_ratio`) or `line<N>` by position.
+    pub(crate) id: String,
     pub(crate) kind: ReqKind,
     pub(crate) cond: TExpr,
     pub(crate) guard: Option<TExpr>,
@@ -148,6 +160,8 @@ pub(crate) struct Requirement {
 pub(crate) struct Amount {
     pub(crate) name: String,
     pub(crate) label: Option<String>,
+    /// The expression as the policy writes it, canonically printed.
+    pub(crate) formula: String,
     pub(crate) value: TExpr,
 }
 

@@ -8,6 +8,7 @@ pub mod codes;
 #[cfg(feature = "parser")]
 mod compile;
 mod decision;
+mod display;
 mod dot;
 mod error;
 mod eval;
@@ -38,9 +39,10 @@ pub use batch::{
     BatchOutcome, BatchResult, ColumnBatch, ColumnBatchBuilder, ColumnKind, FactColumn,
 };
 pub use decision::{
-    Amount, Compare, Decision, DecisionSummary, ErrorReport, Line, LineKind, LineStatus,
-    OrderedMap, OutcomeBrief, OutcomeDecision, Status,
+    Amount, AmountLine, Compare, Decision, DecisionSummary, ErrorReport, Line, LineError, LineKind,
+    LineStatus, OrderedMap, OutcomeBrief, OutcomeDecision, Status, ValueEntry, ValueKind,
 };
+pub use display::display_text;
 pub use dot::{GraphNode, GraphView};
 pub use error::{EvalError, FactErrors, LoadError};
 pub use facts::{MAX_FACTS_BYTES, MAX_KEY_BYTES, MAX_LIST_ITEMS, parse_json};

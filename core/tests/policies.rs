@@ -209,3 +209,66 @@ fn a_large_directory_names_itself_but_offers_no_suggestions() {
     assert_eq!(field.directory.as_deref(), Some("d"));
     assert!(field.suggestions.is_none());
 }
+
+/// Every citation written in a policy of the pack — on a requirement, a param step, a table
+/// version — reaches the output of at least one of its examples (in a line's `cite` or in the
+/// `values` of the working), so that an officer reading a decision sees the clause.
+#[test]
+fn every_citation_in_the_pack_reaches_an_explanation() {
+    use clausula_dsl::ast::{Item, OutcomeItem, TableBody};
+    let mut unseen = Vec::new();
+    for f in policy_files() {
+        let mut sources = vec![std::fs::read_to_string(&f).unwrap()];
+        // A shared library the policy imports brings its citations along.
+        let ast = clausula_dsl::parse(&sources[0]).unwrap();
+        for item in &ast.items {
+            if let Item::Import(imp) = item {
+                let lib = f.parent().unwrap().join(&imp.path.value);
+                sources.push(std::fs::read_to_string(lib).unwrap());
+            }
+        }
+        let mut cites: Vec<String> = Vec::new();
+        for text in &sources {
+            for item in clausula_dsl::parse(text).unwrap().items {
+                match item {
+                    Item::Param(p) => cites.extend(
+                        p.steps
+                            .iter()
+                            .filter_map(|s| s.cite.clone())
+                            .map(|c| c.value),
+                    ),
+                    Item::Table(t) => {
+                        if let TableBody::Versions(vs) = &t.body {
+                            cites.extend(vs.iter().filter_map(|v| v.cite.clone()).map(|c| c.value));
+                        }
+                    }
+                    Item::Outcome(o) => {
+                        for i in &o.items {
+                            if let OutcomeItem::Require(r) | OutcomeItem::Unless(r) = i {
+                                cites.extend(r.cite.clone().map(|c| c.value));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let policy = Policy::load(f.to_str().unwrap()).unwrap();
+        let shown: String = policy
+            .run_examples()
+            .iter()
+            .map(|r| r.decision.to_json())
+            .collect();
+        for c in cites {
+            let quoted = serde_json::to_string(&c).unwrap();
+            if !shown.contains(&quoted) {
+                unseen.push(format!("{}: {c}", f.display()));
+            }
+        }
+    }
+    assert!(
+        unseen.is_empty(),
+        "citations no example shows:\n{}",
+        unseen.join("\n")
+    );
+}

@@ -231,6 +231,8 @@ pub struct RuleDecl {
     pub name: Ident,
     /// Label shown to users.
     pub label: Option<StrLit>,
+    /// Its declared result type (`: percent`), for display.
+    pub ty: Option<TypeExpr>,
     /// Its definition.
     pub value: Expr,
     /// The whole declaration.
@@ -410,6 +412,8 @@ pub struct Requirement {
     pub message: StrLit,
     /// Citation of the clause.
     pub cite: Option<StrLit>,
+    /// Its declared id (`as fai_ratio`).
+    pub id: Option<Ident>,
     /// The whole line.
     pub span: Span,
 }

@@ -424,11 +424,16 @@ impl<'c> Lowerer<'c> {
             None => (None, first),
         };
         let label = self.opt_string(&mut it)?;
+        let ty = self
+            .take(&mut it, Rule::type_expr)
+            .map(|t| self.type_expr(t))
+            .transpose()?;
         let value = self.expr(self.next(&mut it, Rule::expr, span, "rule value")?)?;
         Ok(Item::Rule(RuleDecl {
             list,
             name,
             label,
+            ty,
             value,
             span,
         }))
@@ -723,6 +728,16 @@ impl<'c> Lowerer<'c> {
             .take(&mut it, Rule::guard)
             .map(|g| self.guard(g))
             .transpose()?;
+        let id = self
+            .take(&mut it, Rule::line_id)
+            .map(|p| {
+                let pspan = self.span(&p);
+                let mut inner = p.into_inner().peekable();
+                self.take(&mut inner, Rule::kw_as);
+                self.next(&mut inner, Rule::ident, pspan, "line id")
+                    .map(|i| self.ident(i))
+            })
+            .transpose()?;
         let guard = match (guard_before, guard_after) {
             (Some(_), Some(second)) => {
                 return err(Diagnostic::error(
@@ -739,6 +754,7 @@ impl<'c> Lowerer<'c> {
             guard,
             message,
             cite,
+            id,
             span,
         })
     }

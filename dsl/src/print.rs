@@ -297,6 +297,9 @@ impl<'a> Printer<'a> {
         }
         head.push_str(&d.name.name);
         push_label(&mut head, d.label.as_ref());
+        if let Some(t) = &d.ty {
+            head.push_str(&format!(": {}", type_expr(t, 0)));
+        }
         head.push_str(" =");
         let value = expr(&d.value, 0);
         let one_line = format!("{head} {value}");
@@ -472,6 +475,9 @@ impl<'a> Printer<'a> {
         let mut tail = quote(&r.message.value);
         if let Some(c) = &r.cite {
             tail.push_str(&format!(" cite {}", quote(&c.value)));
+        }
+        if let Some(id) = &r.id {
+            tail.push_str(&format!(" as {}", id.name));
         }
         let one = format!("{cond} {tail}");
         if width(&one) + 2 * indent <= WIDTH {

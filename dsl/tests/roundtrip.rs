@@ -209,12 +209,14 @@ fn requirement() -> impl Strategy<Value = Requirement> {
         prop::option::of(expr()),
         strlit(),
         prop::option::of(strlit()),
+        prop::option::of(ident()),
     )
-        .prop_map(|(condition, guard, message, cite)| Requirement {
+        .prop_map(|(condition, guard, message, cite, id)| Requirement {
             condition,
             guard,
             message,
             cite,
+            id,
             span: sp(),
         })
 }
@@ -297,15 +299,24 @@ fn item() -> impl Strategy<Value = Item> {
                     .collect(),
                 span: sp(),
             })),
-        (prop::option::of(ident()), ident(), lab(), expr()).prop_map(
-            |(list, name, label, value)| Item::Rule(RuleDecl {
+        (
+            prop::option::of(ident()),
+            ident(),
+            lab(),
+            prop::option::of(prop_oneof![Just("percent"), Just("number")]),
+            expr()
+        )
+            .prop_map(|(list, name, label, ty, value)| Item::Rule(RuleDecl {
                 list,
                 name,
                 label,
+                ty: ty.map(|t| TypeExpr::Named(Ident {
+                    name: t.to_string(),
+                    span: sp()
+                })),
                 value,
                 span: sp()
-            })
-        ),
+            })),
         (
             ident(),
             lab(),

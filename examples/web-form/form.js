@@ -61,38 +61,37 @@ export function parseMoney(raw) {
   return sign + whole + (rest ? "." + rest : "");
 }
 
-function groupThousands(decimal) {
-  const [int, frac] = decimal.split(".");
-  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return frac ? `${grouped}.${frac}` : grouped;
-}
+// Every number shown is the engine's own `display` (money to the 分, percentages rounded
+// half up): the form formats nothing itself.
+const shown = (display) => display ?? "未知";
 
-function shiftPoint(decimal, places) {
-  // value × 10^places for a decimal string, exactly
-  const neg = decimal.startsWith("-");
-  const [int, frac = ""] = decimal.replace("-", "").split(".");
-  const digits = int + frac.padEnd(places, "0");
-  const point = int.length + places;
-  const whole = digits.slice(0, point).replace(/^0+(?=\d)/, "");
-  const rest = digits.slice(point).replace(/0+$/, "");
-  return (neg ? "-" : "") + whole + (rest ? "." + rest : "");
-}
-
-function show(value, type) {
-  if (value === null || value === undefined) return "未知";
-  if (type === "money") return `${groupThousands(value)} 元`;
-  if (type === "percent") {
-    // exact to 2 places for display (the engine keeps every digit): round half up on the string
-    const [int, frac = ""] = shiftPoint(value, 2).split(".");
-    if (frac.length <= 2) return `${int}${frac ? "." + frac : ""}%`;
-    const cents = BigInt(int.replace("-", "") + frac.slice(0, 2)) + (frac[2] >= "5" ? 1n : 0n);
-    const text = cents.toString().padStart(3, "0");
-    const shown = `${text.slice(0, -2)}.${text.slice(-2)}`.replace(/\.?0+$/, "");
-    return `${int.startsWith("-") ? "-" : ""}${shown}%`;
+/** The working behind a line or an amount: each named value it used (`label = display`,
+ * its citation, a rule's formula), and under it what that value used. */
+function working(outcome, keys, depth = 0, seen = new Set()) {
+  const list = el("ul", { class: "working" });
+  for (const key of keys) {
+    const v = outcome.values[key];
+    if (!v) continue;
+    const bits = [`${v.label ?? key} = ${shown(v.display)}`];
+    if (v.row !== undefined) bits.push(`（第${v.row}行）`);
+    if (v.from !== undefined) bits.push(`（${v.from}起）`);
+    const item = el("li", { "data-key": key }, bits.join(""));
+    if (v.cite) item.append(el("span", { class: "cite" }, ` 依据：${v.cite}`));
+    if (v.formula) item.append(el("code", { class: "formula" }, ` = ${v.formula}`));
+    if (v.uses.length > 0 && depth < 3 && !seen.has(key)) {
+      seen.add(key);
+      item.append(working(outcome, v.uses, depth + 1, seen));
+    }
+    list.append(item);
   }
-  if (value === "true") return "是";
-  if (value === "false") return "否";
-  return value;
+  return list;
+}
+
+function workingBox(outcome, keys, formula) {
+  const box = el("details", { class: "how" }, el("summary", {}, "计算过程"));
+  if (formula) box.append(el("code", { class: "formula" }, `= ${formula}`));
+  box.append(working(outcome, keys));
+  return box;
 }
 
 async function loadPolicy() {
@@ -315,21 +314,24 @@ function update() {
   $("status").textContent = outcome ? STATUS_TEXT[outcome.status] : "无法评估";
   const amount = $("amount");
   amount.replaceChildren();
-  if (outcome?.status === "eligible" && info.amounts.length > 0) {
-    info.amounts.forEach((name, i) => {
-      const v = outcome.amounts[name];
-      if (v !== undefined) {
-        amount.append(el("span", { "data-amount": name, "data-value": v }, `${info.amount_labels[i] ?? name}：${groupThousands(v)} 元`));
-      }
-    });
+  if (outcome?.status === "eligible") {
+    for (const line of outcome.amount_lines) {
+      if (line.value === undefined) continue;
+      amount.append(
+        el("span", { "data-amount": line.name, "data-value": line.value }, `${line.label ?? line.name}：${line.display} 元`),
+        workingBox(outcome, line.uses, line.formula),
+      );
+    }
   }
   amount.hidden = amount.childElementCount === 0;
   const list = $("requirements");
   list.replaceChildren();
   for (const [i, line] of (outcome?.requirements ?? []).entries()) {
+    const unit = line.compare?.type === "money" ? " 元" : "";
     const sides = line.compare
-      ? `${show(line.compare.left, line.compare.type)} ${OPS[line.compare.op] ?? line.compare.op} ${show(line.compare.right, line.compare.type)}`
+      ? `${shown(line.compare.left_display)}${unit} ${OPS[line.compare.op] ?? line.compare.op} ${shown(line.compare.right_display)}${unit}`
       : null;
+    const failed = EFFECT[line.kind][line.status] === "fail";
     list.append(
       el(
         "li",
@@ -338,6 +340,7 @@ function update() {
         el("span", { class: "message" }, line.kind === "unless" ? `例外：${line.message}` : line.message),
         line.cite ? el("span", { class: "cite" }, `依据：${line.cite}`) : null,
         sides ? el("span", { class: "sides" }, sides) : null,
+        failed ? workingBox(outcome, line.uses) : null,
       ),
     );
   }

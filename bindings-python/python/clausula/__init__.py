@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Optional, Union
@@ -44,12 +44,15 @@ __all__ = [
     "FactError",
     "FactIssue",
     "InternalError",
+    "AmountLine",
+    "LineError",
     "LoadError",
     "Outcome",
     "OutcomeBrief",
     "Policy",
     "Requirement",
     "Summary",
+    "Value",
     "compile",
     "format",
     "load",
@@ -231,11 +234,58 @@ class Compare:
     op: str
     right: Optional[str]
     type: str
+    left_display: Optional[str] = None
+    right_display: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Value:
+    """One named value an outcome used — a fact, a rule, a table result, a directory lookup
+    or a param — with its human ``display``, citation and what it was computed from
+    (``uses``: keys of the outcome's ``values``)."""
+
+    key: str
+    kind: str
+    type: str
+    uses: List[str]
+    label: Optional[str] = None
+    value: Optional[str] = None
+    display: Optional[str] = None
+    cite: Optional[str] = None
+    formula: Optional[str] = None
+    row: Optional[int] = None
+    rows: Optional[List[int]] = None
+    version: Optional[str] = None
+    from_: Optional[str] = None
+    key_value: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class LineError:
+    """Why an amount (or a line) has no value: the evaluation error's code and message."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class AmountLine:
+    """How one amount was computed: its value and display, formula and the values it used."""
+
+    name: str
+    formula: str
+    uses: List[str]
+    label: Optional[str] = None
+    value: Optional[Decimal] = None
+    display: Optional[str] = None
+    error: Optional[LineError] = None
 
 
 @dataclass(frozen=True)
 class Requirement:
-    """One `require` or `unless` line and how it came out."""
+    """One `require` or `unless` line and how it came out. ``id`` is stable (declared with
+    ``as`` in the policy, else ``line<N>``); ``uses`` are the keys of the outcome's
+    ``values`` it read."""
 
     kind: str
     status: str
@@ -244,6 +294,8 @@ class Requirement:
     facts: Dict[str, Any]
     compare: Optional[Compare]
     blocks: bool
+    id: str = ""
+    uses: List[str] = field(default_factory=list)
 
     @property
     def mark(self) -> str:
@@ -265,6 +317,8 @@ class Outcome:
     amounts: Dict[str, Decimal]
     requirements: List[Requirement]
     missing: List[str]
+    values: Dict[str, Value] = field(default_factory=dict)
+    amount_lines: List[AmountLine] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -286,7 +340,12 @@ def _brief(
     """`<Kind policy as of date: outcome=status (amounts); …, errors=N>`."""
     parts = []
     for name, o in outcomes.items():
-        amounts = ", ".join(f"{k}={v}" for k, v in o.amounts.items())
+        lines = getattr(o, "amount_lines", None)
+        if lines is not None:
+            # The engine's display (money to the 分), as every surface shows it.
+            amounts = ", ".join(f"{a.name}={a.display}" for a in lines if a.display is not None)
+        else:
+            amounts = ", ".join(f"{k}={v}" for k, v in o.amounts.items())
         parts.append(f"{name}={o.status}" + (f" ({amounts})" if amounts else ""))
     errs = f", errors={len(errors)}" if errors else ""
     return f"<{kind} {policy} as of {as_of}: {'; '.join(parts)}{errs}>"
@@ -328,22 +387,36 @@ class Summary:
         return _brief("Summary", self.policy, self.as_of, self.outcomes, self.errors)
 
 
-def _percent(v: Optional[str]) -> str:
-    if v is None:
-        return "?"
-    d = (Decimal(v) * 100).normalize()
-    return f"{d:f}%"
+def _value(key: str, v: Dict[str, Any]) -> Value:
+    return Value(
+        key=key,
+        kind=v["kind"],
+        type=v["type"],
+        uses=list(v.get("uses", [])),
+        label=v.get("label"),
+        value=v.get("value"),
+        display=v.get("display"),
+        cite=v.get("cite"),
+        formula=v.get("formula"),
+        row=v.get("row"),
+        rows=v.get("rows"),
+        version=v.get("version"),
+        from_=v.get("from"),
+        key_value=v.get("key"),
+    )
 
 
-def _show(v: Optional[str], kind: str) -> str:
-    if v is None:
-        return "?"
-    if kind == "percent":
-        return _percent(v)
-    if kind == "money":
-        d = Decimal(v)
-        return f"{d:,f}"
-    return v
+def _amount_line(a: Dict[str, Any]) -> AmountLine:
+    err = a.get("error")
+    return AmountLine(
+        name=a["name"],
+        formula=a["formula"],
+        uses=list(a.get("uses", [])),
+        label=a.get("label"),
+        value=Decimal(a["value"]) if a.get("value") is not None else None,
+        display=a.get("display"),
+        error=LineError(code=err["code"], message=err["message"]) if err else None,
+    )
 
 
 class Decision:
@@ -372,6 +445,8 @@ class Decision:
                     facts=r.get("facts", {}),
                     compare=Compare(**r["compare"]) if r.get("compare") else None,
                     blocks=r["blocks"],
+                    id=r.get("id", ""),
+                    uses=list(r.get("uses", [])),
                 )
                 for r in o["requirements"]
             ]
@@ -382,6 +457,8 @@ class Decision:
                 amounts={k: Decimal(v) for k, v in o["amounts"].items()},
                 requirements=reqs,
                 missing=list(o["missing"]),
+                values={k: _value(k, v) for k, v in o.get("values", {}).items()},
+                amount_lines=[_amount_line(a) for a in o.get("amount_lines", [])],
             )
 
     def to_dict(self) -> Dict[str, Any]:
@@ -402,44 +479,97 @@ class Decision:
         return _brief("Decision", self.policy, self.as_of, self.outcomes, self.errors)
 
     def _repr_html_(self) -> str:
-        esc = html.escape
-        rows: List[str] = [
-            f"<div><b>{esc(self.policy)}</b> · as of {self.as_of.isoformat()}</div>",
-        ]
-        for e in self.errors:
-            rows.append(f"<div style='color:#c5221f'>error: {esc(str(e))}</div>")
-        colors = {"eligible": "#188038", "ineligible": "#c5221f", "undetermined": "#b06000"}
-        for name, o in self.outcomes.items():
-            title = esc(o.title or name)
+        return _decision_html(self)
+
+
+_COLORS = {"eligible": "#188038", "ineligible": "#c5221f", "undetermined": "#b06000"}
+_MARK_COLORS = {"✓": "#188038", "✗": "#c5221f", "?": "#b06000", "–": "#80868b"}
+_OPS = {">=": "≥", "<=": "≤", "!=": "≠", "==": "="}
+
+
+def _value_html(o: "Outcome", key: str, depth: int, seen: "set[str]") -> str:
+    """One named value and, folded under it, what it was computed from."""
+    esc = html.escape
+    v = o.values.get(key)
+    if v is None:
+        return ""
+    name = esc(v.label or key)
+    shown = esc(v.display if v.display is not None else "?")
+    detail = []
+    if v.row is not None:
+        detail.append(f"第{v.row}行")
+    if v.rows:
+        detail.append("第" + "、".join(str(r) for r in v.rows) + "行")
+    if v.version:
+        detail.append(f"{v.version}起")
+    if v.from_:
+        detail.append(f"{v.from_}起")
+    if v.key_value is not None:
+        detail.append(esc(v.key_value))
+    extra = f" <span style='color:#80868b'>({', '.join(detail)})</span>" if detail else ""
+    cite = f" <span style='color:#80868b'>[{esc(v.cite)}]</span>" if v.cite else ""
+    formula = f"<div style='color:#80868b'><code>= {esc(v.formula)}</code></div>" if v.formula else ""
+    head = f"{name} = <b>{shown}</b>{extra}{cite}{formula}"
+    if v.kind == "fact" or not v.uses or depth >= 4 or key in seen:
+        return f"<div>{head}</div>"
+    seen.add(key)
+    inner = "".join(_value_html(o, u, depth + 1, seen) for u in v.uses)
+    return f"<details style='margin-left:{depth}em'><summary>{head}</summary><div style='margin-left:1.2em'>{inner}</div></details>"
+
+
+def _decision_html(d: "Decision") -> str:
+    """The decision in a notebook: statuses, each line (✓/✗ coloured) with its comparison
+    and, folded, its working; each amount with its formula and working. Every number is
+    the engine's own ``display``."""
+    esc = html.escape
+    rows: List[str] = [
+        f"<div><b>{esc(d.policy)}</b> · as of {d.as_of.isoformat()}</div>",
+    ]
+    for e in d.errors:
+        rows.append(f"<div style='color:#c5221f'>error: {esc(str(e))}</div>")
+    for name, o in d.outcomes.items():
+        title = esc(o.title or name)
+        rows.append(
+            f"<h4 style='margin:0.6em 0 0.2em'>{title} <code>{esc(name)}</code> "
+            f"<span style='color:{_COLORS.get(o.status, '#000')}'>{esc(o.status)}</span></h4>"
+        )
+        rows.append(
+            "<table><thead><tr><th></th><th style='text-align:left'>要求</th>"
+            "<th style='text-align:left'>依据</th><th style='text-align:left'>比较</th>"
+            "<th style='text-align:left'>计算过程</th></tr></thead><tbody>"
+        )
+        for r in o.requirements:
+            cmp = ""
+            if r.compare is not None:
+                c = r.compare
+                cmp = f"{c.left_display or '?'} {_OPS.get(c.op, c.op)} {c.right_display or '?'}"
+            seen: "set[str]" = set()
+            working = "".join(_value_html(o, u, 0, seen) for u in r.uses)
+            kind = "unless " if r.kind == "unless" else ""
+            mark = f"<span style='color:{_MARK_COLORS.get(r.mark, '#000')}'>{r.mark}</span>"
             rows.append(
-                f"<h4 style='margin:0.6em 0 0.2em'>{title} <code>{esc(name)}</code> "
-                f"<span style='color:{colors.get(o.status, '#000')}'>{esc(o.status)}</span></h4>"
+                f"<tr><td>{mark}</td><td style='text-align:left'>{kind}{esc(r.message)}</td>"
+                f"<td style='text-align:left'>{esc(r.cite or '')}</td><td style='text-align:left'>{esc(cmp)}</td>"
+                f"<td style='text-align:left'><details><summary>{len(r.uses)}项</summary>{working}</details></td></tr>"
+            )
+        rows.append("</tbody></table>")
+        for a in o.amount_lines:
+            seen = set()
+            working = "".join(_value_html(o, u, 0, seen) for u in a.uses)
+            shown = esc(a.display) if a.display is not None else (
+                f"<span style='color:#c5221f'>{esc(a.error.message)}</span>" if a.error else "?"
             )
             rows.append(
-                "<table><thead><tr><th></th><th style='text-align:left'>requirement</th>"
-                "<th style='text-align:left'>cite</th><th style='text-align:left'>compared</th>"
-                "<th style='text-align:left'>facts</th></tr></thead><tbody>"
+                f"<details><summary>{esc(a.label or a.name)} = <b>{shown}</b></summary>"
+                f"<div style='margin-left:1.2em'><code>= {esc(a.formula)}</code>{working}</div></details>"
             )
-            for r in o.requirements:
-                cmp = ""
-                if r.compare is not None:
-                    c = r.compare
-                    op = {">=": "≥", "<=": "≤", "!=": "≠", "==": "="}.get(c.op, c.op)
-                    cmp = f"{_show(c.left, c.type)} {op} {_show(c.right, c.type)}"
-                facts = "; ".join(f"{esc(k)} = {esc(str(v))}" for k, v in r.facts.items())
-                kind = "unless " if r.kind == "unless" else ""
-                rows.append(
-                    f"<tr><td>{r.mark}</td><td style='text-align:left'>{kind}{esc(r.message)}</td>"
-                    f"<td style='text-align:left'>{esc(r.cite or '')}</td><td style='text-align:left'>{esc(cmp)}</td>"
-                    f"<td style='text-align:left'>{facts}</td></tr>"
-                )
-            rows.append("</tbody></table>")
-            if o.amounts:
-                amounts = ", ".join(f"{esc(k)} = {v:,f}" for k, v in o.amounts.items())
-                rows.append(f"<div>amounts: {amounts}</div>")
-            if o.missing:
-                rows.append(f"<div>still needed: {esc(', '.join(o.missing))}</div>")
-        return "\n".join(rows)
+        if o.missing:
+            labels = []
+            for m in o.missing:
+                label = o.values[m].label if m in o.values else None
+                labels.append(f"{esc(label)} ({esc(m)})" if label else esc(m))
+            rows.append(f"<div>still needed: {', '.join(labels)}</div>")
+    return "\n".join(rows)
 
 
 # --------------------------------------------------------------------------- policies

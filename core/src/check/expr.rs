@@ -513,7 +513,8 @@ impl<'e, 'd> Cx<'e, 'd> {
                         return self.poisoned(e);
                     };
                     let ty = def.columns.get(ci).map_or(Type::Error, |c| c.2);
-                    return self.mk(
+                    // Named: `D[key].column` is how an explanation's `values` names it.
+                    return self.mk_named(
                         TKind::DirGet(d, Box::new(key_t), u32::try_from(ci).unwrap_or(u32::MAX)),
                         ty,
                         e,

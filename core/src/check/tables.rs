@@ -100,6 +100,9 @@ pub(super) fn check_table(
         analyse(env, hit, &t.name.name, &out_rows, file, diags);
         versions.push(TableVersion {
             from,
+            cite: version
+                .and_then(|v| v.cite.as_ref())
+                .map(|c| c.value.clone()),
             rows: out_rows
                 .into_iter()
                 .map(|(cond, value, _, _)| TableRow { cond, value })
@@ -127,6 +130,7 @@ pub(super) fn check_table(
     }
     TableDef {
         name: t.name.name.clone(),
+        label: t.label.as_ref().map(|l| l.value.clone()),
         hit,
         ty,
         versions,

@@ -184,6 +184,12 @@ pub(super) fn validate(g: &mut Graph) -> Result<(), String> {
             )?;
         }
     }
+    for named in &g.named {
+        ensure((named.node as usize) < n, || {
+            format!("rule `{}`", named.name)
+        })?;
+    }
+    g.index_named();
     for o in &g.outcomes {
         for r in &o.requirements {
             for c in std::iter::once(r.cond).chain(r.guard) {

@@ -114,6 +114,7 @@ impl Erase for Item {
                 d.list.erase();
                 d.name.erase();
                 d.label.erase();
+                d.ty.erase();
                 d.value.erase();
                 d.span.erase();
             }
@@ -244,6 +245,9 @@ impl Erase for Requirement {
         self.guard.erase();
         self.message.erase();
         self.cite.erase();
+        if let Some(id) = &mut self.id {
+            id.span.erase();
+        }
         self.span.erase();
     }
 }
