@@ -43,6 +43,12 @@ fn batch(group: &mut BenchmarkGroup<'_, WallTime>, engine: &clausula::Clausula, 
     group.bench_function("clausula evaluate_batch (per batch of 10,000)", |b| {
         b.iter(|| black_box(engine.batch_of(&rows)));
     });
+    group.bench_function(
+        "clausula evaluate_batch with lines (per batch of 10,000)",
+        |b| {
+            b.iter(|| black_box(engine.batch_lines_of(&rows)));
+        },
+    );
 }
 
 /// Every engine agrees with the first (Clausula) on every record, and so does the batch.

@@ -5,16 +5,17 @@
 
 use std::sync::Arc;
 
+use arrow_array::builder::{ListBuilder, StringBuilder, StructBuilder};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type,
     Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
 use arrow_array::{Array, ArrayRef, Decimal128Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
 use clausula_core::{
-    BatchResult, ColumnKind, Decimal, ErrorReport, FactColumn, FactValue, NaiveDate, Policy,
-    decimal_text,
+    BatchOptions, BatchResult, ColumnKind, Decimal, ErrorReport, FactColumn, FactValue, NaiveDate,
+    Policy, decimal_text,
 };
 use rayon::prelude::*;
 use serde_json::Value;
@@ -389,45 +390,34 @@ fn feed_list(
 /// the same type).
 pub(crate) const AMOUNT_SCALE: u32 = 10;
 
-/// Result columns: per outcome its status and amounts, then the error column.
+/// Result columns, named as [`Policy::batch_columns`] names them: per outcome its status,
+/// amounts (and, when asked, each line's status and the failed lines), then the error
+/// columns.
 fn result_columns(results: &[BatchResult]) -> Vec<(String, ArrayRef)> {
     let mut out: Vec<(String, ArrayRef)> = Vec::new();
     let Some(first) = results.first() else {
         return out;
     };
-    // Amounts that do not fit the column: their row's error (when it has none yet).
-    let mut unfit: std::collections::BTreeMap<usize, ErrorReport> = Default::default();
+    // Amounts that do not fit the column: an error of their row (after its own).
+    let mut unfit: std::collections::BTreeMap<usize, Vec<ErrorReport>> = Default::default();
     for (oi, o) in first.outcomes.iter().enumerate() {
-        let statuses: Vec<Option<&str>> = results
-            .iter()
-            .flat_map(|r| {
-                r.outcomes
-                    .get(oi)
-                    .map(|o| o.statuses.iter().map(|s| s.map(|s| s.as_str())))
-                    .into_iter()
-                    .flatten()
-            })
+        let outcomes = || results.iter().filter_map(move |r| r.outcomes.get(oi));
+        let statuses: Vec<Option<&str>> = outcomes()
+            .flat_map(|o| o.statuses.iter().map(|s| s.map(|s| s.as_str())))
             .collect();
         out.push((
             format!("{}.status", o.name),
             Arc::new(StringArray::from(statuses)),
         ));
         for (ai, (amount, _)) in o.amounts.iter().enumerate() {
-            let values: Vec<Option<Decimal>> = results
-                .iter()
-                .flat_map(|r| {
-                    r.outcomes
-                        .get(oi)
-                        .and_then(|o| o.amounts.get(ai))
-                        .map(|(_, col)| col.iter().copied())
-                        .into_iter()
-                        .flatten()
-                })
+            let values: Vec<Option<Decimal>> = outcomes()
+                .filter_map(|o| o.amounts.get(ai))
+                .flat_map(|(_, col)| col.iter().copied())
                 .collect();
             let name = format!("{}.{amount}", o.name);
             let (column, bad) = decimal_column(&values);
             for row in bad {
-                unfit.entry(row).or_insert_with(|| ErrorReport {
+                unfit.entry(row).or_default().push(ErrorReport {
                     code: "eval/precision".to_string(),
                     message: format!(
                         "`{name}` = {} does not fit the amount column (28 digits before the \
@@ -447,19 +437,91 @@ fn result_columns(results: &[BatchResult]) -> Vec<(String, ArrayRef)> {
             }
             out.push((name, column));
         }
+        if o.lines.is_empty() {
+            continue;
+        }
+        for (li, line) in o.lines.iter().enumerate() {
+            let statuses: Vec<Option<&str>> = outcomes()
+                .filter_map(|o| o.lines.get(li))
+                .flat_map(|l| l.statuses.iter().map(|s| s.map(|s| s.as_str())))
+                .collect();
+            out.push((
+                format!("{}.{}", o.name, line.id),
+                Arc::new(StringArray::from(statuses)),
+            ));
+        }
+        let mut failed = ListBuilder::new(StringBuilder::new());
+        for part in outcomes() {
+            for row in 0..part.statuses.len() {
+                if part.statuses.get(row).copied().flatten().is_none() {
+                    failed.append_null();
+                    continue;
+                }
+                for id in part.failed(row) {
+                    failed.values().append_value(id);
+                }
+                failed.append(true);
+            }
+        }
+        out.push((format!("{}.failed", o.name), Arc::new(failed.finish())));
     }
-    let errors: Vec<Option<String>> = results
+    let rows: Vec<Vec<ErrorReport>> = results
         .iter()
-        .flat_map(|r| r.errors.iter())
+        .flat_map(|r| r.errors.iter().cloned())
         .enumerate()
-        .map(|(row, e)| {
-            e.as_ref()
-                .or_else(|| unfit.get(&row))
-                .map(ToString::to_string)
+        .map(|(row, mut e)| {
+            if let Some(more) = unfit.remove(&row) {
+                e.extend(more);
+            }
+            e
         })
         .collect();
-    out.push(("error".to_string(), Arc::new(StringArray::from(errors))));
+    let first = |f: &dyn Fn(&ErrorReport) -> Option<String>| -> ArrayRef {
+        Arc::new(StringArray::from(
+            rows.iter()
+                .map(|e| e.first().and_then(f))
+                .collect::<Vec<_>>(),
+        ))
+    };
+    out.push(("error".to_string(), first(&|e| Some(e.to_string()))));
+    out.push(("error.code".to_string(), first(&|e| Some(e.code.clone()))));
+    out.push(("error.path".to_string(), first(&|e| e.path.clone())));
+    out.push((
+        "error.message".to_string(),
+        first(&|e| Some(e.message.clone())),
+    ));
+    out.push(("errors".to_string(), error_lists(&rows)));
     out
+}
+
+/// Every error of every row: `list<struct<code, path, message>>`, an empty list when the row
+/// is fine.
+fn error_lists(rows: &[Vec<ErrorReport>]) -> ArrayRef {
+    let fields = Fields::from(vec![
+        Field::new("code", DataType::Utf8, false),
+        Field::new("path", DataType::Utf8, true),
+        Field::new("message", DataType::Utf8, false),
+    ]);
+    let mut list = ListBuilder::new(StructBuilder::from_fields(fields.clone(), 0)).with_field(
+        Arc::new(Field::new("item", DataType::Struct(fields), false)),
+    );
+    for errors in rows {
+        for e in errors {
+            let item = list.values();
+            if let Some(b) = item.field_builder::<StringBuilder>(0) {
+                b.append_value(&e.code);
+            }
+            if let Some(b) = item.field_builder::<StringBuilder>(1) {
+                b.append_option(e.path.as_deref());
+            }
+            if let Some(b) = item.field_builder::<StringBuilder>(2) {
+                b.append_value(&e.message);
+            }
+            item.append(true);
+        }
+        list.append(true);
+    }
+    Arc::new(list.finish())
 }
 
 /// Exact decimals as `decimal128(38, AMOUNT_SCALE)`, and the rows whose value does not fit
@@ -504,7 +566,11 @@ pub(crate) fn evaluate(
     schema: SchemaRef,
     as_of: NaiveDate,
     cell_errors: &[(usize, String, String)],
+    opts: BatchOptions,
 ) -> Result<(Vec<RecordBatch>, SchemaRef), Failure> {
+    policy
+        .check_columns(schema.fields().iter().map(|f| f.name().as_str()), opts)
+        .map_err(|e| facts_failure(&e))?;
     let mut results = Vec::with_capacity(batches.len());
     let mut first_row = 0usize;
     for batch in &batches {
@@ -519,25 +585,29 @@ pub(crate) fn evaluate(
         if !errors.is_empty() {
             return Err(facts_failure(&errors));
         }
-        let r = policy.evaluate_columns(&b.build(), as_of).map_err(|e| {
-            (
-                "evaluation",
-                e.to_string(),
-                serde_json::to_string(&e.reports()).unwrap_or_default(),
-            )
-        })?;
+        let r = policy
+            .evaluate_columns_with(&b.build(), as_of, opts)
+            .map_err(|e| {
+                (
+                    "evaluation",
+                    e.to_string(),
+                    serde_json::to_string(&e.reports()).unwrap_or_default(),
+                )
+            })?;
         results.push(r);
     }
     if results.is_empty() {
         // No rows: still answer with the result columns, empty.
         let empty = policy.column_batch(0).build();
-        let r = policy.evaluate_columns(&empty, as_of).map_err(|e| {
-            (
-                "evaluation",
-                e.to_string(),
-                serde_json::to_string(&e.reports()).unwrap_or_default(),
-            )
-        })?;
+        let r = policy
+            .evaluate_columns_with(&empty, as_of, opts)
+            .map_err(|e| {
+                (
+                    "evaluation",
+                    e.to_string(),
+                    serde_json::to_string(&e.reports()).unwrap_or_default(),
+                )
+            })?;
         results.push(r);
     }
     let extra = result_columns(&results);

@@ -208,21 +208,26 @@ impl NativePolicy {
 
     /// Evaluates an Arrow table (anything with `__arrow_c_stream__`): returns a pyarrow
     /// Table with the input columns plus status, amount and error columns.
-    #[pyo3(signature = (table, as_of, cell_errors=None))]
+    #[pyo3(signature = (table, as_of, cell_errors=None, lines=None))]
     fn evaluate_table(
         &self,
         py: Python<'_>,
         table: pyo3_arrow::PyTable,
         as_of: &str,
         cell_errors: Option<Vec<(usize, String, String)>>,
+        lines: Option<bool>,
     ) -> PyResult<Py<PyAny>> {
         guard(|| {
             let date = self::as_of(as_of)?;
+            let opts = clausula_core::BatchOptions {
+                lines: lines.unwrap_or(false),
+            };
             let (batches, schema) = table.into_inner();
             let policy = self.inner.clone();
             let cell_errors = cell_errors.unwrap_or_default();
-            let out =
-                py.detach(move || arrow::evaluate(&policy, batches, schema, date, &cell_errors));
+            let out = py.detach(move || {
+                arrow::evaluate(&policy, batches, schema, date, &cell_errors, opts)
+            });
             let (batches, schema) =
                 out.map_err(|(kind, message, payload)| native(kind, message, payload))?;
             let table = pyo3_arrow::PyTable::try_new(batches, schema)?;

@@ -43,7 +43,8 @@ def check(statuses, annual, errors):
 
 
 def none_if_nan(v):
-    return None if v is None or (isinstance(v, float) and v != v) else v
+    """None for how frames write missing: None, NaN, pd.NA."""
+    return None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
 
 
 def test_pandas_in_pandas_out(policy):

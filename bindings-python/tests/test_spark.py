@@ -67,13 +67,13 @@ def test_spark_scores_like_evaluate_batch(session, policy):
     local = policy.evaluate_batch(pdf, as_of="2023-09-01")
     assert list(scored.columns) == list(local.columns)
     assert len(scored) == 5, "no row is dropped"
-    for col in [f"{S}.status", "error"]:
+    for col in [f"{S}.status", "error", "error.code", "error.path", "error.message"]:
         a = [None if pd.isna(v) else v for v in scored[col]]
         b = [None if pd.isna(v) else v for v in local[col]]
         assert a == b, col
     # Both hold the same fixed decimal(38,10) amounts; neither rounds silently.
     a = [None if v is None else Decimal(v) for v in scored[f"{S}.annual_interest_subsidy"]]
-    b = [None if v is None else Decimal(v) for v in local[f"{S}.annual_interest_subsidy"]]
+    b = [None if pd.isna(v) else Decimal(v) for v in local[f"{S}.annual_interest_subsidy"]]
     assert a == b
     assert a[0] == Decimal("3832500")
     # 12.345 × 3.333333% × 35% = 0.1440249855975 has 13 decimals: the row says so, in both.
@@ -82,6 +82,8 @@ def test_spark_scores_like_evaluate_batch(session, policy):
     assert scored[f"{S}.status"].tolist()[:2] == ["eligible", "ineligible"]
     assert scored["error"][2].startswith("[facts/invalid-number] loan.lpr_1y")
     assert scored[f"{S}.status"][3] == "undetermined"
+    assert [len(e) for e in scored["errors"]] == [len(e) for e in local["errors"]] == [0, 0, 1, 0, 1]
+    assert scored["errors"][2][0]["code"] == "facts/invalid-number"
 
 
 def test_nested_struct_columns(session, policy):

@@ -12,7 +12,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use clausula_core::{BatchResult, ErrorReport, FactErrors, Facts, Status, decimal_text};
+use clausula_core::{
+    BatchOptions, BatchResult, ErrorReport, FactErrors, Facts, Status, decimal_text,
+};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
@@ -60,6 +62,8 @@ enum Reader {
     Csv {
         records: Box<CsvRecords<BufReader<CountingReader>>>,
         columns: Vec<String>,
+        /// Per column: whether it holds a fact (else it is carried to the output).
+        facts: Vec<bool>,
         types: HashMap<String, String>,
         lists: Vec<String>,
     },
@@ -84,13 +88,15 @@ impl std::io::Read for CountingReader {
 }
 
 impl Reader {
-    /// Up to [`CHUNK`] records. Every record gives one row (a malformed one an error row).
-    fn next_chunk(&mut self) -> Result<Vec<(u64, Row)>> {
+    /// Up to [`CHUNK`] records. Every record gives one row (a malformed one an error row)
+    /// with the cells of its carried columns (empty for JSON lines).
+    fn next_chunk(&mut self) -> Result<Vec<(u64, Row, Vec<String>)>> {
         let mut out = Vec::new();
         match self {
             Reader::Csv {
                 records,
                 columns,
+                facts,
                 types,
                 lists,
             } => {
@@ -98,6 +104,15 @@ impl Reader {
                     .next_record(Some(columns.len()))
                     .context("reading the input")?
                 {
+                    let carried: Vec<String> = match &rec.value {
+                        Ok(r) => facts
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, f)| !**f)
+                            .map(|(i, _)| r.get(i).cloned().unwrap_or_default())
+                            .collect(),
+                        Err(_) => vec![String::new(); facts.iter().filter(|f| !**f).count()],
+                    };
                     let row = match rec.value {
                         Ok(r) if r.len() != columns.len() => Err(row_error(
                             "facts/invalid-json",
@@ -107,13 +122,13 @@ impl Reader {
                                 columns.len()
                             ),
                         )),
-                        Ok(r) => csv_row(&r, columns, types, lists),
+                        Ok(r) => csv_row(&r, columns, facts, types, lists),
                         Err(why) => Err(row_error(
                             "facts/invalid-json",
                             format!("unreadable CSV record: {why}"),
                         )),
                     };
-                    out.push((rec.line, row));
+                    out.push((rec.line, row, carried));
                     if out.len() >= CHUNK {
                         break;
                     }
@@ -125,7 +140,7 @@ impl Reader {
                         Ok(l) => clausula_core::parse_json(&l),
                         Err(why) => Err(row_error("facts/too-large", why)),
                     };
-                    out.push((rec.line, row));
+                    out.push((rec.line, row, Vec::new()));
                     if out.len() >= CHUNK {
                         break;
                     }
@@ -136,17 +151,19 @@ impl Reader {
     }
 }
 
-/// A CSV record as facts: columns are fact paths, empty cells unknown, list columns JSON.
+/// A CSV record as facts: fact columns are fact paths, empty cells unknown, list columns
+/// JSON; other columns are carried, not read.
 fn csv_row(
     r: &[String],
     columns: &[String],
+    is_fact: &[bool],
     types: &HashMap<String, String>,
     lists: &[String],
 ) -> Row {
     let mut facts = Map::new();
-    for (col, cell) in columns.iter().zip(r.iter()) {
+    for ((col, cell), fact) in columns.iter().zip(r.iter()).zip(is_fact) {
         let cell = cell.as_str();
-        if cell.is_empty() {
+        if cell.is_empty() || !fact {
             continue;
         }
         if lists.contains(col) {
@@ -190,12 +207,27 @@ fn error_text(e: &ErrorReport) -> String {
     e.to_string()
 }
 
+/// A row's errors as the `errors` column writes them: `code`, `path`, `message` each.
+fn error_items(errors: &[ErrorReport]) -> Vec<Value> {
+    errors
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "code": e.code,
+                "path": e.path,
+                "message": e.message,
+            })
+        })
+        .collect()
+}
+
 pub(crate) fn run(
     style: &Style,
     policy: &Path,
     input: &Path,
     as_of: &str,
     output: &Path,
+    opts: BatchOptions,
 ) -> Result<ExitCode> {
     let as_of = parse_as_of(as_of)?;
     let (in_kind, out_kind) = (kind(input)?, kind(output)?);
@@ -259,9 +291,19 @@ pub(crate) fn run(
                     );
                 }
             }
+            if let Err(errors) = policy.check_columns(columns.iter().map(String::as_str), opts) {
+                let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                bail!("the CSV header: {}", text.join("; "));
+            }
+            let entities: Vec<&str> = schema.inputs.iter().map(|i| i.name.as_str()).collect();
+            let facts = columns
+                .iter()
+                .map(|c| entities.contains(&c.split_once('.').map_or(c.as_str(), |(h, _)| h)))
+                .collect();
             Reader::Csv {
                 records,
                 columns,
+                facts,
                 types,
                 lists,
             }
@@ -281,15 +323,22 @@ pub(crate) fn run(
         Kind::Jsonl => (None, Some(BufWriter::new(out_file))),
     };
     let outcome_names: Vec<String> = schema.outcomes.iter().map(|o| o.name.clone()).collect();
-    let amount_names: Vec<Vec<String>> =
-        schema.outcomes.iter().map(|o| o.amounts.clone()).collect();
+    let carried: Vec<String> = match &reader {
+        Reader::Csv { columns, facts, .. } => columns
+            .iter()
+            .zip(facts)
+            .filter(|(_, f)| !**f)
+            .map(|(c, _)| c.clone())
+            .collect(),
+        Reader::Jsonl { .. } => Vec::new(),
+    };
+    if let Some(c) = carried.iter().find(|c| *c == "row" || *c == "line") {
+        bail!("the CSV header names `{c}`, a column the output adds: rename it");
+    }
     if let Some(w) = csv_out.as_mut() {
         let mut header = vec!["row".to_string(), "line".to_string()];
-        for (o, amounts) in outcome_names.iter().zip(&amount_names) {
-            header.push(format!("{o}.status"));
-            header.extend(amounts.iter().map(|a| format!("{o}.{a}")));
-        }
-        header.push("error".to_string());
+        header.extend(carried.iter().cloned());
+        header.extend(policy.batch_columns(opts));
         w.write_record(&header)?;
     }
 
@@ -314,19 +363,25 @@ pub(crate) fn run(
         if rows.is_empty() {
             break;
         }
-        let line_numbers: Vec<u64> = rows.iter().map(|(l, _)| *l).collect();
-        let facts: Vec<Result<Facts, FactErrors>> = rows
+        let line_numbers: Vec<u64> = rows.iter().map(|(l, _, _)| *l).collect();
+        let mut carried_cells: Vec<Vec<String>> = Vec::with_capacity(rows.len());
+        let mut values = Vec::with_capacity(rows.len());
+        for (_, r, c) in rows {
+            carried_cells.push(c);
+            values.push(r);
+        }
+        let facts: Vec<Result<Facts, FactErrors>> = values
             .into_par_iter()
-            .map(|(_, r)| match r {
+            .map(|r| match r {
                 Ok(v) => policy.facts(&v),
                 Err(e) => Err(FactErrors::from(vec![e])),
             })
             .collect();
-        let result: BatchResult = policy.evaluate_batch(&facts, as_of)?;
+        let result: BatchResult = policy.evaluate_batch_with(&facts, as_of, opts)?;
         for i in 0..result.len() {
             row_no += 1;
             let line_no = line_numbers.get(i).copied().unwrap_or(0);
-            let err = result.errors.get(i).and_then(Option::as_ref);
+            let err = result.first_error(i);
             if err.is_some() {
                 with_errors += 1;
             }
@@ -340,8 +395,10 @@ pub(crate) fn run(
             match csv_out.as_mut() {
                 Some(w) => {
                     let mut rec = vec![row_no.to_string(), line_no.to_string()];
+                    rec.extend(carried_cells.get(i).cloned().unwrap_or_default());
                     for o in &result.outcomes {
-                        rec.push(status_text(o.statuses.get(i).copied().flatten()).to_string());
+                        let decided = o.statuses.get(i).copied().flatten();
+                        rec.push(status_text(decided).to_string());
                         for (_, col) in &o.amounts {
                             rec.push(
                                 col.get(i)
@@ -351,8 +408,24 @@ pub(crate) fn run(
                                     .unwrap_or_default(),
                             );
                         }
+                        if opts.lines {
+                            for l in &o.lines {
+                                let s = l.statuses.get(i).copied().flatten();
+                                rec.push(s.map_or("", |s| s.as_str()).to_string());
+                            }
+                            rec.push(if decided.is_some() {
+                                serde_json::to_string(&o.failed(i))?
+                            } else {
+                                String::new()
+                            });
+                        }
                     }
+                    let all = result.errors.get(i).map_or(&[][..], Vec::as_slice);
                     rec.push(err.map(error_text).unwrap_or_default());
+                    rec.push(err.map(|e| e.code.clone()).unwrap_or_default());
+                    rec.push(err.and_then(|e| e.path.clone()).unwrap_or_default());
+                    rec.push(err.map(|e| e.message.clone()).unwrap_or_default());
+                    rec.push(serde_json::to_string(&error_items(all))?);
                     w.write_record(&rec)?;
                 }
                 None => {
@@ -374,14 +447,44 @@ pub(crate) fn run(
                         let mut entry = Map::new();
                         entry.insert("status".to_string(), status);
                         entry.insert("amounts".to_string(), Value::Object(amounts));
+                        if opts.lines && o.statuses.get(i).copied().flatten().is_some() {
+                            let lines: Map<String, Value> = o
+                                .lines
+                                .iter()
+                                .filter_map(|l| {
+                                    let s = l.statuses.get(i).copied().flatten()?;
+                                    Some((l.id.clone(), Value::String(s.as_str().to_string())))
+                                })
+                                .collect();
+                            entry.insert("lines".to_string(), Value::Object(lines));
+                            entry.insert("failed".to_string(), serde_json::to_value(o.failed(i))?);
+                        }
                         outcomes.insert(o.name.clone(), Value::Object(entry));
                     }
-                    let line = serde_json::json!({
+                    let mut line = serde_json::json!({
                         "row": row_no,
                         "line": line_no,
                         "outcomes": outcomes,
                         "error": err.map(|e| serde_json::to_value(e).unwrap_or(Value::Null)),
+                        "errors": result.errors.get(i).map_or(&[][..], Vec::as_slice),
                     });
+                    if !carried.is_empty()
+                        && let Some(obj) = line.as_object_mut()
+                    {
+                        let columns: Map<String, Value> = carried
+                            .iter()
+                            .cloned()
+                            .zip(
+                                carried_cells
+                                    .get(i)
+                                    .cloned()
+                                    .unwrap_or_default()
+                                    .into_iter()
+                                    .map(Value::String),
+                            )
+                            .collect();
+                        obj.insert("columns".to_string(), Value::Object(columns));
+                    }
                     serde_json::to_writer(&mut *out, &line)?;
                     out.write_all(b"\n")?;
                 }

@@ -125,6 +125,10 @@ input (`equipment`) takes a JSON array in its column.\n\nExample:\n  clausula ba
         /// Output file: `.csv` or `.jsonl`.
         #[arg(long)]
         output: PathBuf,
+        /// Add each line's status (`<outcome>.<line id>`) and the failed lines
+        /// (`<outcome>.failed`) per row.
+        #[arg(long)]
+        lines: bool,
     },
     /// Draw the rule graph (Graphviz DOT, or JSON).
     #[command(after_help = "Example:\n  clausula graph POLICY | dot -Tsvg > graph.svg")]
@@ -171,7 +175,15 @@ fn main() -> ExitCode {
             input,
             as_of,
             output,
-        } => batch::run(&style, &policy, &input, &as_of, &output),
+            lines,
+        } => batch::run(
+            &style,
+            &policy,
+            &input,
+            &as_of,
+            &output,
+            clausula_core::BatchOptions { lines },
+        ),
         Command::Graph { policy, format } => {
             commands::graph(&style, &policy, format == GraphFormat::Json)
         }

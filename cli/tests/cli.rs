@@ -259,6 +259,99 @@ fn batch_gives_one_row_per_input_row() {
 }
 
 #[test]
+fn batch_carries_an_id_column_and_writes_line_columns_and_errors_as_data() {
+    let input = tmp("ids.csv");
+    std::fs::write(
+        &input,
+        "id,project.in_provincial_library,loan.contract_signed,loan.interest_paid,loan.principal,loan.lpr_1y,loan.years\n\
+         A-1,true,true,true,300000000,3.65%,3\n\
+         A-2,false,true,false,1000000,4%,1\n\
+         A-3,true,true,true,abc,x,1\n",
+    )
+    .unwrap();
+    let output = tmp("ids-out.csv");
+    let out = clausula(&[
+        "batch",
+        "policies/shandong/tech-loan-interest-subsidy.cla",
+        "--input",
+        input.to_str().unwrap(),
+        "--as-of",
+        "2023-09-01",
+        "--output",
+        output.to_str().unwrap(),
+        "--lines",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut r = csv::Reader::from_path(&output).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+    };
+    const S: &str = "shandong_tech_loan_subsidy";
+    // The id is carried, never read as a fact (it used to fail every row).
+    assert_eq!(header[2], "id");
+    let ids: Vec<&str> = rows.iter().map(|r| &r[col("id")]).collect();
+    assert_eq!(ids, ["A-1", "A-2", "A-3"]);
+    assert_eq!(&rows[0][col(&format!("{S}.status"))], "eligible");
+    assert_eq!(&rows[1][col(&format!("{S}.status"))], "ineligible");
+    assert_eq!(&rows[1][col(&format!("{S}.line1"))], "false");
+    assert_eq!(&rows[1][col(&format!("{S}.line2"))], "true");
+    assert_eq!(
+        &rows[1][col(&format!("{S}.failed"))],
+        r#"["line1","line3"]"#
+    );
+    assert_eq!(&rows[0][col(&format!("{S}.failed"))], "[]");
+    // Errors as data: the first one's code and path, and all of them.
+    assert_eq!(&rows[2][col("error.code")], "facts/invalid-number");
+    let all: serde_json::Value = serde_json::from_str(&rows[2][col("errors")]).unwrap();
+    let paths: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["path"].as_str())
+        .collect();
+    assert_eq!(paths.len(), 2);
+    assert!(paths.contains(&"loan.principal") && paths.contains(&"loan.lpr_1y"));
+    assert_eq!(&rows[2][col("error.path")], paths[0]);
+    assert_eq!(&rows[2][col(&format!("{S}.line1"))], "");
+}
+
+#[test]
+fn batch_refuses_a_header_that_names_no_fact_or_a_label() {
+    for (header, code, hint) in [
+        (
+            "id,name",
+            "facts/no-fact-columns",
+            "project.in_provincial_library",
+        ),
+        ("id,贷款本金", "facts/misnamed-column", "loan.principal"),
+        ("Loan.Principal", "facts/misnamed-column", "loan.principal"),
+        ("loan.principl", "facts/unknown-field", "loan.principal"),
+        ("loan.principal,error", "facts/column-clash", "error"),
+    ] {
+        let input = tmp("header.csv");
+        std::fs::write(&input, format!("{header}\n1,2\n")).unwrap();
+        let out = clausula(&[
+            "batch",
+            "policies/shandong/tech-loan-interest-subsidy.cla",
+            "--input",
+            input.to_str().unwrap(),
+            "--as-of",
+            "2023-09-01",
+            "--output",
+            tmp("header-out.csv").to_str().unwrap(),
+        ]);
+        assert!(!out.status.success(), "{header}");
+        let err = text(&out.stderr);
+        assert!(err.contains(code) && err.contains(hint), "{header}: {err}");
+    }
+}
+
+#[test]
 fn batch_reads_and_writes_json_lines() {
     let input = tmp("rows.jsonl");
     std::fs::write(

@@ -7,13 +7,15 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::codes;
-use crate::decision::{ErrorReport, Status};
+use crate::decision::{ErrorReport, LineKind, LineStatus, Status};
 use crate::error::{EvalError, FactErrors};
 use crate::eval::{self, FactRow, Source};
 use crate::explain;
 use crate::facts;
 use crate::policy::{FactValue, Facts, Policy};
 use crate::value::Val;
+use clausula_dsl::text::visible;
+use std::collections::HashMap;
 
 /// Rows per chunk: large enough to amortise per-node dispatch, small enough for the cache.
 pub(crate) const CHUNK: usize = 1024;
@@ -23,8 +25,44 @@ pub(crate) const CHUNK: usize = 1024;
 pub struct BatchResult {
     /// Per outcome, in policy order.
     pub outcomes: Vec<BatchOutcome>,
-    /// Per row: the first problem (bad facts, or an evaluation error in an outcome), if any.
-    pub errors: Vec<Option<ErrorReport>>,
+    /// Per row: the problems its single decision would report, the first one first (bad
+    /// facts, or evaluation errors in an outcome); empty when the row is fine.
+    pub errors: Vec<Vec<ErrorReport>>,
+}
+
+/// What a batch computes beyond statuses, amounts and errors.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BatchOptions {
+    /// Each line's status per row ([`BatchOutcome::lines`]), computed from the same
+    /// columns as the statuses (no explained decision per row).
+    pub lines: bool,
+}
+
+/// One `require`/`unless` line over a batch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchLine {
+    /// The line's stable id (declared with `as`, or `line<N>`).
+    pub id: String,
+    /// `require` or `unless`.
+    pub kind: LineKind,
+    /// The line's message, as the policy writes it.
+    pub message: String,
+    /// The clause the line cites, if any.
+    pub cite: Option<String>,
+    /// Per row; `None` when the row's facts were bad.
+    pub statuses: Vec<Option<LineStatus>>,
+}
+
+impl BatchLine {
+    /// Whether the line makes row `row` ineligible (a `require` that fails, an `unless` that
+    /// holds).
+    pub fn blocks(&self, row: usize) -> bool {
+        matches!(
+            (self.kind, self.statuses.get(row).copied().flatten()),
+            (LineKind::Require, Some(LineStatus::False))
+                | (LineKind::Unless, Some(LineStatus::True))
+        )
+    }
 }
 
 /// One outcome's results over a batch.
@@ -36,6 +74,19 @@ pub struct BatchOutcome {
     pub statuses: Vec<Option<Status>>,
     /// Per amount: its name and, per row, its value when known.
     pub amounts: Vec<(String, Vec<Option<Decimal>>)>,
+    /// Per line, in policy order, when [`BatchOptions::lines`] asked for them (else empty).
+    pub lines: Vec<BatchLine>,
+}
+
+impl BatchOutcome {
+    /// The ids of the lines that make row `row` ineligible (empty unless lines were asked for).
+    pub fn failed(&self, row: usize) -> Vec<&str> {
+        self.lines
+            .iter()
+            .filter(|l| l.blocks(row))
+            .map(|l| l.id.as_str())
+            .collect()
+    }
 }
 
 impl BatchResult {
@@ -48,11 +99,21 @@ impl BatchResult {
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }
+
+    /// Row `row`'s first problem, if any: the one to show when only one is shown.
+    pub fn first_error(&self, row: usize) -> Option<&ErrorReport> {
+        self.errors.get(row).and_then(|e| e.first())
+    }
 }
 
 impl BatchResult {
     /// An empty result with room for `rows` rows, one column per outcome and amount.
-    fn with_capacity(g: &crate::graph::Graph, rows: usize, error_rows: usize) -> BatchResult {
+    fn with_capacity(
+        g: &crate::graph::Graph,
+        rows: usize,
+        error_rows: usize,
+        opts: BatchOptions,
+    ) -> BatchResult {
         BatchResult {
             outcomes: g
                 .outcomes
@@ -65,6 +126,20 @@ impl BatchResult {
                         .iter()
                         .map(|a| (a.name.clone(), Vec::with_capacity(rows)))
                         .collect(),
+                    lines: if opts.lines {
+                        o.requirements
+                            .iter()
+                            .map(|q| BatchLine {
+                                id: q.id.clone(),
+                                kind: q.kind.line_kind(),
+                                message: q.message.clone(),
+                                cite: q.cite.clone(),
+                                statuses: Vec::with_capacity(rows),
+                            })
+                            .collect()
+                    } else {
+                        Vec::new()
+                    },
                 })
                 .collect(),
             errors: Vec::with_capacity(error_rows),
@@ -77,6 +152,9 @@ impl BatchResult {
             o.statuses.append(&mut p.statuses);
             for ((_, col), (_, mut part)) in o.amounts.iter_mut().zip(p.amounts) {
                 col.append(&mut part);
+            }
+            for (line, mut part) in o.lines.iter_mut().zip(p.lines) {
+                line.statuses.append(&mut part.statuses);
             }
         }
         let mut errors = other.errors;
@@ -92,7 +170,7 @@ static NO_FACTS: FactRow = FactRow {
 
 impl Policy {
     /// Evaluates many applications given as JSON values. Rows whose facts are bad get their
-    /// error and no statuses; all others are evaluated.
+    /// errors and no statuses; all others are evaluated.
     pub fn decide_batch(&self, rows: &[Value], as_of: NaiveDate) -> Result<BatchResult, EvalError> {
         let validated: Vec<Result<Facts, FactErrors>> =
             rows.iter().map(|r| self.facts(r)).collect();
@@ -106,10 +184,20 @@ impl Policy {
         rows: &[Result<Facts, FactErrors>],
         as_of: NaiveDate,
     ) -> Result<BatchResult, EvalError> {
+        self.evaluate_batch_with(rows, as_of, BatchOptions::default())
+    }
+
+    /// [`Policy::evaluate_batch`] computing what `opts` asks for besides (each line's status).
+    pub fn evaluate_batch_with(
+        &self,
+        rows: &[Result<Facts, FactErrors>],
+        as_of: NaiveDate,
+        opts: BatchOptions,
+    ) -> Result<BatchResult, EvalError> {
         let day = self.check_window(as_of)?;
         let schema = self.inner.schema_id;
         // Every row is evaluated in place (no copy of its facts); a bad row is evaluated on
-        // no facts and then given its error instead of results.
+        // no facts and then given its errors instead of results.
         let facts: Vec<&FactRow> = rows
             .iter()
             .map(|r| match r {
@@ -117,47 +205,48 @@ impl Policy {
                 _ => &NO_FACTS,
             })
             .collect();
-        let bad = |i: usize| -> Option<ErrorReport> {
-            match rows.get(i)? {
-                Ok(f) if f.schema_id == schema => None,
-                Ok(_) => EvalError::ForeignFacts.reports().into_iter().next(),
-                Err(e) => e
-                    .first()
-                    .cloned()
-                    .or_else(|| EvalError::ForeignFacts.reports().into_iter().next()),
+        let bad = |i: usize| -> Vec<ErrorReport> {
+            match rows.get(i) {
+                None => Vec::new(),
+                Some(Ok(f)) if f.schema_id == schema => Vec::new(),
+                Some(Err(e)) if !e.is_empty() => e.to_vec(),
+                Some(_) => EvalError::ForeignFacts.reports(),
             }
         };
-        Ok(run_chunks(self, &facts, day, &bad))
+        Ok(run_chunks(self, &facts, day, &bad, opts))
     }
 }
 
-/// Evaluates one chunk of rows and writes its statuses, amounts and first errors as columns.
-/// `bad(i)` is the problem found in row `i` of the chunk before evaluation, if any.
 const UNKNOWN: Val = Val::Unknown;
 
 /// One chunk's results: its columns (with no error column) and, apart, the rows that have
-/// an error (most have none, and an `Option<ErrorReport>` per row is wide).
+/// an error (most have none).
 struct Part {
     rows: usize,
     result: BatchResult,
-    /// `(row within the chunk, its error)`, by row.
-    errors: Vec<(usize, ErrorReport)>,
+    /// `(row within the chunk, its errors)`, by row.
+    errors: Vec<(usize, Vec<ErrorReport>)>,
 }
 
+/// Evaluates one chunk of rows and writes its statuses, amounts (and line statuses when
+/// asked) as columns. `bad(i)` is the problems found in row `i` of the chunk before
+/// evaluation (empty when none).
 fn chunk_results<S: Source + ?Sized>(
     p: &Policy,
     rows: &S,
     day: i32,
-    bad: &dyn Fn(usize) -> Option<ErrorReport>,
+    bad: &dyn Fn(usize) -> Vec<ErrorReport>,
+    opts: BatchOptions,
 ) -> Part {
     let g = p.graph();
     let n = Source::len(rows);
     let frame = eval::run(g, &p.inner.plan, rows, day);
-    let mut out = BatchResult::with_capacity(g, n, 0);
+    let mut out = BatchResult::with_capacity(g, n, 0, opts);
     let mut errors = Vec::new();
     let mut bad_rows = vec![false; n];
     for (r, slot) in bad_rows.iter_mut().enumerate() {
-        if let Some(e) = bad(r) {
+        let e = bad(r);
+        if !e.is_empty() {
             *slot = true;
             errors.push((r, e));
         }
@@ -167,9 +256,20 @@ fn chunk_results<S: Source + ?Sized>(
         // Line by line over whole columns: each row's status folds in one line at a time.
         status.clear();
         status.resize(n, Status::Eligible);
-        for q in &o.requirements {
+        for (qi, q) in o.requirements.iter().enumerate() {
             let cond = frame.column(q.cond);
             let guard = q.guard.map(|gd| frame.column(gd));
+            if let Some(line) = col.lines.get_mut(qi) {
+                // Every line of every row (no short cut at the first failed line).
+                line.statuses.extend((0..n).map(|r| {
+                    if bad_rows.get(r).copied().unwrap_or(true) {
+                        return None;
+                    }
+                    let c = cond.get(r).unwrap_or(&UNKNOWN);
+                    let gv = guard.map(|gd| gd.get(r).unwrap_or(&UNKNOWN));
+                    Some(explain::line_status(q.kind, c, gv))
+                }));
+            }
             for (r, s) in status.iter_mut().enumerate() {
                 if *s == Status::Ineligible {
                     continue;
@@ -196,16 +296,15 @@ fn chunk_results<S: Source + ?Sized>(
             }));
         }
     }
-    // The first evaluation error a row's decision reports. Most chunks have no error at
-    // all: then there is nothing to look for.
+    // The evaluation errors a row's decision reports. Most chunks have no error at all:
+    // then there is nothing to look for.
     if !frame.errors.is_empty() {
         for (r, bad) in bad_rows.iter().enumerate() {
-            if !bad
-                && let Some(e) = explain::reported_errors(g, &frame, r, day)
-                    .into_iter()
-                    .next()
-            {
-                errors.push((r, e));
+            if !bad {
+                let e = explain::reported_errors(g, &frame, r, day);
+                if !e.is_empty() {
+                    errors.push((r, e));
+                }
             }
         }
         errors.sort_by_key(|(r, _)| *r);
@@ -222,18 +321,24 @@ fn run_chunks(
     p: &Policy,
     rows: &[&FactRow],
     day: i32,
-    bad: &(dyn Fn(usize) -> Option<ErrorReport> + Sync),
+    bad: &(dyn Fn(usize) -> Vec<ErrorReport> + Sync),
+    opts: BatchOptions,
 ) -> BatchResult {
     use rayon::prelude::*;
     if rows.len() <= CHUNK {
-        return concat(p, rows.len(), vec![chunk_results(p, rows, day, bad)]);
+        return concat(
+            p,
+            rows.len(),
+            vec![chunk_results(p, rows, day, bad, opts)],
+            opts,
+        );
     }
     let parts: Vec<Part> = rows
         .par_chunks(CHUNK)
         .enumerate()
-        .map(|(c, chunk)| chunk_results(p, chunk, day, &|r| bad(c * CHUNK + r)))
+        .map(|(c, chunk)| chunk_results(p, chunk, day, &|r| bad(c * CHUNK + r), opts))
         .collect();
-    concat(p, rows.len(), parts)
+    concat(p, rows.len(), parts, opts)
 }
 
 #[cfg(not(feature = "parallel"))]
@@ -241,18 +346,19 @@ fn run_chunks(
     p: &Policy,
     rows: &[&FactRow],
     day: i32,
-    bad: &dyn Fn(usize) -> Option<ErrorReport>,
+    bad: &dyn Fn(usize) -> Vec<ErrorReport>,
+    opts: BatchOptions,
 ) -> BatchResult {
     let parts = rows
         .chunks(CHUNK)
         .enumerate()
-        .map(|(c, chunk)| chunk_results(p, chunk, day, &|r| bad(c * CHUNK + r)))
+        .map(|(c, chunk)| chunk_results(p, chunk, day, &|r| bad(c * CHUNK + r), opts))
         .collect();
-    concat(p, rows.len(), parts)
+    concat(p, rows.len(), parts, opts)
 }
 
 /// Joins the chunks' results in row order.
-fn concat(p: &Policy, rows: usize, mut parts: Vec<Part>) -> BatchResult {
+fn concat(p: &Policy, rows: usize, mut parts: Vec<Part>, opts: BatchOptions) -> BatchResult {
     if parts.len() == 1
         && let Some(Part {
             rows: n,
@@ -263,7 +369,7 @@ fn concat(p: &Policy, rows: usize, mut parts: Vec<Part>) -> BatchResult {
         result.errors = dense_errors(n, [(0, errors)]);
         return result;
     }
-    let mut out = BatchResult::with_capacity(p.graph(), rows, 0);
+    let mut out = BatchResult::with_capacity(p.graph(), rows, 0, opts);
     let mut offset = 0;
     let mut errors = Vec::with_capacity(parts.len());
     for part in parts {
@@ -278,18 +384,237 @@ fn concat(p: &Policy, rows: usize, mut parts: Vec<Part>) -> BatchResult {
 /// One error slot per row, from the chunks' sparse errors (`(first row, errors)` each).
 fn dense_errors(
     rows: usize,
-    parts: impl IntoIterator<Item = (usize, Vec<(usize, ErrorReport)>)>,
-) -> Vec<Option<ErrorReport>> {
+    parts: impl IntoIterator<Item = (usize, Vec<(usize, Vec<ErrorReport>)>)>,
+) -> Vec<Vec<ErrorReport>> {
     let mut out = Vec::with_capacity(rows);
-    out.resize_with(rows, || None);
+    out.resize_with(rows, Vec::new);
     for (offset, errors) in parts {
         for (r, e) in errors {
             if let Some(slot) = out.get_mut(offset + r) {
-                *slot = Some(e);
+                *slot = e;
             }
         }
     }
     out
+}
+
+/// The error columns every batch result has after its outcome columns: the first error's
+/// code, path and message (the columns an analyst groups by), the rendered first error, and
+/// the list of all of a row's errors.
+pub const ERROR_COLUMNS: [&str; 5] = [
+    "error",
+    "error.code",
+    "error.path",
+    "error.message",
+    "errors",
+];
+
+impl Policy {
+    /// The names of a batch's result columns, in order: per outcome `<outcome>.status`, its
+    /// amounts `<outcome>.<amount>`, and with [`BatchOptions::lines`] one column per line
+    /// `<outcome>.<line id>` and `<outcome>.failed` (the ids of the lines that block); then
+    /// [`ERROR_COLUMNS`]. Every binding and the CLI name their columns so.
+    pub fn batch_columns(&self, opts: BatchOptions) -> Vec<String> {
+        let g = self.graph();
+        let mut out = Vec::new();
+        for o in &g.outcomes {
+            out.push(format!("{}.status", o.name));
+            out.extend(o.amounts.iter().map(|a| format!("{}.{}", o.name, a.name)));
+            if opts.lines {
+                out.extend(
+                    o.requirements
+                        .iter()
+                        .map(|q| format!("{}.{}", o.name, q.id)),
+                );
+                out.push(format!("{}.failed", o.name));
+            }
+        }
+        out.extend(ERROR_COLUMNS.iter().map(|c| (*c).to_string()));
+        out
+    }
+
+    /// Checks a batch's input column names before any row is read. Refused, each with its
+    /// error: a column named like a result column (the output would hold two columns of
+    /// that name); a column that is a fact written another way — a fact path or input name
+    /// in another case, or a field's label (`项目总投资`) — with the path it stands for;
+    /// and, when the policy has inputs, a set of columns none of which is a fact (every row
+    /// would be undetermined). Other columns (an id, a name) are carried along.
+    pub fn check_columns<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a str>,
+        opts: BatchOptions,
+    ) -> Result<(), Vec<ErrorReport>> {
+        let g = self.graph();
+        let results = self.batch_columns(opts);
+        let report = |code: &str, name: &str, message: String, help: Option<String>| ErrorReport {
+            code: code.to_string(),
+            message,
+            path: Some(name.to_string()),
+            expected: None,
+            outcome: None,
+            help,
+        };
+        let spellings = other_spellings(g);
+        let mut errors = Vec::new();
+        let mut facts = 0usize;
+        let mut given = 0usize;
+        for name in names {
+            given += 1;
+            if results.iter().any(|r| r == name) {
+                errors.push(report(
+                    codes::COLUMN_CLASH,
+                    name,
+                    format!(
+                        "input column `{}` has the name of a result column",
+                        visible(name)
+                    ),
+                    Some("rename or drop it (is this a result fed back in?)".to_string()),
+                ));
+                continue;
+            }
+            let head = name.split_once('.').map_or(name, |(h, _)| h);
+            if let Some(e) = g.entities.iter().find(|e| e.name == head) {
+                // An input's name (a struct or list column), or one of its fields.
+                match (name == e.name, e.is_list) {
+                    (true, _) => facts += 1,
+                    (false, false) => match slot_of(g, name) {
+                        Ok(_) => facts += 1,
+                        Err(err) => errors.push(err),
+                    },
+                    (false, true) => errors.push(report(
+                        codes::UNDECLARED_FIELD,
+                        name,
+                        format!(
+                            "`{}` is a list input: give its items as one column `{}`",
+                            e.name, e.name
+                        ),
+                        None,
+                    )),
+                }
+                continue;
+            }
+            let found = spellings
+                .get(name)
+                .filter(|(_, label)| *label)
+                .or_else(|| spellings.get(&name.to_lowercase()));
+            if let Some((path, by_label)) = found {
+                errors.push(if *by_label {
+                    report(
+                        codes::MISNAMED_COLUMN,
+                        name,
+                        format!("column `{}` is the label of fact `{path}`", visible(name)),
+                        Some(format!(
+                            "name the column `{path}` (Python: or pass by_label=True)"
+                        )),
+                    )
+                } else {
+                    report(
+                        codes::MISNAMED_COLUMN,
+                        name,
+                        format!(
+                            "column `{}` is not a fact path of this policy",
+                            visible(name)
+                        ),
+                        Some(format!("did you mean `{path}`? (paths are case-sensitive)")),
+                    )
+                });
+            }
+        }
+        if errors.is_empty() && facts == 0 && !g.entities.is_empty() {
+            let example = g
+                .entities
+                .iter()
+                .find_map(|e| e.fields.first().map(|f| format!("{}.{}", e.name, f.name)))
+                .unwrap_or_default();
+            errors.push(ErrorReport {
+                code: codes::NO_FACT_COLUMNS.to_string(),
+                message: format!(
+                    "none of the {given} input columns is a fact of policy `{}`: every row \
+                     would be undetermined",
+                    g.header.name
+                ),
+                path: None,
+                expected: None,
+                outcome: None,
+                help: Some(format!(
+                    "name fact columns by their paths (`{example}`), or by struct columns \
+                     named after an input"
+                )),
+            });
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// The slot and type of fact `path` (`entity.field`), or why it is not a fact.
+fn slot_of(g: &crate::graph::Graph, path: &str) -> Result<(u32, crate::types::Type), ErrorReport> {
+    let (entity, field) = path.split_once('.').unwrap_or((path, ""));
+    let unknown = |code: &str, message: String, help: Option<String>| ErrorReport {
+        code: code.to_string(),
+        message,
+        path: Some(path.to_string()),
+        expected: None,
+        outcome: None,
+        help,
+    };
+    let Some(ent) = g.entities.iter().find(|e| e.name == entity && !e.is_list) else {
+        let names: Vec<&str> = g.entities.iter().map(|e| e.name.as_str()).collect();
+        return Err(unknown(
+            codes::UNKNOWN_ENTITY,
+            format!("`{entity}` is not an input of this policy"),
+            clausula_dsl::suggest::closest(entity, &names).map(|c| format!("did you mean `{c}`?")),
+        ));
+    };
+    let Some(fi) = ent.fields.iter().position(|f| f.name == field) else {
+        let names: Vec<&str> = ent.fields.iter().map(|f| f.name.as_str()).collect();
+        return Err(unknown(
+            codes::UNDECLARED_FIELD,
+            format!("`{field}` is not a field of `{entity}`"),
+            clausula_dsl::suggest::closest(field, &names)
+                .map(|c| format!("did you mean `{entity}.{c}`?")),
+        ));
+    };
+    let ty = ent
+        .fields
+        .get(fi)
+        .map_or(crate::types::Type::Error, |f| f.ty);
+    Ok((ent.base + u32::try_from(fi).unwrap_or(u32::MAX), ty))
+}
+
+/// What a column name can stand for written another way: each input name and fact path
+/// in lower case, and each field label, to the path (and whether it is a label).
+fn other_spellings(g: &crate::graph::Graph) -> HashMap<String, (String, bool)> {
+    let mut out = HashMap::new();
+    for e in &g.entities {
+        out.entry(e.name.to_lowercase())
+            .or_insert_with(|| (e.name.clone(), false));
+        for f in &e.fields {
+            let path = format!("{}.{}", e.name, f.name);
+            if let Some(label) = &f.label {
+                out.entry(label.clone())
+                    .or_insert_with(|| (path.clone(), true));
+            }
+            out.entry(path.to_lowercase()).or_insert((path, false));
+        }
+    }
+    out
+}
+
+impl Policy {
+    /// The fact path a column named by a field's label stands for (`项目总投资` →
+    /// `project.total_investment`), for callers that accept labels as column names.
+    pub fn path_of_label(&self, label: &str) -> Option<String> {
+        self.graph().entities.iter().find_map(|e| {
+            e.fields
+                .iter()
+                .find(|f| f.label.as_deref() == Some(label))
+                .map(|f| format!("{}.{}", e.name, f.name))
+        })
+    }
 }
 
 /// A list input over rows: per row, its items (each a row of field values), or `None`.
@@ -306,7 +631,8 @@ pub struct ColumnBatch {
     defaults: Vec<Val>,
     /// Per list: per row, its items (or `None` when the row does not give the list).
     lists: Vec<Option<ListColumn>>,
-    errors: Vec<Option<ErrorReport>>,
+    /// Per row: the problems found while its columns were set, in column order.
+    errors: Vec<Vec<ErrorReport>>,
     schema_id: u64,
 }
 
@@ -413,7 +739,7 @@ impl Policy {
                 slots: vec![None; g.slots.len()],
                 defaults,
                 lists: vec![None; g.lists.len()],
-                errors: vec![None; rows],
+                errors: vec![Vec::new(); rows],
                 schema_id: self.inner.schema_id,
             },
         }
@@ -425,11 +751,22 @@ impl Policy {
         batch: &ColumnBatch,
         as_of: NaiveDate,
     ) -> Result<BatchResult, EvalError> {
+        self.evaluate_columns_with(batch, as_of, BatchOptions::default())
+    }
+
+    /// [`Policy::evaluate_columns`] computing what `opts` asks for besides (each line's
+    /// status).
+    pub fn evaluate_columns_with(
+        &self,
+        batch: &ColumnBatch,
+        as_of: NaiveDate,
+        opts: BatchOptions,
+    ) -> Result<BatchResult, EvalError> {
         if batch.schema_id != self.inner.schema_id {
             return Err(EvalError::ForeignFacts);
         }
         let day = self.check_window(as_of)?;
-        Ok(run_column_chunks(self, batch, day))
+        Ok(run_column_chunks(self, batch, day, opts))
     }
 }
 
@@ -455,46 +792,12 @@ impl ColumnBatchBuilder<'_> {
     }
 
     fn slot_of(&self, path: &str) -> Result<(u32, crate::types::Type), ErrorReport> {
-        let g = self.policy.graph();
-        let (entity, field) = path.split_once('.').unwrap_or((path, ""));
-        let unknown = |code: &str, message: String, help: Option<String>| ErrorReport {
-            code: code.to_string(),
-            message,
-            path: Some(path.to_string()),
-            expected: None,
-            outcome: None,
-            help,
-        };
-        let Some(ent) = g.entities.iter().find(|e| e.name == entity && !e.is_list) else {
-            let names: Vec<&str> = g.entities.iter().map(|e| e.name.as_str()).collect();
-            return Err(unknown(
-                codes::UNKNOWN_ENTITY,
-                format!("`{entity}` is not an input of this policy"),
-                clausula_dsl::suggest::closest(entity, &names)
-                    .map(|c| format!("did you mean `{c}`?")),
-            ));
-        };
-        let Some(fi) = ent.fields.iter().position(|f| f.name == field) else {
-            let names: Vec<&str> = ent.fields.iter().map(|f| f.name.as_str()).collect();
-            return Err(unknown(
-                codes::UNDECLARED_FIELD,
-                format!("`{field}` is not a field of `{entity}`"),
-                clausula_dsl::suggest::closest(field, &names)
-                    .map(|c| format!("did you mean `{entity}.{c}`?")),
-            ));
-        };
-        let ty = ent
-            .fields
-            .get(fi)
-            .map_or(crate::types::Type::Error, |f| f.ty);
-        Ok((ent.base + u32::try_from(fi).unwrap_or(u32::MAX), ty))
+        slot_of(self.policy.graph(), path)
     }
 
     fn note(&mut self, row: usize, e: ErrorReport) {
-        if let Some(slot) = self.batch.errors.get_mut(row)
-            && slot.is_none()
-        {
-            *slot = Some(e);
+        if let Some(slot) = self.batch.errors.get_mut(row) {
+            slot.push(e);
         }
     }
 
@@ -638,12 +941,12 @@ fn column_length(path: &str, rows: usize) -> ErrorReport {
 }
 
 /// The problem found in row `row` of a column batch while its columns were set, if any.
-fn column_error(batch: &ColumnBatch, row: usize) -> Option<ErrorReport> {
-    batch.errors.get(row).cloned().flatten()
+fn column_error(batch: &ColumnBatch, row: usize) -> Vec<ErrorReport> {
+    batch.errors.get(row).cloned().unwrap_or_default()
 }
 
 #[cfg(feature = "parallel")]
-fn run_column_chunks(p: &Policy, batch: &ColumnBatch, day: i32) -> BatchResult {
+fn run_column_chunks(p: &Policy, batch: &ColumnBatch, day: i32, opts: BatchOptions) -> BatchResult {
     use rayon::prelude::*;
     let starts: Vec<usize> = (0..batch.rows).step_by(CHUNK).collect();
     let parts: Vec<Part> = starts
@@ -654,14 +957,14 @@ fn run_column_chunks(p: &Policy, batch: &ColumnBatch, day: i32) -> BatchResult {
                 start,
                 len: CHUNK.min(batch.rows - start),
             };
-            chunk_results(p, &view, day, &|r| column_error(batch, start + r))
+            chunk_results(p, &view, day, &|r| column_error(batch, start + r), opts)
         })
         .collect();
-    concat(p, batch.rows, parts)
+    concat(p, batch.rows, parts, opts)
 }
 
 #[cfg(not(feature = "parallel"))]
-fn run_column_chunks(p: &Policy, batch: &ColumnBatch, day: i32) -> BatchResult {
+fn run_column_chunks(p: &Policy, batch: &ColumnBatch, day: i32, opts: BatchOptions) -> BatchResult {
     let parts = (0..batch.rows)
         .step_by(CHUNK)
         .map(|start| {
@@ -670,10 +973,10 @@ fn run_column_chunks(p: &Policy, batch: &ColumnBatch, day: i32) -> BatchResult {
                 start,
                 len: CHUNK.min(batch.rows - start),
             };
-            chunk_results(p, &view, day, &|r| column_error(batch, start + r))
+            chunk_results(p, &view, day, &|r| column_error(batch, start + r), opts)
         })
         .collect();
-    concat(p, batch.rows, parts)
+    concat(p, batch.rows, parts, opts)
 }
 
 #[cfg(test)]
@@ -724,7 +1027,7 @@ outcome ok {
         let codes: Vec<_> = expected
             .errors
             .iter()
-            .map(|e| e.as_ref().map(|e| (e.code.clone(), e.path.clone())))
+            .map(|e| e.first().map(|e| (e.code.clone(), e.path.clone())))
             .collect();
         assert_eq!(
             codes,
@@ -753,7 +1056,7 @@ outcome ok {
             .evaluate_columns(&reversed.build(), as_of())
             .expect("evaluates");
         assert_eq!(
-            first.errors[0].as_ref().and_then(|e| e.path.as_deref()),
+            first.errors[0].first().and_then(|e| e.path.as_deref()),
             Some("f.n")
         );
         assert_ne!(first, expected);
@@ -783,7 +1086,7 @@ outcome ok {
             .expect("evaluates");
         assert_eq!(result.len(), rows);
         for (r, e) in result.errors.iter().enumerate() {
-            assert_eq!(e.is_some(), bad(r), "row {r}");
+            assert_eq!(!e.is_empty(), bad(r), "row {r}");
         }
         let statuses = &result.outcomes[0].statuses;
         assert_eq!(statuses[0], Some(Status::Ineligible)); // x = 0 is not positive

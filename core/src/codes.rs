@@ -108,6 +108,12 @@ pub const FACTS_TOO_DEEP: &str = "facts/too-deep";
 pub const FOREIGN_SCHEMA: &str = "facts/foreign-schema";
 /// A facts document or list larger than the limits.
 pub const FACTS_TOO_LARGE: &str = "facts/too-large";
+/// A batch whose columns name no fact of the policy (every row would be undetermined).
+pub const NO_FACT_COLUMNS: &str = "facts/no-fact-columns";
+/// A batch column that is a fact written another way (other case, or the field's label).
+pub const MISNAMED_COLUMN: &str = "facts/misnamed-column";
+/// A batch input column with the name of a result column.
+pub const COLUMN_CLASH: &str = "facts/column-clash";
 
 // ---- load/: a file is refused before it is read, or compiled bytes cannot be loaded.
 

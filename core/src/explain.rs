@@ -953,10 +953,7 @@ fn outcome(w: &mut Walker<'_>, o: &OutcomeG) -> OutcomeDecision {
             id: r.id.clone(),
             uses,
             blocks,
-            kind: match r.kind {
-                ReqKind::Require => LineKind::Require,
-                ReqKind::Unless => LineKind::Unless,
-            },
+            kind: r.kind.line_kind(),
             status,
             message: r.message.clone(),
             cite: r.cite.clone(),

@@ -145,6 +145,16 @@ pub(crate) enum ReqKind {
     Unless,
 }
 
+impl ReqKind {
+    /// The kind as decisions and schemas show it.
+    pub(crate) fn line_kind(self) -> crate::decision::LineKind {
+        match self {
+            ReqKind::Require => crate::decision::LineKind::Require,
+            ReqKind::Unless => crate::decision::LineKind::Unless,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Requirement {
     /// Its stable id: declared (`as fai_ratio`) or `line<N>` by position.

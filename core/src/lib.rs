@@ -36,7 +36,8 @@ mod types;
 mod value;
 
 pub use batch::{
-    BatchOutcome, BatchResult, ColumnBatch, ColumnBatchBuilder, ColumnKind, FactColumn,
+    BatchLine, BatchOptions, BatchOutcome, BatchResult, ColumnBatch, ColumnBatchBuilder,
+    ColumnKind, ERROR_COLUMNS, FactColumn,
 };
 pub use decision::{
     Amount, AmountLine, Compare, Decision, DecisionSummary, ErrorReport, Line, LineError, LineKind,
@@ -53,7 +54,7 @@ pub use load::{
 #[cfg(feature = "parser")]
 pub use pipeline::ExampleResult;
 pub use policy::{FactValue, Facts, FactsBuilder, OutcomeSummary, Policy, Summary};
-pub use schema::{Choice, FieldInfo, InputInfo, MAX_SUGGESTIONS, OutcomeInfo, Schema};
+pub use schema::{Choice, FieldInfo, InputInfo, LineInfo, MAX_SUGGESTIONS, OutcomeInfo, Schema};
 pub use types::Type;
 pub use value::decimal_text;
 

@@ -659,7 +659,14 @@ proptest! {
                 b.set(&f.path, col).map_err(|e| TestCaseError::fail(e.to_string()))?;
             }
         }
-        let columns = policy.evaluate_columns(&b.build(), as_of).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let batch = b.build();
+        let columns = policy.evaluate_columns(&batch, as_of).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let mut lined = policy
+            .evaluate_columns_with(&batch, as_of, crate::BatchOptions { lines: true })
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let lines: Vec<Vec<crate::BatchLine>> = lined.outcomes.iter_mut().map(|o| std::mem::take(&mut o.lines)).collect();
+        // Asking for the lines changes nothing else.
+        prop_assert_eq!(&lined, &columns, "seed {}", seed);
         let by_rows = policy.decide_batch(&rows, as_of).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(&columns, &by_rows, "seed {}", seed);
         // Converting columns apart (here last first, as threads may finish) and putting them
@@ -686,9 +693,13 @@ proptest! {
             let summary = policy.summarize_json(r.to_string().as_bytes(), as_of);
             prop_assert_eq!(&summary, &crate::decision::DecisionSummary::from(&d), "row {} of seed {}\n{}", i, seed, source);
             prop_assert_eq!(&policy.summarize_value(r, as_of), &summary);
-            // The row's error is the first one its decision reports.
-            prop_assert_eq!(columns.errors[i].as_ref(), d.errors.first(), "row {} of seed {}\n{}", i, seed, source);
-            for o in &columns.outcomes {
+            // The row's errors are those its decision reports, in the same order.
+            prop_assert_eq!(&columns.errors[i], &d.errors, "row {} of seed {}\n{}", i, seed, source);
+            for (o, o_lines) in columns.outcomes.iter().zip(&lines) {
+                // Each line's status is the decision's, and `failed` its blocking lines.
+                let single: Vec<_> = d.outcome(&o.name).map(|x| x.requirements.iter().map(|l| (l.id.clone(), l.status, l.blocks)).collect()).unwrap_or_default();
+                let batch: Vec<_> = o_lines.iter().filter_map(|l| Some((l.id.clone(), l.statuses[i]?, l.blocks(i)))).collect();
+                prop_assert_eq!(&batch, &single, "row {} of seed {}\n{}", i, seed, source);
                 let single = d.outcome(&o.name).map(|x| x.status);
                 prop_assert_eq!(o.statuses[i], single, "row {} of seed {}\n{}", i, seed, source);
                 for (name, col) in &o.amounts {

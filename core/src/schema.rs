@@ -88,6 +88,22 @@ pub struct OutcomeInfo {
     pub amounts: Vec<String>,
     /// Their labels (`支持金额`), in the same order.
     pub amount_labels: Vec<Option<String>>,
+    /// Its `require`/`unless` lines, in order (what batch line columns are named by).
+    pub lines: Vec<LineInfo>,
+}
+
+/// One `require`/`unless` line of an outcome.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct LineInfo {
+    /// Its stable id (declared with `as`, or `line<N>`).
+    pub id: String,
+    /// `require` or `unless`.
+    pub kind: crate::decision::LineKind,
+    /// Its message.
+    pub message: String,
+    /// The clause it cites.
+    pub cite: Option<String>,
 }
 
 /// Directories with more rows than this offer no `suggestions` in the schema.
@@ -216,6 +232,16 @@ pub(crate) fn schema(g: &Graph) -> Schema {
                 title: o.title.clone(),
                 amounts: o.amounts.iter().map(|a| a.name.clone()).collect(),
                 amount_labels: o.amounts.iter().map(|a| a.label.clone()).collect(),
+                lines: o
+                    .requirements
+                    .iter()
+                    .map(|q| LineInfo {
+                        id: q.id.clone(),
+                        kind: q.kind.line_kind(),
+                        message: q.message.clone(),
+                        cite: q.cite.clone(),
+                    })
+                    .collect(),
             })
             .collect(),
     }

@@ -143,6 +143,27 @@ impl Clausula {
             .count()
     }
 
+    /// [`Clausula::batch_of`] with every line's status per row as well (`lines=True`):
+    /// returns how many rows a line blocks, so nothing is optimised away.
+    pub fn batch_lines_of(&self, rows: &[Result<Facts, clausula_core::FactErrors>]) -> usize {
+        let result = self
+            .policy
+            .evaluate_batch_with(
+                rows,
+                self.as_of,
+                clausula_core::BatchOptions { lines: true },
+            )
+            .unwrap();
+        let o = result
+            .outcomes
+            .iter()
+            .find(|o| o.name == self.outcome)
+            .unwrap();
+        (0..result.len())
+            .filter(|r| !o.failed(*r).is_empty())
+            .count()
+    }
+
     /// The rows for [`Clausula::batch_of`].
     pub fn rows(&self) -> Vec<Result<Facts, clausula_core::FactErrors>> {
         self.facts.iter().cloned().map(Ok).collect()

@@ -27,9 +27,10 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass, field
-from datetime import date
+import re
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _clausula
 from ._clausula import NativeError, NativePolicy
@@ -44,6 +45,9 @@ __all__ = [
     "FactError",
     "FactIssue",
     "InternalError",
+    "LineKind",
+    "LineStatus",
+    "Status",
     "AmountLine",
     "LineError",
     "LoadError",
@@ -215,15 +219,41 @@ def _call(fn: Any, *args: Any) -> Any:
         raise _map_error(e) from None
 
 
-def _as_of(as_of: Union[date, str]) -> str:
+AsOf = Union[date, datetime, str, Any]
+"""An evaluation date: a `date`, a `datetime`/`pandas.Timestamp`/`numpy.datetime64` at
+midnight (its date part), or `'YYYY-MM-DD'`."""
+
+
+def _as_of(as_of: AsOf) -> str:
     if isinstance(as_of, str):
         return as_of
+    if isinstance(as_of, datetime):  # pandas.Timestamp too
+        if (as_of.hour, as_of.minute, as_of.second, as_of.microsecond) != (0, 0, 0, 0):
+            raise ValueError(
+                f"as_of {as_of.isoformat()} has a time of day; pass its date ({as_of.date().isoformat()})"
+            )
+        return as_of.date().isoformat()
     if isinstance(as_of, date):
         return as_of.isoformat()
-    raise TypeError(f"as_of must be a date or 'YYYY-MM-DD', not {type(as_of).__name__}")
+    if type(as_of).__name__ == "datetime64":
+        day = as_of.astype("datetime64[D]")
+        if day != as_of:
+            raise ValueError(f"as_of {as_of} has a time of day; pass its date ({day})")
+        return str(day)
+    raise TypeError(
+        "as_of must be a date, datetime, pandas.Timestamp, numpy.datetime64 or 'YYYY-MM-DD', "
+        f"not {type(as_of).__name__}"
+    )
 
 
 # --------------------------------------------------------------------------- decisions
+
+Status = Literal["eligible", "ineligible", "undetermined"]
+"""An outcome's status."""
+LineStatus = Literal["true", "false", "unknown", "not_applicable"]
+"""A `require`/`unless` line's status (also the values of batch line columns)."""
+LineKind = Literal["require", "unless"]
+"""Whether a line must hold (`require`) or must not (`unless`)."""
 
 
 @dataclass(frozen=True)
@@ -287,8 +317,8 @@ class Requirement:
     ``as`` in the policy, else ``line<N>``); ``uses`` are the keys of the outcome's
     ``values`` it read."""
 
-    kind: str
-    status: str
+    kind: LineKind
+    status: LineStatus
     message: str
     cite: Optional[str]
     facts: Dict[str, Any]
@@ -312,7 +342,7 @@ class Outcome:
     """The decision on one outcome."""
 
     name: str
-    status: str
+    status: Status
     title: Optional[str]
     amounts: Dict[str, Decimal]
     requirements: List[Requirement]
@@ -326,7 +356,7 @@ class OutcomeBrief:
     """One outcome of a :class:`Summary`: its status and the amounts whose inputs are known."""
 
     name: str
-    status: str
+    status: Status
     amounts: Dict[str, Decimal]
 
 
@@ -652,6 +682,25 @@ class Policy:
         in the decision's `errors` (and `outcomes` is empty), as in the JSON contract."""
         return Decision(_call(self._native.decide, facts, _as_of(as_of)))
 
+    def evaluate_row(self, row: Mapping[str, Any], *, as_of: AsOf) -> Decision:
+        """Explains one row of a batch frame (a `pandas.Series`, a `dict` of a polars or
+        pyarrow row): columns named by fact paths (`project.total_investment`) are its facts,
+        missing values (None, NaN, `pd.NA`) are unknown, other columns (an id) are ignored,
+        as :meth:`evaluate_batch` reads them. Raises :class:`FactError` for a bad value."""
+        inputs = {i["name"] for i in self.inputs["inputs"]}
+        facts: Dict[str, Any] = {}
+        for key, value in dict(row).items():
+            head, _, field_name = str(key).partition(".")
+            if head not in inputs or _missing(value):
+                continue
+            if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+                value = value.item()  # a numpy scalar
+            if field_name:
+                facts.setdefault(head, {})[field_name] = value
+            else:
+                facts[head] = value
+        return self.evaluate(facts, as_of=as_of)
+
     def summarize(self, facts: Mapping[str, Any], *, as_of: Union[date, str]) -> Summary:
         """Statuses and known amounts only, without explanations: several times faster than
         :meth:`evaluate` in a loop. Like :meth:`decide` it does not raise for bad facts or a
@@ -668,18 +717,83 @@ class Policy:
         """Evaluates facts given as JSON text (strict: duplicate keys are errors)."""
         return _checked(Decision(_call(self._native.decide_json, text, _as_of(as_of))))
 
-    def evaluate_batch(self, data: Any, *, as_of: Union[date, str]) -> Any:
+    def evaluate_batch(
+        self,
+        data: Any,
+        *,
+        as_of: AsOf,
+        lines: bool = False,
+        amounts: Literal["decimal", "float"] = "decimal",
+        eligible_only: bool = False,
+        by_label: bool = False,
+    ) -> Any:
         """Evaluates many applications: a `pandas.DataFrame`, `pyarrow.Table` or
-        `RecordBatch`, or a `polars.DataFrame` (anything with `__arrow_c_stream__`).
+        `RecordBatch`, or a `polars.DataFrame` (anything with `__arrow_c_stream__`), and
+        returns the same kind of frame.
 
         Columns named by fact paths (`project.total_investment`, or a struct column
-        `project`) are read as facts; null is unknown; other columns are carried along.
-        Returns the same kind of frame with, per outcome, `<outcome>.status` and
-        `<outcome>.<amount>` (exact decimals), and an `error` column: a bad value makes an
-        error in its row and every other row is still evaluated. The GIL is released and
-        all cores are used.
+        `project`) are read as facts; null is unknown; other columns (an id) are carried
+        along. A column that is a fact written another way (`Project.Total_Investment`, or
+        the field's label `项目总投资`) raises a :class:`FactError` with the path it stands
+        for; with `by_label=True` label columns are read as their facts. A frame with no fact
+        column, or with a column named like a result column, raises too.
+
+        Added columns, per outcome: `<outcome>.status`; `<outcome>.<amount>` (exact:
+        `decimal128(38, 10)`, in pandas an `ArrowDtype` column that sums and divides;
+        `amounts="float"` gives `float64`, lossy, for plotting); with `lines=True` one column
+        per line, `<outcome>.<line id>` (`true`/`false`/`unknown`/`not_applicable`), and
+        `<outcome>.failed`, the list of the ids of the lines that block. Amounts of a row that
+        is not eligible are provisional (what it would get); `eligible_only=True` makes them
+        null. Then the errors: `error` (the first, rendered), `error.code`, `error.path`,
+        `error.message`, and `errors`, the list of all (`code`, `path`, `message`). A bad
+        value makes an error in its row and every other row is still evaluated.
+
+        `as_of` is one date for every row, or the name of a column holding each row's date.
+        The GIL is released and all cores are used.
         """
-        return _batch(self, data, _as_of(as_of))
+        if amounts not in ("decimal", "float"):
+            raise ValueError(f"amounts must be 'decimal' or 'float', not {amounts!r}")
+        return _batch(
+            self,
+            data,
+            as_of,
+            _BatchOptions(lines=lines, floats=amounts == "float", eligible_only=eligible_only, by_label=by_label),
+        )
+
+    def explain_counts(self, result: Any) -> Any:
+        """Per line of every outcome, how many rows of a batch result (made with
+        `lines=True`) it blocks, and how many it holds, fails, leaves unknown or does not
+        apply to, with the line's message and citation; the same kind of frame as `result`
+        (pandas, polars or pyarrow), one row per line in policy order."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        table = _to_arrow(result)[0]
+        rows: Dict[str, List[Any]] = {
+            k: []
+            for k in ("outcome", "line", "kind", "message", "cite", "blocks", "true", "false", "unknown", "not_applicable")
+        }
+        for o in self.inputs["outcomes"]:
+            for line in o["lines"]:
+                name = f"{o['name']}.{line['id']}"
+                if name not in table.column_names:
+                    raise ValueError(f"no column `{name}`: evaluate the batch with lines=True")
+                counts = {
+                    str(v["values"]): int(v["counts"])
+                    for v in pc.value_counts(table.column(name).combine_chunks()).to_pylist()
+                    if v["values"] is not None
+                }
+                rows["outcome"].append(o["name"])
+                rows["line"].append(line["id"])
+                rows["kind"].append(line["kind"])
+                rows["message"].append(line["message"])
+                rows["cite"].append(line.get("cite"))
+                blocking = "false" if line["kind"] == "require" else "true"
+                rows["blocks"].append(counts.get(blocking, 0))
+                for k in ("true", "false", "unknown", "not_applicable"):
+                    rows[k].append(counts.get(k, 0))
+        out = pa.table(rows)
+        return _from_arrow(result, out, None)
 
     def run_examples(self) -> List[Dict[str, Any]]:
         """Runs the policy file's `example` blocks."""
@@ -773,32 +887,143 @@ def _pandas_table(policy: Policy, frame: Any) -> Any:
     return pa.Table.from_arrays(arrays, names=names), errors
 
 
-def _batch(policy: Policy, data: Any, as_of: str) -> Any:
+@dataclass(frozen=True)
+class _BatchOptions:
+    lines: bool
+    floats: bool
+    eligible_only: bool
+    by_label: bool
+
+
+_DATE = re.compile(r"^[+-]?\d{4,}-\d{2}-\d{2}$")
+
+
+def _to_arrow(data: Any, policy: Optional[Policy] = None) -> Tuple[Any, List[Any]]:
+    """A frame as a pyarrow Table, plus the pandas cells that could not be typed."""
+    import pyarrow as pa
+
     module = type(data).__module__.split(".")[0]
-    native = policy._native
     if module == "pandas":
-        table, cell_errors = _pandas_table(policy, data)
-        out = _call(native.evaluate_table, table, as_of, cell_errors)
-        frame = out.to_pandas()
-        frame.index = data.index
-        return frame
+        if policy is None:
+            return pa.Table.from_pandas(data, preserve_index=False), []
+        table, cells = _pandas_table(policy, data)
+        return table, cells
     if module == "polars":
-        import polars as pl
-
-        out = _call(native.evaluate_table, data, as_of)
-        return pl.from_arrow(out)
-    if module == "pyarrow":
-        import pyarrow as pa
-
-        if isinstance(data, pa.RecordBatch):
-            out = _call(native.evaluate_table, pa.Table.from_batches([data]), as_of)
-            return out.combine_chunks().to_batches()[0] if out.num_rows else pa.RecordBatch.from_pylist([], schema=out.schema)
-        return _call(native.evaluate_table, data, as_of)
+        return data.to_arrow(), []
+    if isinstance(data, pa.Table):
+        return data, []
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data]), []
     if hasattr(data, "__arrow_c_stream__"):
-        return _call(native.evaluate_table, data, as_of)
+        return pa.table(data), []
     raise TypeError(
         f"evaluate_batch takes a pandas or polars DataFrame or a pyarrow Table/RecordBatch, not {type(data).__name__}"
     )
+
+
+def _pandas_types(t: Any) -> Any:
+    import pandas as pd
+    import pyarrow as pa
+
+    return pd.ArrowDtype(t) if pa.types.is_decimal(t) else None
+
+
+def _from_arrow(data: Any, out: Any, added: Optional[List[str]]) -> Any:
+    """`out` as the same kind of frame as `data`. For pandas, `data`'s own columns are kept
+    as they were (with its index) and only the `added` columns are converted."""
+    import pyarrow as pa
+
+    module = type(data).__module__.split(".")[0]
+    if module == "pandas":
+        import pandas as pd
+
+        if added is None:
+            return out.to_pandas(types_mapper=_pandas_types)
+        res = out.select(added).to_pandas(types_mapper=_pandas_types)
+        res.index = data.index
+        return pd.concat([data, res], axis=1)
+    if module == "polars":
+        import polars as pl
+
+        return pl.from_arrow(out)
+    if isinstance(data, pa.RecordBatch):
+        return out.combine_chunks().to_batches()[0] if out.num_rows else pa.RecordBatch.from_pylist([], schema=out.schema)
+    return out
+
+
+def _by_label(policy: Policy, table: Any) -> Any:
+    """Renames label-named columns (`项目总投资`) to the fact paths they stand for."""
+    labels = {
+        f["label"]: f["path"]
+        for i in policy.inputs["inputs"]
+        if not i["list"]
+        for f in i["fields"]
+        if f.get("label")
+    }
+    return table.rename_columns([labels.get(n, n) for n in table.column_names])
+
+
+def _evaluate_table(policy: Policy, table: Any, as_of: str, cell_errors: List[Any], lines: bool) -> Any:
+    return _call(policy._native.evaluate_table, table, as_of, cell_errors, lines)
+
+
+def _per_row_dates(policy: Policy, table: Any, column: str, cell_errors: List[Any], lines: bool) -> Any:
+    """Evaluates each group of rows sharing a date in `column`, and puts the rows back in
+    their order."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    raw = table.column(column).combine_chunks()
+    try:
+        days = raw.cast(pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+        raise ValueError(f"as_of column `{column}` does not hold dates (at midnight): {e}") from None
+    nulls = pc.indices_nonzero(pc.is_null(days)).to_pylist()
+    if nulls:
+        raise ValueError(f"as_of column `{column}` has no date in rows {nulls[:10]}")
+    parts = []
+    order = []
+    for day in pc.unique(days).to_pylist():
+        rows = pc.indices_nonzero(pc.equal(days, pa.scalar(day, pa.date32())))
+        where = {r: i for i, r in enumerate(rows.to_pylist())}
+        errors = [(where[r], p, m) for r, p, m in cell_errors if r in where]
+        parts.append(_evaluate_table(policy, table.take(rows), day.isoformat(), errors, lines))
+        order.append(rows)
+    if not parts:
+        # No rows: the result columns, empty, at a date in the policy's window.
+        inside = re.search(r"\d{4}-\d{2}-\d{2}", policy.effective)
+        return _evaluate_table(policy, table, inside.group(0) if inside else "2000-01-01", cell_errors, lines)
+    joined = pa.concat_tables(parts)
+    back = pc.sort_indices(pa.concat_arrays(order))
+    return joined.take(back)
+
+
+def _batch(policy: Policy, data: Any, as_of: Any, opts: _BatchOptions) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table, cell_errors = _to_arrow(data, policy)
+    names = list(table.column_names)
+    if opts.by_label:
+        table = _by_label(policy, table)
+    if isinstance(as_of, str) and not _DATE.match(as_of) and as_of in names:
+        out = _per_row_dates(policy, table, as_of, cell_errors, opts.lines)
+    else:
+        out = _evaluate_table(policy, table, _as_of(as_of), cell_errors, opts.lines)
+    out = out.rename_columns(names + out.column_names[len(names) :])
+    added = out.column_names[len(names) :]
+    outcomes = policy.inputs["outcomes"]
+    for o in outcomes:
+        status = out.column(f"{o['name']}.status")
+        for a in o["amounts"]:
+            name = f"{o['name']}.{a}"
+            col = out.column(name)
+            if opts.eligible_only:
+                col = pc.if_else(pc.equal(status, "eligible"), col, pa.nulls(len(col), col.type))
+            if opts.floats:
+                col = col.cast(pa.float64())
+            out = out.set_column(out.column_names.index(name), name, col)
+    return _from_arrow(data, out, added)
 
 
 def compile(source: str, *, path: Optional[str] = None, root: Optional[str] = None) -> Policy:

@@ -46,7 +46,10 @@ def _result_schema(policy: Policy, outcomes: Optional[Sequence[str]]) -> List[An
         fields.append(T.StructField(f"{o['name']}.status", T.StringType(), True))
         for a in o["amounts"]:
             fields.append(T.StructField(f"{o['name']}.{a}", T.DecimalType(38, AMOUNT_SCALE), True))
-    fields.append(T.StructField("error", T.StringType(), True))
+    for name in ("error", "error.code", "error.path", "error.message"):
+        fields.append(T.StructField(name, T.StringType(), True))
+    item = T.StructType([T.StructField(n, T.StringType(), True) for n in ("code", "path", "message")])
+    fields.append(T.StructField("errors", T.ArrayType(item, True), True))
     return fields
 
 
@@ -62,7 +65,8 @@ def score(
     an input (`project` with fields) are read as facts; null is unknown; other columns are
     carried along. Returns the input columns plus, per outcome (all, or those named in
     `outcomes`), `<outcome>.status` and `<outcome>.<amount>` (`decimal(38, 10)`), and
-    `error`: a row with a bad value keeps its place with the error set.
+    `error`, `error.code`, `error.path`, `error.message` (its first error) and `errors`
+    (all of them): a row with a bad value keeps its place with the error set.
     """
     from pyspark.sql import types as T
 
@@ -126,4 +130,6 @@ def _arrow_type(spark_type: str) -> Any:
         return pa.string()
     if spark_type.startswith("decimal"):
         return pa.decimal128(38, AMOUNT_SCALE)
+    if spark_type.startswith("array<struct"):
+        return pa.list_(pa.struct([pa.field(n, pa.string(), True) for n in ("code", "path", "message")]))
     raise ValueError(spark_type)
