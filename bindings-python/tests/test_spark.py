@@ -82,8 +82,10 @@ def test_spark_scores_like_evaluate_batch(session, policy):
     assert scored[f"{S}.status"].tolist()[:2] == ["eligible", "ineligible"]
     assert scored["error"][2].startswith("[facts/invalid-number] loan.lpr_1y")
     assert scored[f"{S}.status"][3] == "undetermined"
-    assert [len(e) for e in scored["errors"]] == [len(e) for e in local["errors"]] == [0, 0, 1, 0, 1]
+    assert [len(e) for e in scored["errors"]] == [len(e) for e in local["errors"]] == [0, 0, 1, 0, 2]
     assert scored["errors"][2][0]["code"] == "facts/invalid-number"
+    # Row 4's two amounts both need more than ten decimals: one error each.
+    assert [e["code"] for e in scored["errors"][4]] == ["eval/precision", "eval/precision"]
 
 
 def test_nested_struct_columns(session, policy):

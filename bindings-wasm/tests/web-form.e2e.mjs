@@ -221,6 +221,12 @@ test("an ineligible application shows the failing requirement with ✗ and no am
   const how = await page.textContent("#requirements li[data-index='5'] .how");
   assert.match(how, /项目总投资下限 = 20,000,000\.00（第\d+行）/);
   assert.match(how, /项目总投资 = 15,000,000\.00/);
+  // That line reads the directory: no recourse (R15). The ratio line, once it fails, says
+  // what would make it pass (60% of 15,000,000.00), as the engine checked it.
+  assert.equal(await page.$("#requirements li[data-index='5'] .recourse"), null);
+  await answer(page, "project.fixed_asset_investment", "800万");
+  const ratio = await page.textContent("#requirements li[data-index='9'] .recourse");
+  assert.match(ratio, /^需要：其中固定资产投资 > 9,000,000\.00 元（现为 8,000,000\.00 元）或：项目总投资 ≤ 13,333,333\.33 元，且 > 0（现为 15,000,000\.00 元）$/);
   await page.screenshot({ path: join(shots, "web-form-ineligible.png"), fullPage: true });
   assert.deepEqual(problems, []);
   await page.close();

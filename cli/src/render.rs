@@ -127,6 +127,41 @@ fn working(
     }
 }
 
+/// What would flip a blocking line: "需要：其中固定资产投资 > 111,000,000.00（现为 104,000,000.00）",
+/// each further alternative on a line of its own ("或：…").
+fn recourse(s: &Style, o: &OutcomeDecision, l: &clausula_core::Line, out: &mut String) {
+    for (i, r) in l.recourse.iter().enumerate() {
+        let label = o
+            .values
+            .get(&r.fact)
+            .and_then(|e| e.label.clone())
+            .unwrap_or_else(|| r.fact.clone());
+        let value = if r.value == "true" || r.value == "false" {
+            if r.value == "true" { "是" } else { "否" }.to_string()
+        } else {
+            r.display.clone().unwrap_or_else(|| r.value.clone())
+        };
+        let side = r
+            .and
+            .as_ref()
+            .map(|a| format!("，且 {} {}", op_symbol(&a.op), a.value))
+            .unwrap_or_default();
+        let now = r
+            .current
+            .as_deref()
+            .map(|c| format!("（现为 {}）", visible(c)))
+            .unwrap_or_default();
+        let lead = if i == 0 { "需要：" } else { "或：" };
+        out.push_str(&format!(
+            "      {}{} {} {}{side}{now}\n",
+            s.green(lead),
+            visible(&label),
+            op_symbol(&r.op),
+            visible(&value)
+        ));
+    }
+}
+
 /// One outcome, with every line explained.
 pub(crate) fn outcome(s: &Style, name: &str, o: &OutcomeDecision) -> String {
     let mut out = String::new();
@@ -170,6 +205,7 @@ pub(crate) fn outcome(s: &Style, name: &str, o: &OutcomeDecision) -> String {
             ));
         }
         working(s, o, &l.uses, 6, 0, &mut out);
+        recourse(s, o, l, &mut out);
     }
     if !o.amount_lines.is_empty() {
         out.push_str("  amounts:\n");

@@ -215,6 +215,43 @@ pub struct Line {
     pub blocks: bool,
     /// The keys of the outcome's `values` its condition and guard read, in reading order.
     pub uses: Vec<String>,
+    /// For a line that blocks: the single-fact changes that would flip it alone, everything
+    /// else as given, each checked by evaluating the changed facts (empty when no single
+    /// fact can, or the inversion is not exact: never a guess).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub recourse: Vec<Recourse>,
+}
+
+/// One way to flip a blocking line: every value `v` of `fact` with `v op value` (and, for a
+/// fact in a divisor, `v and.op and.value`) flips it, everything else as given.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Recourse {
+    /// The fact's path.
+    pub fact: String,
+    /// `>`, `>=`, `<`, `<=` or `==`.
+    pub op: String,
+    /// The bound (exact decimal text, or `true`/`false` for a bool fact).
+    pub value: String,
+    /// The bound as the policy's display shows it (`111,000,000.00`, `60%`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub display: Option<String>,
+    /// The fact's current value, as displayed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub current: Option<String>,
+    /// For a fact in a divisor: the side of zero the promise holds on.
+    #[serde(rename = "and", skip_serializing_if = "Option::is_none", default)]
+    pub and: Option<RecourseBound>,
+}
+
+/// The second bound of a [`Recourse`] item (`> 0` for a fact in a divisor).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct RecourseBound {
+    /// `>` or `<`.
+    pub op: String,
+    /// The bound.
+    pub value: String,
 }
 
 impl Line {

@@ -959,6 +959,7 @@ fn outcome(w: &mut Walker<'_>, o: &OutcomeG) -> OutcomeDecision {
             cite: r.cite.clone(),
             facts: w.facts(&roots),
             compare: if applies { w.compare(r.cond) } else { None },
+            recourse: Vec::new(),
         });
     }
     let status = outcome_status(

@@ -29,6 +29,7 @@ mod pipeline;
 mod policy;
 #[cfg(all(test, feature = "parser"))]
 mod proptests;
+mod recourse;
 #[cfg(all(test, feature = "parser"))]
 mod reference;
 mod schema;
@@ -41,7 +42,8 @@ pub use batch::{
 };
 pub use decision::{
     Amount, AmountLine, Compare, Decision, DecisionSummary, ErrorReport, Line, LineError, LineKind,
-    LineStatus, OrderedMap, OutcomeBrief, OutcomeDecision, Status, ValueEntry, ValueKind,
+    LineStatus, OrderedMap, OutcomeBrief, OutcomeDecision, Recourse, RecourseBound, Status,
+    ValueEntry, ValueKind,
 };
 pub use display::display_text;
 pub use dot::{GraphNode, GraphView};

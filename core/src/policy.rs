@@ -416,7 +416,9 @@ impl Policy {
         let frame = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || {
             eval::run(g, &self.inner.plan, rows, day)
         });
-        Ok(explain::decide(g, &frame, rows, 0, day))
+        let mut d = explain::decide(g, &frame, rows, 0, day);
+        crate::recourse::attach(g, &self.inner.plan, &frame, &facts.row, day, &mut d);
+        Ok(d)
     }
 
     /// Statuses and amounts only (no explanations): the fastest single evaluation.

@@ -622,6 +622,129 @@ proptest! {
     }
 }
 
+/// The property test above is not vacuous: generated policies and facts do get recourse,
+/// of every shape (a strict and a non-strict bound, a bool, a divisor's side).
+#[test]
+fn generated_policies_get_recourse_of_every_shape() {
+    let mut ops = std::collections::BTreeMap::<String, usize>::new();
+    for seed in 0..3000u64 {
+        let mut g = generator(seed);
+        let source = g.policy();
+        let Ok((policy, _)) = build(&source) else {
+            continue;
+        };
+        let facts = g.facts();
+        let as_of = g.as_of();
+        for (_, o) in policy.decide(&facts, as_of).outcomes.iter() {
+            for l in &o.requirements {
+                for r in &l.recourse {
+                    let shape = if r.and.is_some() {
+                        "divisor".to_string()
+                    } else {
+                        r.op.clone()
+                    };
+                    *ops.entry(shape).or_default() += 1;
+                }
+            }
+        }
+    }
+    for shape in ["==", ">", ">=", "<", "<="] {
+        assert!(
+            ops.get(shape).copied().unwrap_or(0) > 0,
+            "no `{shape}` recourse in 3000 seeds: {ops:?}"
+        );
+    }
+}
+
+/// Points of the set a recourse item promises, for checking it: its edge, and values
+/// further inside (for `and`, between the side's zero and the edge too).
+fn promised_points(r: &crate::decision::Recourse, int: bool) -> Vec<rust_decimal::Decimal> {
+    use rust_decimal::Decimal;
+    let Ok(v) = Decimal::from_str_exact(&r.value) else {
+        return Vec::new();
+    };
+    let step = if int {
+        Decimal::ONE
+    } else {
+        Decimal::new(1, v.scale().saturating_add(4).min(26))
+    };
+    let (edge, dir) = match r.op.as_str() {
+        ">" => (v + step, Decimal::ONE),
+        ">=" => (v, Decimal::ONE),
+        "<" => (v - step, -Decimal::ONE),
+        "<=" => (v, -Decimal::ONE),
+        _ => return vec![v],
+    };
+    let mut points = vec![edge, edge + dir, edge + dir * Decimal::from(1000)];
+    if let Some(a) = &r.and {
+        let zero = Decimal::from_str_exact(&a.value).unwrap_or_default();
+        let half = ((edge + zero) / Decimal::TWO).round_dp(if int { 0 } else { 2 });
+        points.push(half);
+        points.retain(|p| if a.op == ">" { *p > zero } else { *p < zero });
+    }
+    if int {
+        points.retain(|p| p.fract().is_zero());
+    }
+    points
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Every recourse item, applied (at its edge and further inside its promised set),
+    /// flips its line alone: the fact named is the only one changed.
+    #[test]
+    fn every_recourse_applied_flips_its_line(seed in seed_strategy()) {
+        let mut g = generator(seed);
+        let source = g.policy();
+        let (policy, _) = build(&source).map_err(|e| TestCaseError::fail(format!("{source}\n{e}")))?;
+        let facts = g.facts();
+        let as_of = g.as_of();
+        let d = policy.decide(&facts, as_of);
+        let types: std::collections::HashMap<String, String> = policy
+            .inputs()
+            .inputs
+            .iter()
+            .flat_map(|i| i.fields.iter().map(|f| (f.path.clone(), f.ty.clone())))
+            .collect();
+        for (name, o) in d.outcomes.iter() {
+            for l in o.requirements.iter().filter(|l| !l.recourse.is_empty()) {
+                prop_assert!(l.blocks, "recourse on a line that does not block; seed {}", seed);
+                for r in &l.recourse {
+                    let (entity, field) = r.fact.split_once('.').unwrap_or(("", ""));
+                    let ty = types.get(&r.fact).cloned().unwrap_or_default();
+                    let values: Vec<Value> = if ty == "bool" {
+                        vec![json!(r.value == "true")]
+                    } else {
+                        promised_points(r, ty == "int")
+                            .into_iter()
+                            .map(|p| if ty == "int" { json!(p.normalize().to_string().parse::<i64>().unwrap_or(0)) } else { json!(decimal_text(p)) })
+                            .collect()
+                    };
+                    for v in values {
+                        let mut changed = facts.clone();
+                        if let Some(obj) = changed.as_object_mut() {
+                            let ent = obj.entry(entity.to_string()).or_insert_with(|| json!({}));
+                            if let Some(e) = ent.as_object_mut() {
+                                e.insert(field.to_string(), v.clone());
+                            }
+                        }
+                        let after = policy.decide(&changed, as_of);
+                        let line = after
+                            .outcome(name)
+                            .and_then(|x| x.requirements.iter().find(|x| x.id == l.id));
+                        prop_assert!(
+                            line.is_some_and(|x| !x.blocks && x.status != LineStatus::Unknown),
+                            "{} {} {} = {} does not flip line {} of {}; seed {}\n{}\nfacts: {}\nafter: {:?}",
+                            r.fact, r.op, r.value, v, l.id, name, seed, source, facts, line
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A JSON fact as a typed value, the way a data frame column would give it.
 fn fact_value(v: Option<&Value>) -> crate::policy::FactValue {
     use crate::policy::FactValue;

@@ -65,6 +65,21 @@ export function parseMoney(raw) {
 // half up): the form formats nothing itself.
 const shown = (display) => display ?? "未知";
 
+/** What would make a failed line pass, as the engine computed and checked it:
+ * "需要：其中固定资产投资 > 9,000,000.00 元（现为 8,000,000.00 元）", then "或：…". */
+function recourseBox(outcome, line) {
+  const box = el("div", { class: "recourse" });
+  for (const [i, r] of line.recourse.entries()) {
+    const label = outcome.values?.[r.fact]?.label ?? r.fact;
+    const unit = outcome.values?.[r.fact]?.type === "money" ? " 元" : "";
+    const value = r.value === "true" ? "是" : r.value === "false" ? "否" : `${r.display ?? r.value}${unit}`;
+    const side = r.and ? `，且 ${OPS[r.and.op] ?? r.and.op} ${r.and.value}` : "";
+    const now = r.current ? `（现为 ${r.current}${r.value === "true" || r.value === "false" ? "" : unit}）` : "";
+    box.append(el("div", {}, `${i === 0 ? "需要" : "或"}：${label} ${OPS[r.op] ?? r.op} ${value}${side}${now}`));
+  }
+  return box;
+}
+
 /** The working behind a line or an amount: each named value it used (`label = display`,
  * its citation, a rule's formula), and under it what that value used. */
 function working(outcome, keys, depth = 0, seen = new Set()) {
@@ -341,6 +356,7 @@ function update() {
         line.cite ? el("span", { class: "cite" }, `依据：${line.cite}`) : null,
         sides ? el("span", { class: "sides" }, sides) : null,
         failed ? workingBox(outcome, line.uses) : null,
+        failed && line.recourse?.length ? recourseBox(outcome, line) : null,
       ),
     );
   }

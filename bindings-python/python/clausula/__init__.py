@@ -54,6 +54,7 @@ __all__ = [
     "Outcome",
     "OutcomeBrief",
     "Policy",
+    "Recourse",
     "Requirement",
     "Summary",
     "Value",
@@ -312,6 +313,26 @@ class AmountLine:
 
 
 @dataclass(frozen=True)
+class Recourse:
+    """One way to flip a blocking line alone: every value ``v`` of ``fact`` with
+    ``v op value`` (and, for a fact in a divisor, ``v and_op and_value``) flips it, everything
+    else as given; checked by the engine before it is reported."""
+
+    fact: str
+    op: str
+    value: str
+    display: Optional[str] = None
+    current: Optional[str] = None
+    and_op: Optional[str] = None
+    and_value: Optional[str] = None
+
+    def __str__(self) -> str:
+        side = f" and {self.and_op} {self.and_value}" if self.and_op else ""
+        now = f" (now {self.current})" if self.current else ""
+        return f"{self.fact} {self.op} {self.display or self.value}{side}{now}"
+
+
+@dataclass(frozen=True)
 class Requirement:
     """One `require` or `unless` line and how it came out. ``id`` is stable (declared with
     ``as`` in the policy, else ``line<N>``); ``uses`` are the keys of the outcome's
@@ -326,6 +347,7 @@ class Requirement:
     blocks: bool
     id: str = ""
     uses: List[str] = field(default_factory=list)
+    recourse: List["Recourse"] = field(default_factory=list)
 
     @property
     def mark(self) -> str:
@@ -477,6 +499,18 @@ class Decision:
                     blocks=r["blocks"],
                     id=r.get("id", ""),
                     uses=list(r.get("uses", [])),
+                    recourse=[
+                        Recourse(
+                            fact=x["fact"],
+                            op=x["op"],
+                            value=x["value"],
+                            display=x.get("display"),
+                            current=x.get("current"),
+                            and_op=(x.get("and") or {}).get("op"),
+                            and_value=(x.get("and") or {}).get("value"),
+                        )
+                        for x in r.get("recourse", [])
+                    ],
                 )
                 for r in o["requirements"]
             ]
@@ -547,6 +581,12 @@ def _value_html(o: "Outcome", key: str, depth: int, seen: "set[str]") -> str:
     return f"<details style='margin-left:{depth}em'><summary>{head}</summary><div style='margin-left:1.2em'>{inner}</div></details>"
 
 
+def _label(o: "Outcome", path: str) -> str:
+    """A fact's label from the outcome's values, else its path."""
+    v = o.values.get(path)
+    return (v.label if v is not None else None) or path
+
+
 def _decision_html(d: "Decision") -> str:
     """The decision in a notebook: statuses, each line (✓/✗ coloured) with its comparison
     and, folded, its working; each amount with its formula and working. Every number is
@@ -577,8 +617,15 @@ def _decision_html(d: "Decision") -> str:
             working = "".join(_value_html(o, u, 0, seen) for u in r.uses)
             kind = "unless " if r.kind == "unless" else ""
             mark = f"<span style='color:{_MARK_COLORS.get(r.mark, '#000')}'>{r.mark}</span>"
+            needs = "".join(
+                f"<div style='color:#1a7f37'>{'需要' if i == 0 else '或'}：{esc(_label(o, x.fact))} "
+                f"{esc(_OPS.get(x.op, x.op))} {esc(x.display or x.value)}"
+                f"{'，且 ' + esc(_OPS.get(x.and_op, x.and_op)) + ' ' + esc(x.and_value or '') if x.and_op else ''}"
+                f"{'（现为 ' + esc(x.current) + '）' if x.current else ''}</div>"
+                for i, x in enumerate(r.recourse)
+            )
             rows.append(
-                f"<tr><td>{mark}</td><td style='text-align:left'>{kind}{esc(r.message)}</td>"
+                f"<tr><td>{mark}</td><td style='text-align:left'>{kind}{esc(r.message)}{needs}</td>"
                 f"<td style='text-align:left'>{esc(r.cite or '')}</td><td style='text-align:left'>{esc(cmp)}</td>"
                 f"<td style='text-align:left'><details><summary>{len(r.uses)}项</summary>{working}</details></td></tr>"
             )

@@ -1,0 +1,606 @@
+//! Recourse: for a line that blocks, the single-fact changes that would flip it alone.
+//!
+//! The line's condition is walked from the top (`not`, `and`, `or`, a comparison, a bool
+//! fact) to the comparisons that decide it; each side of a comparison is inverted exactly
+//! down to a fact through operations that are monotone on the whole promised set (`+`, `−`,
+//! `×` and `÷` by known values of fixed sign, `min`/`max`, negation). A fact in a divisor
+//! is inverted on the side of zero its value is on, and the item says so (`and`). A fact
+//! read twice by the line (so that the line is not monotone in it), a line that reads a
+//! table or a directory, a date or list fact: no item. Every item is checked by evaluating
+//! the changed facts at the edge of its promised set, and dropped if the line does not
+//! flip there without an error (LANGUAGE.md, "Recourse", and R15).
+//!
+//! Only explained decisions compute it; `summarize` and batches never do.
+
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+
+use crate::decision::{Decision, LineStatus, Recourse, RecourseBound};
+use crate::eval::{self, FactRow, Plan};
+use crate::explain::{fact_path, line_status};
+use crate::graph::{FactRef, Graph, NodeId, Op, ReqG};
+use crate::ir::{ArithOp, CmpOp, ReqKind};
+use crate::types::Type;
+use crate::value::{Val, decimal_text};
+
+/// Nodes visited per line before giving up (the graph is a DAG: paths can multiply).
+const MAX_VISITS: usize = 4096;
+/// Items per line at most (each costs one evaluation to check).
+const MAX_ITEMS: usize = 16;
+
+/// Fills `recourse` of every blocking line of `d`.
+pub(crate) fn attach(
+    g: &Graph,
+    plan: &Plan,
+    frame: &eval::Frame,
+    row: &FactRow,
+    as_of: i32,
+    d: &mut Decision,
+) {
+    for o in &g.outcomes {
+        let Some(od) = d.outcomes.0.iter_mut().find(|(n, _)| *n == o.name) else {
+            continue;
+        };
+        for (req, line) in o.requirements.iter().zip(od.1.requirements.iter_mut()) {
+            if line.blocks {
+                line.recourse = for_line(g, plan, frame, row, as_of, req);
+            }
+        }
+    }
+}
+
+/// A constraint on a fact slot found by inversion: `slot op bound` (and, for a divisor,
+/// `slot and.0 and.1`); `exact` when no division along the way was rounded.
+#[derive(Clone, Debug)]
+struct Found {
+    slot: u32,
+    op: CmpOp,
+    bound: Decimal,
+    exact: bool,
+    and: Option<(CmpOp, Decimal)>,
+}
+
+struct Inverter<'a> {
+    g: &'a Graph,
+    frame: &'a eval::Frame,
+    visits: usize,
+    found: Vec<Found>,
+    bools: Vec<(u32, bool)>,
+}
+
+fn for_line(
+    g: &Graph,
+    plan: &Plan,
+    frame: &eval::Frame,
+    row: &FactRow,
+    as_of: i32,
+    req: &ReqG,
+) -> Vec<Recourse> {
+    if reads_lookup(g, req.cond) {
+        return Vec::new();
+    }
+    let mut inv = Inverter {
+        g,
+        frame,
+        visits: 0,
+        found: Vec::new(),
+        bools: Vec::new(),
+    };
+    // A requirement must become true, an exception false.
+    inv.want(req.cond, req.kind == ReqKind::Require);
+    if inv.visits > MAX_VISITS {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut paths = FxHashMap::default();
+    for f in inv.found.into_iter().take(MAX_ITEMS) {
+        // The line (its guard included) must read the fact exactly once.
+        if reads(g, req.cond, f.slot, &mut paths)
+            + req.guard.map_or(0, |gd| reads(g, gd, f.slot, &mut paths))
+            != 1
+        {
+            continue;
+        }
+        if let Some(item) = numeric_item(g, plan, row, as_of, req, &f)
+            && !out.contains(&item)
+        {
+            out.push(item);
+        }
+    }
+    for (slot, value) in inv.bools.into_iter().take(MAX_ITEMS) {
+        if reads(g, req.cond, slot, &mut paths)
+            + req.guard.map_or(0, |gd| reads(g, gd, slot, &mut paths))
+            != 1
+        {
+            continue;
+        }
+        if flips(g, plan, row, as_of, req, slot, Val::Bool(value)) {
+            out.push(Recourse {
+                fact: fact_path(g, FactRef::Slot(slot), None),
+                op: "==".to_string(),
+                value: value.to_string(),
+                display: None,
+                current: row
+                    .scalars
+                    .get(slot as usize)
+                    .and_then(|v| crate::display::display(g, v, Type::Bool)),
+                and: None,
+            });
+        }
+    }
+    out
+}
+
+/// Whether the condition reads a table, a directory or an outcome (no recourse then).
+fn reads_lookup(g: &Graph, root: NodeId) -> bool {
+    let mut stack = vec![root];
+    let mut seen = rustc_hash::FxHashSet::default();
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n) || seen.len() > MAX_VISITS {
+            return seen.len() > MAX_VISITS;
+        }
+        let Some(node) = g.nodes.get(n as usize) else {
+            continue;
+        };
+        match &node.op {
+            Op::Table(_) | Op::DirGet(..) | Op::DirHas(..) | Op::WithinDir(..) => return true,
+            op => stack.extend(children(g, op)),
+        }
+    }
+    false
+}
+
+/// How many paths lead from `root` to fact `slot` (2 meaning "more than one").
+fn reads(g: &Graph, root: NodeId, slot: u32, memo: &mut FxHashMap<(NodeId, u32), u8>) -> u8 {
+    fn go(
+        g: &Graph,
+        n: NodeId,
+        slot: u32,
+        memo: &mut FxHashMap<(NodeId, u32), u8>,
+        budget: &mut usize,
+    ) -> u8 {
+        if let Some(c) = memo.get(&(n, slot)) {
+            return *c;
+        }
+        if *budget == 0 {
+            return 2;
+        }
+        *budget -= 1;
+        let Some(node) = g.nodes.get(n as usize) else {
+            return 0;
+        };
+        let c = match &node.op {
+            Op::Fact(s) => u8::from(*s == slot),
+            op => {
+                let mut total = 0u8;
+                for ch in children(g, op) {
+                    total = total.saturating_add(go(g, ch, slot, memo, budget)).min(2);
+                }
+                total
+            }
+        };
+        memo.insert((n, slot), c);
+        c
+    }
+    let mut budget = MAX_VISITS;
+    go(g, root, slot, memo, &mut budget)
+}
+
+/// The operands of a node.
+fn children(g: &Graph, op: &Op) -> Vec<NodeId> {
+    match op {
+        Op::Const(_) | Op::Fact(_) | Op::ItemFact { .. } | Op::AsOf | Op::Param(_) => Vec::new(),
+        Op::Table(_) => Vec::new(),
+        Op::Broadcast(a) | Op::Not(a) | Op::Neg(a) | Op::Abs(a) => vec![*a],
+        Op::Round { x, .. } => vec![*x],
+        Op::And(args) | Op::Or(args) => g.args(*args).to_vec(),
+        Op::MinMax { args, .. } => g.args(*args).to_vec(),
+        Op::Cmp(_, a, b)
+        | Op::Arith(_, a, b)
+        | Op::DateDiff(a, b)
+        | Op::YearsBetween(a, b)
+        | Op::MonthsBetween(a, b)
+        | Op::Within(a, b) => vec![*a, *b],
+        Op::DaysArith { a, b, .. } => vec![*a, *b],
+        Op::DateShift { date, by, .. } => vec![*date, *by],
+        Op::If(c, t, e) => vec![*c, *t, *e],
+        Op::InSet(x, args) => {
+            let mut v = vec![*x];
+            v.extend_from_slice(g.args(*args));
+            v
+        }
+        Op::DirHas(_, k) | Op::DirGet(_, k, _) | Op::WithinDir(_, k) => vec![*k],
+        Op::Agg { filter, value, .. } => filter.iter().chain(value.iter()).copied().collect(),
+    }
+}
+
+/// `a op b` read as `b flipped(op) a`.
+fn swap(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        other => other,
+    }
+}
+
+/// `not (a op b)` as `a negated(op) b`.
+fn negate(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Eq => CmpOp::Ne,
+        CmpOp::Ne => CmpOp::Eq,
+        CmpOp::Lt => CmpOp::Ge,
+        CmpOp::Le => CmpOp::Gt,
+        CmpOp::Gt => CmpOp::Le,
+        CmpOp::Ge => CmpOp::Lt,
+    }
+}
+
+/// Whether `x op c` holds.
+fn holds(x: Decimal, op: CmpOp, c: Decimal) -> bool {
+    match op {
+        CmpOp::Eq => x == c,
+        CmpOp::Ne => x != c,
+        CmpOp::Lt => x < c,
+        CmpOp::Le => x <= c,
+        CmpOp::Gt => x > c,
+        CmpOp::Ge => x >= c,
+    }
+}
+
+impl Inverter<'_> {
+    fn num(&self, n: NodeId) -> Option<Decimal> {
+        match self.frame.value(n, 0) {
+            Val::Num(d) => Some(*d),
+            _ => None,
+        }
+    }
+
+    fn truth(&self, n: NodeId) -> Option<bool> {
+        match self.frame.value(n, 0) {
+            Val::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    fn node(&self, n: NodeId) -> Option<&Op> {
+        self.g.nodes.get(n as usize).map(|x| &x.op)
+    }
+
+    /// Finds the single-fact changes that make boolean node `n` equal `target`.
+    fn want(&mut self, n: NodeId, target: bool) {
+        self.visits += 1;
+        if self.visits > MAX_VISITS || self.truth(n) == Some(target) {
+            return;
+        }
+        let Some(op) = self.node(n).cloned() else {
+            return;
+        };
+        match op {
+            Op::Not(x) => self.want(x, !target),
+            Op::Fact(slot)
+                if self.slot_type(slot) == Some(Type::Bool) && self.truth(n).is_some() =>
+            {
+                self.bools.push((slot, target));
+            }
+            Op::And(args) | Op::Or(args) => {
+                let all = matches!(op, Op::And(_)) == target;
+                let args: Vec<NodeId> = self.g.args(args).to_vec();
+                if all {
+                    // Every operand must reach `target`: one change can only fix the one
+                    // operand that does not.
+                    let off: Vec<NodeId> = args
+                        .iter()
+                        .copied()
+                        .filter(|a| self.truth(*a) != Some(target))
+                        .collect();
+                    if let [only] = off.as_slice() {
+                        self.want(*only, target);
+                    }
+                } else {
+                    // One operand reaching `target` is enough.
+                    for a in args {
+                        self.want(a, target);
+                    }
+                }
+            }
+            Op::Cmp(op, a, b) => {
+                let op = if target { op } else { negate(op) };
+                if op == CmpOp::Ne {
+                    return;
+                }
+                if let Some(vb) = self.num(b) {
+                    self.invert(a, op, vb, true, None);
+                }
+                if let Some(va) = self.num(a) {
+                    self.invert(b, swap(op), va, true, None);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn slot_type(&self, slot: u32) -> Option<Type> {
+        let (e, f) = self.g.slots.get(slot as usize).copied()?;
+        let ent = self.g.entities.get(e as usize)?;
+        ent.fields.get(f as usize).map(|f| f.ty)
+    }
+
+    /// Finds the facts under numeric node `n` and the bounds that make `n op c` hold.
+    fn invert(
+        &mut self,
+        n: NodeId,
+        op: CmpOp,
+        c: Decimal,
+        exact: bool,
+        and: Option<(CmpOp, Decimal)>,
+    ) {
+        self.visits += 1;
+        if self.visits > MAX_VISITS {
+            return;
+        }
+        let Some(node) = self.node(n).cloned() else {
+            return;
+        };
+        match node {
+            Op::Fact(slot)
+                if matches!(
+                    self.slot_type(slot),
+                    Some(Type::Int | Type::Number | Type::Money | Type::Percent)
+                ) && self.num(n).is_some() =>
+            {
+                self.found.push(Found {
+                    slot,
+                    op,
+                    bound: c,
+                    exact,
+                    and,
+                });
+            }
+            Op::Neg(x) => self.invert(x, swap(op), -c, exact, and.map(|(o, v)| (swap(o), -v))),
+            Op::Arith(kind, a, b) => self.arith(kind, a, b, op, c, exact, and),
+            Op::MinMax { max, args } => {
+                if op == CmpOp::Eq || and.is_some() {
+                    return;
+                }
+                let args: Vec<NodeId> = self.g.args(args).to_vec();
+                // `min ≥ c` needs every operand ≥ c; `min ≤ c` one operand ≤ c (dually
+                // for max). One changed operand: the others must already hold (all) or
+                // must not (any).
+                let needs_all = matches!(op, CmpOp::Gt | CmpOp::Ge) != max;
+                for (i, a) in args.iter().enumerate() {
+                    let others = args.iter().enumerate().filter(|(j, _)| *j != i);
+                    let ok = others
+                        .clone()
+                        .all(|(_, o)| self.num(*o).is_some_and(|v| holds(v, op, c) == needs_all));
+                    if ok {
+                        self.invert(*a, op, c, exact, None);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn arith(
+        &mut self,
+        kind: ArithOp,
+        a: NodeId,
+        b: NodeId,
+        op: CmpOp,
+        c: Decimal,
+        exact: bool,
+        and: Option<(CmpOp, Decimal)>,
+    ) {
+        let (va, vb) = (self.num(a), self.num(b));
+        match kind {
+            ArithOp::Add => {
+                if let Some(vb) = vb
+                    && let Some(t) = c.checked_sub(vb)
+                {
+                    self.invert(a, op, t, exact, shift(and, -vb));
+                }
+                if let Some(va) = va
+                    && let Some(t) = c.checked_sub(va)
+                {
+                    self.invert(b, op, t, exact, shift(and, -va));
+                }
+            }
+            ArithOp::Sub => {
+                if let Some(vb) = vb
+                    && let Some(t) = c.checked_add(vb)
+                {
+                    self.invert(a, op, t, exact, shift(and, vb));
+                }
+                // a − b op c  ⇔  b swap(op) a − c
+                if let Some(va) = va
+                    && let Some(t) = va.checked_sub(c)
+                {
+                    let and = and.and_then(|(o, v)| Some((swap(o), va.checked_sub(v)?)));
+                    self.invert(b, swap(op), t, exact, and);
+                }
+            }
+            ArithOp::Mul => {
+                for (x, k) in [(a, vb), (b, va)] {
+                    let Some(k) = k else { continue };
+                    if k.is_zero() || and.is_some() {
+                        continue;
+                    }
+                    let Some(t) = c.checked_div(k) else { continue };
+                    let exact = exact && t.checked_mul(k) == Some(c);
+                    let op = if k.is_sign_negative() { swap(op) } else { op };
+                    self.invert(x, op, t, exact, None);
+                }
+            }
+            ArithOp::Div => {
+                // The numerator, over a known divisor of fixed sign.
+                if let Some(k) = vb
+                    && !k.is_zero()
+                    && and.is_none()
+                    && let Some(t) = c.checked_mul(k)
+                {
+                    let op = if k.is_sign_negative() { swap(op) } else { op };
+                    self.invert(a, op, t, exact, None);
+                }
+                // The divisor d, on the side of zero it is on: n / d op c ⇔ n op' c·d
+                // (op' = op for d > 0, swapped for d < 0) ⇔ d op'' n / c.
+                if let (Some(n), Some(d)) = (va, vb)
+                    && !d.is_zero()
+                    && !c.is_zero()
+                    && and.is_none()
+                    && matches!(self.node(b), Some(Op::Fact(_)))
+                    && op != CmpOp::Eq
+                {
+                    let positive = d.is_sign_positive();
+                    let op1 = if positive { op } else { swap(op) };
+                    // c·d op1' n with op1' = swap(op1); dividing by c flips for c < 0.
+                    let op2 = if c.is_sign_positive() { swap(op1) } else { op1 };
+                    let Some(t) = n.checked_div(c) else { return };
+                    let exact = exact && t.checked_mul(c) == Some(n);
+                    let side = if positive { CmpOp::Gt } else { CmpOp::Lt };
+                    // The promised set must meet the side: an upper bound at or below 0 on
+                    // the positive side is empty (dually for the negative side).
+                    let empty = match (positive, op2) {
+                        (true, CmpOp::Lt | CmpOp::Le) => t <= Decimal::ZERO,
+                        (false, CmpOp::Gt | CmpOp::Ge) => t >= Decimal::ZERO,
+                        _ => false,
+                    };
+                    if !empty {
+                        self.invert(b, op2, t, exact, Some((side, Decimal::ZERO)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Moves a divisor's side bound along with the value it constrains.
+fn shift(and: Option<(CmpOp, Decimal)>, by: Decimal) -> Option<(CmpOp, Decimal)> {
+    and.and_then(|(o, v)| Some((o, v.checked_add(by)?)))
+}
+
+/// The item for a numeric constraint, checked; `None` when it cannot be promised.
+fn numeric_item(
+    g: &Graph,
+    plan: &Plan,
+    row: &FactRow,
+    as_of: i32,
+    req: &ReqG,
+    f: &Found,
+) -> Option<Recourse> {
+    let ty = {
+        let (e, fi) = g.slots.get(f.slot as usize).copied()?;
+        g.entities.get(e as usize)?.fields.get(fi as usize)?.ty
+    };
+    // The grid of the fact's values: whole numbers for int, 分 for money (R15); other
+    // types take the exact bound or nothing.
+    let grid = match ty {
+        Type::Int => Some(0u32),
+        Type::Money => Some(2),
+        _ => None,
+    };
+    let (op, bound) = match grid {
+        Some(places) => {
+            let on_grid = f.bound.round_dp(places) == f.bound;
+            if f.exact && on_grid {
+                (f.op, f.bound)
+            } else {
+                // The nearest grid point on the flipping side.
+                use rust_decimal::RoundingStrategy::{ToNegativeInfinity, ToPositiveInfinity};
+                match f.op {
+                    CmpOp::Gt | CmpOp::Ge => (
+                        CmpOp::Ge,
+                        bump(
+                            f.bound.round_dp_with_strategy(places, ToPositiveInfinity),
+                            f.bound,
+                            f.op,
+                            places,
+                        ),
+                    ),
+                    CmpOp::Lt | CmpOp::Le => (
+                        CmpOp::Le,
+                        bump(
+                            f.bound.round_dp_with_strategy(places, ToNegativeInfinity),
+                            f.bound,
+                            f.op,
+                            places,
+                        ),
+                    ),
+                    _ => return None,
+                }
+            }
+        }
+        None if f.exact => (f.op, f.bound),
+        None => return None,
+    };
+    // The edge of the promised set, where the check is made: the bound itself, or the
+    // next value on the grid (a small step past it off the grid) for a strict bound.
+    let step = Decimal::new(
+        1,
+        grid.unwrap_or_else(|| bound.scale().saturating_add(4).min(26)),
+    );
+    let edge = match op {
+        CmpOp::Gt => bound.checked_add(step)?,
+        CmpOp::Lt => bound.checked_sub(step)?,
+        _ => bound,
+    };
+    if let Some((side, zero)) = f.and
+        && !holds(edge, side, zero)
+    {
+        return None;
+    }
+    if !flips(g, plan, row, as_of, req, f.slot, Val::Num(edge)) {
+        return None;
+    }
+    let current = row.scalars.get(f.slot as usize);
+    Some(Recourse {
+        fact: fact_path(g, FactRef::Slot(f.slot), None),
+        op: op.as_str().to_string(),
+        value: decimal_text(bound),
+        display: crate::display::display(g, &Val::Num(bound), ty),
+        current: current.and_then(|v| crate::display::display(g, v, ty)),
+        and: f.and.map(|(o, v)| RecourseBound {
+            op: o.as_str().to_string(),
+            value: decimal_text(v),
+        }),
+    })
+}
+
+/// A grid point equal to an exact bound under a strict comparison moves one step further.
+fn bump(p: Decimal, exact: Decimal, op: CmpOp, places: u32) -> Decimal {
+    let step = Decimal::new(1, places);
+    match op {
+        CmpOp::Gt if p == exact => p.checked_add(step).unwrap_or(p),
+        CmpOp::Lt if p == exact => p.checked_sub(step).unwrap_or(p),
+        _ => p,
+    }
+}
+
+/// Whether the line flips (without an error) when fact `slot` takes `value`, everything
+/// else as given.
+fn flips(
+    g: &Graph,
+    plan: &Plan,
+    row: &FactRow,
+    as_of: i32,
+    req: &ReqG,
+    slot: u32,
+    value: Val,
+) -> bool {
+    let mut changed = row.clone();
+    let Some(cell) = changed.scalars.get_mut(slot as usize) else {
+        return false;
+    };
+    *cell = value;
+    let frame = eval::run(g, plan, std::slice::from_ref(&changed), as_of);
+    let cond = frame.value(req.cond, 0);
+    let guard = req.guard.map(|gd| frame.value(gd, 0));
+    let want = match req.kind {
+        ReqKind::Require => LineStatus::True,
+        ReqKind::Unless => LineStatus::False,
+    };
+    let status = line_status(req.kind, cond, guard);
+    status == want || (req.kind == ReqKind::Unless && status == LineStatus::NotApplicable)
+}

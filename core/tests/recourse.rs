@@ -1,0 +1,102 @@
+//! Recourse on the README's own example: what would make the Shanghai application eligible.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::path::Path;
+
+use clausula_core::{LineStatus, NaiveDate, Policy, Recourse, RecourseBound};
+use serde_json::Value;
+
+fn setup() -> (Policy, Value, NaiveDate) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let policy = Policy::load(
+        root.join("policies/shanghai/key-tech-transformation.cla")
+            .to_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let facts: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("examples/applications/shanghai-fund-2026.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    (policy, facts, NaiveDate::from_ymd_opt(2026, 3, 1).unwrap())
+}
+
+fn fai_line(policy: &Policy, facts: &Value, as_of: NaiveDate) -> clausula_core::Line {
+    let d = policy.decide(facts, as_of);
+    d.outcome("shanghai_key_tech_fund")
+        .unwrap()
+        .requirements
+        .iter()
+        .find(|l| l.message.contains("固定资产投资占项目总投资的比例"))
+        .cloned()
+        .unwrap()
+}
+
+#[test]
+fn the_readme_example_is_told_what_would_make_its_line_pass() {
+    let (policy, facts, as_of) = setup();
+    let line = fai_line(&policy, &facts, as_of);
+    assert!(line.blocks);
+    assert_eq!(
+        line.recourse,
+        [
+            Recourse {
+                fact: "project.fixed_asset_investment".to_string(),
+                op: ">".to_string(),
+                value: "111000000".to_string(),
+                display: Some("111,000,000.00".to_string()),
+                current: Some("104,000,000.00".to_string()),
+                and: None,
+            },
+            // A fact in the divisor: rounded to the 分 toward the flipping side, on the
+            // positive side of zero.
+            Recourse {
+                fact: "project.total_investment".to_string(),
+                op: "<=".to_string(),
+                value: "173333333.33".to_string(),
+                display: Some("173,333,333.33".to_string()),
+                current: Some("185,000,000.00".to_string()),
+                and: Some(RecourseBound {
+                    op: ">".to_string(),
+                    value: "0".to_string()
+                }),
+            },
+        ]
+    );
+    // Applied: 111,000,001 passes; the bound itself (the comparison is strict) does not.
+    let with = |path: &str, v: &str| {
+        let mut f = facts.clone();
+        f["project"][path] = Value::String(v.to_string());
+        fai_line(&policy, &f, as_of).status
+    };
+    assert_eq!(
+        with("fixed_asset_investment", "111000001"),
+        LineStatus::True
+    );
+    assert_eq!(
+        with("fixed_asset_investment", "111000000"),
+        LineStatus::False
+    );
+    assert_eq!(with("total_investment", "173333333.33"), LineStatus::True);
+    assert_eq!(with("total_investment", "173333333.34"), LineStatus::False);
+    // The JSON contract: `recourse` on the blocking line only.
+    let json = serde_json::to_value(policy.decide(&facts, as_of)).unwrap();
+    let lines = json["outcomes"]["shanghai_key_tech_fund"]["requirements"]
+        .as_array()
+        .unwrap();
+    let with_recourse: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l.get("recourse").is_some())
+        .collect();
+    assert_eq!(with_recourse.len(), 1);
+    assert_eq!(with_recourse[0]["recourse"][0]["value"], "111000000");
+}
+
+#[test]
+fn summaries_and_batches_carry_no_recourse() {
+    let (policy, facts, as_of) = setup();
+    let summary = serde_json::to_string(&policy.summarize_value(&facts, as_of)).unwrap();
+    assert!(!summary.contains("recourse"));
+}
