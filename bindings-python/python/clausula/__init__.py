@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, TypedDict, Union
 
 from . import _clausula
 from ._clausula import NativeError, NativePolicy
@@ -57,6 +57,12 @@ __all__ = [
     "Recourse",
     "Requirement",
     "Summary",
+    "Schema",
+    "InputInfo",
+    "FieldInfo",
+    "ChoiceInfo",
+    "OutcomeInfo",
+    "LineInfo",
     "Value",
     "compile",
     "format",
@@ -255,6 +261,68 @@ LineStatus = Literal["true", "false", "unknown", "not_applicable"]
 """A `require`/`unless` line's status (also the values of batch line columns)."""
 LineKind = Literal["require", "unless"]
 """Whether a line must hold (`require`) or must not (`unless`)."""
+
+
+class ChoiceInfo(TypedDict):
+    """An enum value or directory code a field offers, with its label."""
+
+    value: str
+    label: Optional[str]
+
+
+class _FieldInfoRequired(TypedDict):
+    path: str
+    name: str
+    label: Optional[str]
+    type: str
+    outcomes: List[str]
+
+
+class FieldInfo(_FieldInfoRequired, total=False):
+    """One fact of an input (`Policy.inputs`): its path, type, label, the outcomes it can
+    affect, and when it has them its choices, directory, suggestions and default."""
+
+    choices: List[ChoiceInfo]
+    directory: str
+    suggestions: List[ChoiceInfo]
+    default: Union[str, bool]
+
+
+class InputInfo(TypedDict):
+    """One input (entity) of the policy."""
+
+    name: str
+    label: Optional[str]
+    list: bool
+    fields: List[FieldInfo]
+
+
+class LineInfo(TypedDict):
+    """One `require`/`unless` line of an outcome (the batch line columns are named by `id`)."""
+
+    id: str
+    kind: LineKind
+    message: str
+    cite: Optional[str]
+
+
+class OutcomeInfo(TypedDict):
+    """One outcome: its amounts (with labels) and lines."""
+
+    name: str
+    title: Optional[str]
+    amounts: List[str]
+    amount_labels: List[Optional[str]]
+    lines: List[LineInfo]
+
+
+class Schema(TypedDict):
+    """What `Policy.inputs` returns."""
+
+    policy: str
+    title: Optional[str]
+    inputs: List[InputInfo]
+    outcomes: List[OutcomeInfo]
 
 
 @dataclass(frozen=True)
@@ -685,9 +753,10 @@ class Policy:
         return self._native.effective
 
     @property
-    def inputs(self) -> Dict[str, Any]:
-        """The input schema: fact paths, types, labels and enum choices, per input."""
-        schema: Dict[str, Any] = json.loads(_call(self._native.inputs_json))
+    def inputs(self) -> Schema:
+        """The input schema: fact paths, types, labels and enum choices, per input; the
+        outcomes with their amounts and lines."""
+        schema: Schema = json.loads(_call(self._native.inputs_json))
         return schema
 
     @property

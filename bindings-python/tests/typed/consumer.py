@@ -33,6 +33,10 @@ def main() -> List[str]:
     failed: List[Optional[List[str]]] = out.column("grant.failed").to_pylist()
     counts = policy.explain_counts(out)
     blocks: List[int] = counts.column("blocks").to_pylist()
+    schema: clausula.Schema = policy.inputs
+    paths: List[str] = [f["path"] for i in schema["inputs"] for f in i["fields"]]
+    line_ids: List[str] = [line["id"] for o in schema["outcomes"] for line in o["lines"]]
+    assert paths == ["project.total_investment"] and line_ids == ["floor"]
     row = policy.evaluate_row({"id": "a", "project.total_investment": "1"}, as_of="2024-06-01")
     return [status, line, kind, str(failed), str(blocks), row.outcomes["grant"].status]
 
