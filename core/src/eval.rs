@@ -876,9 +876,17 @@ pub(crate) fn between(a: &Val, b: &Val, years: bool) -> Val {
     } else {
         (d2, d1, -1i64)
     };
+    // R14: the largest n ≥ 0 with lo + n months ≤ hi, adding months clamped to the month's
+    // last day (as `date + n months` does); whole years are whole twelves of those months.
     let mut months =
         i64::from(hi.year() - lo.year()) * 12 + i64::from(hi.month()) - i64::from(lo.month());
-    if hi.day() < lo.day() {
+    let past = |m: i64| {
+        u32::try_from(m)
+            .ok()
+            .and_then(|m| lo.checked_add_months(chrono::Months::new(m)))
+            .is_none_or(|d| d > hi)
+    };
+    if months > 0 && past(months) {
         months -= 1;
     }
     let n = if years { months / 12 } else { months };

@@ -910,7 +910,14 @@ pub(crate) fn read<D: Doc>(g: &Graph, v: &D) -> Result<FactRow, Vec<ErrorReport>
                 continue;
             };
             match val.view() {
-                View::Null => {}
+                // `null` for an entity is absent (R17): its fields take their defaults.
+                View::Null => {
+                    for (slot, f) in out.iter_mut().zip(&ent.fields) {
+                        if let Some(d) = &f.default {
+                            *slot = d.to_val();
+                        }
+                    }
+                }
                 View::Obj(o) => record::<D>(g, ent, o, FactPath::text(k), out, &mut errors),
                 other => errors.push(error(
                     codes::NOT_AN_OBJECT,

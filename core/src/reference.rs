@@ -13,7 +13,6 @@
 
 use std::cmp::Ordering;
 
-use chrono::Datelike;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::codes;
@@ -503,13 +502,21 @@ impl<'p> Reference<'p> {
                         } else {
                             (d2, d1, -1i64)
                         };
-                        let n = if years {
-                            i64::from(hi.years_since(lo).unwrap_or(0))
-                        } else {
-                            let m = i64::from(hi.year() - lo.year()) * 12 + i64::from(hi.month())
-                                - i64::from(lo.month());
-                            if hi.day() < lo.day() { m - 1 } else { m }
+                        // R14, by its definition: count up while lo + n months (clamped to
+                        // the month's end) stays on or before hi.
+                        let fits = |n: u32| {
+                            lo.checked_add_months(chrono::Months::new(if years {
+                                n * 12
+                            } else {
+                                n
+                            }))
+                            .is_some_and(|d| d <= hi)
                         };
+                        let mut n = 0u32;
+                        while n < 120_000 && fits(n + 1) {
+                            n += 1;
+                        }
+                        let n = i64::from(n);
                         R::Num(Decimal::from(sign * n))
                     }
                     (x, y) => either(&x, &y),
