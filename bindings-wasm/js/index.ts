@@ -197,7 +197,16 @@ function translate(e: unknown): Error {
   return new InternalError(String(e));
 }
 
+/** Whether the WebAssembly module is loaded: at once in Node (the module loads on import),
+ * after {@link init} or {@link initSync} in the browser builds. */
+let ready = typeof (native as unknown as { default?: unknown }).default !== "function";
+
 function call<T>(f: () => T): T {
+  if (!ready) {
+    throw new Error(
+      "call init() first: the Clausula WebAssembly module is not loaded yet (await init() once, or initSync(bytes))",
+    );
+  }
   if (trapped !== null) {
     throw new InternalError(
       `the Clausula module trapped earlier (${trapped}) and cannot be used; reload it`,
@@ -313,6 +322,7 @@ export async function init(source?: ModuleSource | Promise<ModuleSource>): Promi
       source === undefined ? undefined : { module_or_path: source },
     );
   }
+  ready = true;
 }
 
 /** Loads the WebAssembly module synchronously from its bytes or a compiled module. */
@@ -321,6 +331,7 @@ export function initSync(module: BufferSource | WebAssembly.Module): void {
   if (typeof load === "function") {
     (load as (o: { module: unknown }) => unknown)({ module });
   }
+  ready = true;
 }
 
 /** A compiled policy. Compile (or load) once, evaluate many times. */

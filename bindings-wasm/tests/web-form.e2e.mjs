@@ -232,6 +232,31 @@ test("an ineligible application shows the failing requirement with ✗ and no am
   await page.close();
 });
 
+test("the browser module before init() says so, then works", async () => {
+  const page = await browser.newPage();
+  await page.goto(base.replace("examples/web-form/index.html", ""));
+  const result = await page.evaluate(async () => {
+    const lib = await import("/bindings-wasm/pkg/evaluator/index.js");
+    let before;
+    try {
+      lib.Policy.fromBytes(new Uint8Array([1, 2, 3]));
+    } catch (e) {
+      before = `${e.constructor.name}: ${e.message}`;
+    }
+    await lib.init();
+    let after;
+    try {
+      lib.Policy.fromBytes(new Uint8Array([1, 2, 3]));
+    } catch (e) {
+      after = `${e.constructor.name}: ${e.code}`;
+    }
+    return { before, after };
+  });
+  assert.match(result.before, /^Error: call init\(\) first/);
+  assert.match(result.after, /^LoadError: /);
+  await page.close();
+});
+
 test("a bad value is shown at its field and the rest is still decided", async () => {
   const { page, problems } = await open();
   await answer(page, "project.total_investment", "很多");
