@@ -685,6 +685,15 @@ fn promised_points(r: &crate::decision::Recourse, int: bool) -> Vec<rust_decimal
     if int {
         points.retain(|p| p.fract().is_zero());
     }
+    // Only points of the promised set (the halfway point is one only for a bound on the
+    // far side from zero).
+    points.retain(|p| match r.op.as_str() {
+        ">" => *p > v,
+        ">=" => *p >= v,
+        "<" => *p < v,
+        "<=" => *p <= v,
+        _ => true,
+    });
     points
 }
 

@@ -63,6 +63,11 @@ struct Found {
 struct Inverter<'a> {
     g: &'a Graph,
     frame: &'a eval::Frame,
+    /// Whether a `+`, `−` or `×` lies between the comparison and the node being inverted:
+    /// those need the exact digits of their operands, so a quotient that does not terminate
+    /// below them makes some values of the fact an `eval/precision` error, and no item can
+    /// promise every value.
+    under_arith: bool,
     visits: usize,
     found: Vec<Found>,
     bools: Vec<(u32, bool)>,
@@ -82,6 +87,7 @@ fn for_line(
     let mut inv = Inverter {
         g,
         frame,
+        under_arith: false,
         visits: 0,
         found: Vec::new(),
         bools: Vec::new(),
@@ -394,7 +400,37 @@ impl Inverter<'_> {
         exact: bool,
         and: Option<(CmpOp, Decimal)>,
     ) {
-        let (va, vb) = (self.num(a), self.num(b));
+        // A known operand with nearly all of a decimal's digits (a quotient that did not
+        // terminate) leaves no room: adding or multiplying it by other values of the fact
+        // can need more digits than a decimal holds. Such an operand is not inverted through.
+        let short = |v: Option<Decimal>| v.filter(|d| d.mantissa().unsigned_abs() < 10u128.pow(20));
+        let (va, vb) = if kind == ArithOp::Div {
+            (self.num(a), self.num(b))
+        } else {
+            (short(self.num(a)), short(self.num(b)))
+        };
+        let outer = self.under_arith;
+        if kind != ArithOp::Div {
+            self.under_arith = true;
+        }
+        self.arith_inner(kind, a, b, va, vb, op, c, exact, and, outer);
+        self.under_arith = outer;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn arith_inner(
+        &mut self,
+        kind: ArithOp,
+        a: NodeId,
+        b: NodeId,
+        va: Option<Decimal>,
+        vb: Option<Decimal>,
+        op: CmpOp,
+        c: Decimal,
+        exact: bool,
+        and: Option<(CmpOp, Decimal)>,
+        outer: bool,
+    ) {
         match kind {
             ArithOp::Add => {
                 if let Some(vb) = vb
@@ -435,10 +471,12 @@ impl Inverter<'_> {
                 }
             }
             ArithOp::Div => {
-                // The numerator, over a known divisor of fixed sign.
+                // The numerator, over a known divisor of fixed sign (under `+ − ×` only when
+                // every quotient terminates: the divisor is 2^a·5^b times a power of ten).
                 if let Some(k) = vb
                     && !k.is_zero()
                     && and.is_none()
+                    && (!outer || terminates(k))
                     && let Some(t) = c.checked_mul(k)
                 {
                     let op = if k.is_sign_negative() { swap(op) } else { op };
@@ -447,6 +485,7 @@ impl Inverter<'_> {
                 // The divisor d, on the side of zero it is on: n / d op c ⇔ n op' c·d
                 // (op' = op for d > 0, swapped for d < 0) ⇔ d op'' n / c.
                 if let (Some(n), Some(d)) = (va, vb)
+                    && !outer
                     && !d.is_zero()
                     && !c.is_zero()
                     && and.is_none()
@@ -474,6 +513,21 @@ impl Inverter<'_> {
             }
         }
     }
+}
+
+/// Whether `x / k` terminates for every terminating `x`: `k`'s digits have no prime factor
+/// but 2 and 5.
+fn terminates(k: Decimal) -> bool {
+    let mut m = k.mantissa().unsigned_abs();
+    if m == 0 {
+        return false;
+    }
+    for p in [2u128, 5] {
+        while m.is_multiple_of(p) {
+            m /= p;
+        }
+    }
+    m == 1
 }
 
 /// Moves a divisor's side bound along with the value it constrains.
