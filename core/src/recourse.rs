@@ -27,6 +27,10 @@ use crate::value::{Val, decimal_text};
 const MAX_VISITS: usize = 4096;
 /// Items per line at most (each costs one evaluation to check).
 const MAX_ITEMS: usize = 16;
+/// Checking evaluations per decision at most, over all its lines: each is one evaluation
+/// of the graph, so the cost of recourse stays a constant number of evaluations however
+/// many lines block. Lines past the budget get no item.
+pub(crate) const MAX_CHECKS: usize = 64;
 
 /// Fills `recourse` of every blocking line of `d`.
 pub(crate) fn attach(
@@ -37,13 +41,14 @@ pub(crate) fn attach(
     as_of: i32,
     d: &mut Decision,
 ) {
+    let mut checks = MAX_CHECKS;
     for o in &g.outcomes {
         let Some(od) = d.outcomes.0.iter_mut().find(|(n, _)| *n == o.name) else {
             continue;
         };
         for (req, line) in o.requirements.iter().zip(od.1.requirements.iter_mut()) {
             if line.blocks {
-                line.recourse = for_line(g, plan, frame, row, as_of, req);
+                line.recourse = for_line(g, plan, frame, row, as_of, req, &mut checks);
             }
         }
     }
@@ -80,8 +85,9 @@ fn for_line(
     row: &FactRow,
     as_of: i32,
     req: &ReqG,
+    checks: &mut usize,
 ) -> Vec<Recourse> {
-    if reads_lookup(g, req.cond) {
+    if *checks == 0 || reads_lookup(g, req.cond) {
         return Vec::new();
     }
     let mut inv = Inverter {
@@ -107,7 +113,10 @@ fn for_line(
         {
             continue;
         }
-        if let Some(item) = numeric_item(g, plan, row, as_of, req, &f)
+        if *checks == 0 {
+            break;
+        }
+        if let Some(item) = numeric_item(g, plan, row, as_of, req, &f, checks)
             && !out.contains(&item)
         {
             out.push(item);
@@ -120,6 +129,10 @@ fn for_line(
         {
             continue;
         }
+        if *checks == 0 {
+            break;
+        }
+        *checks -= 1;
         if flips(g, plan, row, as_of, req, slot, Val::Bool(value)) {
             out.push(Recourse {
                 fact: fact_path(g, FactRef::Slot(slot), None),
@@ -543,6 +556,7 @@ fn numeric_item(
     as_of: i32,
     req: &ReqG,
     f: &Found,
+    checks: &mut usize,
 ) -> Option<Recourse> {
     let ty = {
         let (e, fi) = g.slots.get(f.slot as usize).copied()?;
@@ -605,6 +619,7 @@ fn numeric_item(
     {
         return None;
     }
+    *checks = checks.checked_sub(1)?;
     if !flips(g, plan, row, as_of, req, f.slot, Val::Num(edge)) {
         return None;
     }

@@ -100,3 +100,31 @@ fn summaries_and_batches_carry_no_recourse() {
     let summary = serde_json::to_string(&policy.summarize_value(&facts, as_of)).unwrap();
     assert!(!summary.contains("recourse"));
 }
+
+#[test]
+fn recourse_costs_a_bounded_number_of_evaluations_however_many_lines_block() {
+    // 200 blocking lines, each flippable by one fact: checking every item would cost 200
+    // evaluations; the budget (64 per decision) keeps it constant, first lines first.
+    let mut src = String::from(
+        "policy many \"many lines\"\n  effective 2020-01-01\n\ninput f {\n  x: int\n}\n\noutcome o {\n",
+    );
+    for i in 1..=200 {
+        src.push_str(&format!("  require f.x >= {i} \"at least {i}\"\n"));
+    }
+    src.push_str("}\n");
+    let policy = Policy::compile(&src).unwrap();
+    let d = policy.decide(
+        &serde_json::json!({"f": {"x": 0}}),
+        NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+    );
+    let lines = &d.outcome("o").unwrap().requirements;
+    let with: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.recourse.is_empty())
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(with, (0..64).collect::<Vec<_>>());
+    assert_eq!(lines[0].recourse[0].value, "1");
+    assert_eq!(lines[63].recourse[0].value, "64");
+}

@@ -1098,19 +1098,29 @@ def _per_row_dates(policy: Policy, table: Any, column: str, cell_errors: List[An
     if nulls:
         raise ValueError(f"as_of column `{column}` has no date in rows {nulls[:10]}")
     parts = []
-    order = []
-    for day in pc.unique(days).to_pylist():
-        rows = pc.indices_nonzero(pc.equal(days, pa.scalar(day, pa.date32())))
-        where = {r: i for i, r in enumerate(rows.to_pylist())}
-        errors = [(where[r], p, m) for r, p, m in cell_errors if r in where]
-        parts.append(_evaluate_table(policy, table.take(rows), day.isoformat(), errors, lines))
-        order.append(rows)
+    order: List[int] = []
+    by_row: Dict[int, List[Tuple[str, str]]] = {}
+    for r, p, m in cell_errors:
+        by_row.setdefault(r, []).append((p, m))
+    # Rows grouped by date with one sort (n log n, however many distinct dates).
+    index = pc.sort_indices(days)
+    sorted_days = days.take(index).to_pylist()
+    rows_sorted = index.to_pylist()
+    start = 0
+    for i in range(1, len(rows_sorted) + 1):
+        if i < len(rows_sorted) and sorted_days[i] == sorted_days[start]:
+            continue
+        rows = rows_sorted[start:i]
+        errors = [(j, p, m) for j, r in enumerate(rows) for p, m in by_row.get(r, ())]
+        parts.append(_evaluate_table(policy, table.take(pa.array(rows, pa.int64())), sorted_days[start].isoformat(), errors, lines))
+        order.extend(rows)
+        start = i
     if not parts:
         # No rows: the result columns, empty, at a date in the policy's window.
         inside = re.search(r"\d{4}-\d{2}-\d{2}", policy.effective)
         return _evaluate_table(policy, table, inside.group(0) if inside else "2000-01-01", cell_errors, lines)
     joined = pa.concat_tables(parts)
-    back = pc.sort_indices(pa.concat_arrays(order))
+    back = pc.sort_indices(pa.array(order, pa.int64()))
     return joined.take(back)
 
 
