@@ -163,7 +163,7 @@ fn reads_lookup(g: &Graph, root: NodeId) -> bool {
         };
         match &node.op {
             Op::Table(_) | Op::DirGet(..) | Op::DirHas(..) | Op::WithinDir(..) => return true,
-            op => stack.extend(children(g, op)),
+            op => stack.extend(g.children(op)),
         }
     }
     false
@@ -192,7 +192,7 @@ fn reads(g: &Graph, root: NodeId, slot: u32, memo: &mut FxHashMap<(NodeId, u32),
             Op::Fact(s) => u8::from(*s == slot),
             op => {
                 let mut total = 0u8;
-                for ch in children(g, op) {
+                for ch in g.children(op) {
                     total = total.saturating_add(go(g, ch, slot, memo, budget)).min(2);
                 }
                 total
@@ -203,57 +203,6 @@ fn reads(g: &Graph, root: NodeId, slot: u32, memo: &mut FxHashMap<(NodeId, u32),
     }
     let mut budget = MAX_VISITS;
     go(g, root, slot, memo, &mut budget)
-}
-
-/// The operands of a node.
-fn children(g: &Graph, op: &Op) -> Vec<NodeId> {
-    match op {
-        Op::Const(_) | Op::Fact(_) | Op::ItemFact { .. } | Op::AsOf | Op::Param(_) => Vec::new(),
-        Op::Table(_) => Vec::new(),
-        Op::Broadcast(a) | Op::Not(a) | Op::Neg(a) | Op::Abs(a) => vec![*a],
-        Op::Round { x, .. } => vec![*x],
-        Op::And(args) | Op::Or(args) => g.args(*args).to_vec(),
-        Op::MinMax { args, .. } => g.args(*args).to_vec(),
-        Op::Cmp(_, a, b)
-        | Op::Arith(_, a, b)
-        | Op::DateDiff(a, b)
-        | Op::YearsBetween(a, b)
-        | Op::MonthsBetween(a, b)
-        | Op::Within(a, b) => vec![*a, *b],
-        Op::DaysArith { a, b, .. } => vec![*a, *b],
-        Op::DateShift { date, by, .. } => vec![*date, *by],
-        Op::If(c, t, e) => vec![*c, *t, *e],
-        Op::InSet(x, args) => {
-            let mut v = vec![*x];
-            v.extend_from_slice(g.args(*args));
-            v
-        }
-        Op::DirHas(_, k) | Op::DirGet(_, k, _) | Op::WithinDir(_, k) => vec![*k],
-        Op::Agg { filter, value, .. } => filter.iter().chain(value.iter()).copied().collect(),
-    }
-}
-
-/// `a op b` read as `b flipped(op) a`.
-fn swap(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Lt => CmpOp::Gt,
-        CmpOp::Le => CmpOp::Ge,
-        CmpOp::Gt => CmpOp::Lt,
-        CmpOp::Ge => CmpOp::Le,
-        other => other,
-    }
-}
-
-/// `not (a op b)` as `a negated(op) b`.
-fn negate(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Eq => CmpOp::Ne,
-        CmpOp::Ne => CmpOp::Eq,
-        CmpOp::Lt => CmpOp::Ge,
-        CmpOp::Le => CmpOp::Gt,
-        CmpOp::Gt => CmpOp::Le,
-        CmpOp::Ge => CmpOp::Lt,
-    }
 }
 
 /// Whether `x op c` holds.
@@ -325,7 +274,7 @@ impl Inverter<'_> {
                 }
             }
             Op::Cmp(op, a, b) => {
-                let op = if target { op } else { negate(op) };
+                let op = if target { op } else { op.negated() };
                 if op == CmpOp::Ne {
                     return;
                 }
@@ -333,7 +282,7 @@ impl Inverter<'_> {
                     self.invert(a, op, vb, true, None);
                 }
                 if let Some(va) = self.num(a) {
-                    self.invert(b, swap(op), va, true, None);
+                    self.invert(b, op.flipped(), va, true, None);
                 }
             }
             _ => {}
@@ -377,7 +326,13 @@ impl Inverter<'_> {
                     and,
                 });
             }
-            Op::Neg(x) => self.invert(x, swap(op), -c, exact, and.map(|(o, v)| (swap(o), -v))),
+            Op::Neg(x) => self.invert(
+                x,
+                op.flipped(),
+                -c,
+                exact,
+                and.map(|(o, v)| (o.flipped(), -v)),
+            ),
             Op::Arith(kind, a, b) => self.arith(kind, a, b, op, c, exact, and),
             Op::MinMax { max, args } => {
                 if op == CmpOp::Eq || and.is_some() {
@@ -463,12 +418,12 @@ impl Inverter<'_> {
                 {
                     self.invert(a, op, t, exact, shift(and, vb));
                 }
-                // a − b op c  ⇔  b swap(op) a − c
+                // a − b op c  ⇔  b (op flipped) a − c
                 if let Some(va) = va
                     && let Some(t) = va.checked_sub(c)
                 {
-                    let and = and.and_then(|(o, v)| Some((swap(o), va.checked_sub(v)?)));
-                    self.invert(b, swap(op), t, exact, and);
+                    let and = and.and_then(|(o, v)| Some((o.flipped(), va.checked_sub(v)?)));
+                    self.invert(b, op.flipped(), t, exact, and);
                 }
             }
             ArithOp::Mul => {
@@ -479,7 +434,11 @@ impl Inverter<'_> {
                     }
                     let Some(t) = c.checked_div(k) else { continue };
                     let exact = exact && t.checked_mul(k) == Some(c);
-                    let op = if k.is_sign_negative() { swap(op) } else { op };
+                    let op = if k.is_sign_negative() {
+                        op.flipped()
+                    } else {
+                        op
+                    };
                     self.invert(x, op, t, exact, None);
                 }
             }
@@ -492,7 +451,11 @@ impl Inverter<'_> {
                     && (!outer || terminates(k))
                     && let Some(t) = c.checked_mul(k)
                 {
-                    let op = if k.is_sign_negative() { swap(op) } else { op };
+                    let op = if k.is_sign_negative() {
+                        op.flipped()
+                    } else {
+                        op
+                    };
                     self.invert(a, op, t, exact, None);
                 }
                 // The divisor d, on the side of zero it is on: n / d op c ⇔ n op' c·d
@@ -506,9 +469,13 @@ impl Inverter<'_> {
                     && op != CmpOp::Eq
                 {
                     let positive = d.is_sign_positive();
-                    let op1 = if positive { op } else { swap(op) };
-                    // c·d op1' n with op1' = swap(op1); dividing by c flips for c < 0.
-                    let op2 = if c.is_sign_positive() { swap(op1) } else { op1 };
+                    let op1 = if positive { op } else { op.flipped() };
+                    // c·d (op1 flipped) n; dividing by c flips it back for c < 0.
+                    let op2 = if c.is_sign_positive() {
+                        op1.flipped()
+                    } else {
+                        op1
+                    };
                     let Some(t) = n.checked_div(c) else { return };
                     let exact = exact && t.checked_mul(c) == Some(n);
                     let side = if positive { CmpOp::Gt } else { CmpOp::Lt };

@@ -315,27 +315,6 @@ fn discrete(c: &Const) -> Option<String> {
     }
 }
 
-fn flip(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Lt => CmpOp::Gt,
-        CmpOp::Le => CmpOp::Ge,
-        CmpOp::Gt => CmpOp::Lt,
-        CmpOp::Ge => CmpOp::Le,
-        o => o,
-    }
-}
-
-fn negate(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Eq => CmpOp::Ne,
-        CmpOp::Ne => CmpOp::Eq,
-        CmpOp::Lt => CmpOp::Ge,
-        CmpOp::Le => CmpOp::Gt,
-        CmpOp::Gt => CmpOp::Le,
-        CmpOp::Ge => CmpOp::Lt,
-    }
-}
-
 fn interval(lo: Option<Bound>, hi: Option<Bound>) -> Domain {
     Domain::Interval { lo, hi }
 }
@@ -378,7 +357,11 @@ fn numeric_atom(l: Linear, op: CmpOp) -> Option<Option<(Axis, AxisInfo, Domain)>
         });
     };
     // Divide by the first coefficient: `c·x + k op 0` → `x + (k/c) op' 0`.
-    let op = if lead < Decimal::ZERO { flip(op) } else { op };
+    let op = if lead < Decimal::ZERO {
+        op.flipped()
+    } else {
+        op
+    };
     let mut key = String::new();
     let mut integral = l.integral;
     for (name, c) in &l.terms {
@@ -470,7 +453,7 @@ fn row_box(env: &Env, e: &TExpr, axes: &mut Axes) -> Option<RowBox> {
                 continue;
             }
             TKind::Cmp(op, a, b) => {
-                let op = if negated { negate(*op) } else { *op };
+                let op = if negated { op.negated() } else { *op };
                 let numeric = a.ty.is_numeric() || whole_type(a.ty) || a.ty == Type::Date;
                 if numeric {
                     let mut minus_b = linear(b)?;
@@ -495,7 +478,7 @@ fn row_box(env: &Env, e: &TExpr, axes: &mut Axes) -> Option<RowBox> {
                 } else {
                     match (&a.kind, &b.kind) {
                         (_, TKind::Const(c)) => discrete_atom(a, op, c)?,
-                        (TKind::Const(c), _) => discrete_atom(b, flip(op), c)?,
+                        (TKind::Const(c), _) => discrete_atom(b, op.flipped(), c)?,
                         _ => return None,
                     }
                 }
