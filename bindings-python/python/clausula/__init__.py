@@ -30,10 +30,29 @@ from dataclasses import dataclass, field
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, TypedDict, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    TypedDict,
+    Union,
+    overload,
+)
 
 from . import _clausula
 from ._clausula import NativeError, NativePolicy
+
+if TYPE_CHECKING:
+    # For the overloads only (a frame in gives the same kind of frame out); neither is
+    # needed at run time. pyarrow ships no types, so its frames go through the `Any` overload.
+    import pandas as pd
+    import polars as pl
 
 __all__ = [
     "ClausulaError",
@@ -833,6 +852,40 @@ class Policy:
         """Evaluates facts given as JSON text (strict: duplicate keys are errors)."""
         return _checked(Decision(_call(self._native.decide_json, text, _as_of(as_of))))
 
+    @overload
+    def evaluate_batch(
+        self,
+        data: pd.DataFrame,
+        *,
+        as_of: AsOf,
+        lines: bool = ...,
+        amounts: Literal["decimal", "float"] = ...,
+        eligible_only: bool = ...,
+        by_label: bool = ...,
+    ) -> pd.DataFrame: ...
+    @overload
+    def evaluate_batch(
+        self,
+        data: pl.DataFrame,
+        *,
+        as_of: AsOf,
+        lines: bool = ...,
+        amounts: Literal["decimal", "float"] = ...,
+        eligible_only: bool = ...,
+        by_label: bool = ...,
+    ) -> pl.DataFrame: ...
+    @overload
+    def evaluate_batch(
+        self,
+        data: Any,
+        *,
+        as_of: AsOf,
+        lines: bool = ...,
+        amounts: Literal["decimal", "float"] = ...,
+        eligible_only: bool = ...,
+        by_label: bool = ...,
+    ) -> Any: ...
+
     def evaluate_batch(
         self,
         data: Any,
@@ -875,6 +928,13 @@ class Policy:
             as_of,
             _BatchOptions(lines=lines, floats=amounts == "float", eligible_only=eligible_only, by_label=by_label),
         )
+
+    @overload
+    def explain_counts(self, result: pd.DataFrame) -> pd.DataFrame: ...
+    @overload
+    def explain_counts(self, result: pl.DataFrame) -> pl.DataFrame: ...
+    @overload
+    def explain_counts(self, result: Any) -> Any: ...
 
     def explain_counts(self, result: Any) -> Any:
         """Per line of every outcome, how many rows of a batch result (made with

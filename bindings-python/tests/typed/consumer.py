@@ -4,6 +4,8 @@ run by `test_typing.py`): the package's types must accept it."""
 from datetime import date
 from typing import List, Optional
 
+import pandas as pd
+import polars as pl
 import pyarrow as pa
 
 import clausula
@@ -33,6 +35,14 @@ def main() -> List[str]:
     failed: List[Optional[List[str]]] = out.column("grant.failed").to_pylist()
     counts = policy.explain_counts(out)
     blocks: List[int] = counts.column("blocks").to_pylist()
+    # A pandas frame gives a pandas frame (typed, by the overloads), polars gives polars.
+    applications = pd.DataFrame({"id": ["a", "b"], "project.total_investment": ["30000000", "1"]})
+    scored: pd.DataFrame = policy.evaluate_batch(applications, as_of=date(2024, 6, 1), eligible_only=True)
+    total = scored["grant.support"].sum()
+    by_status: pd.Series[int] = scored.groupby("grant.status").size()
+    lazy: pl.DataFrame = policy.evaluate_batch(pl.from_pandas(applications), as_of="2024-06-01", lines=True)
+    per_line: pl.DataFrame = policy.explain_counts(lazy)
+    assert per_line.height == 1 and by_status.sum() == 2 and total == 3000000
     schema: clausula.Schema = policy.inputs
     paths: List[str] = [f["path"] for i in schema["inputs"] for f in i["fields"]]
     line_ids: List[str] = [line["id"] for o in schema["outcomes"] for line in o["lines"]]
