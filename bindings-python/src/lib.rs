@@ -5,11 +5,11 @@
 //! Every entry point runs inside `guard`: a Rust panic becomes a `NativeError` of kind
 //! `internal`, never an abort of the interpreter.
 
-mod arrow;
 mod convert;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use clausula_core::arrow::ArrowBatchError;
 use clausula_core::{FsLoader, Policy, parse_date};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -226,10 +226,24 @@ impl NativePolicy {
             let policy = self.inner.clone();
             let cell_errors = cell_errors.unwrap_or_default();
             let out = py.detach(move || {
-                arrow::evaluate(&policy, batches, schema, date, &cell_errors, opts)
+                clausula_core::arrow::evaluate_record_batches(
+                    &policy,
+                    batches,
+                    schema,
+                    date,
+                    &cell_errors,
+                    opts,
+                )
             });
-            let (batches, schema) =
-                out.map_err(|(kind, message, payload)| native(kind, message, payload))?;
+            let (batches, schema) = out.map_err(|e| {
+                let kind = match e {
+                    ArrowBatchError::Columns(_) => "facts",
+                    ArrowBatchError::Evaluation(_) => "evaluation",
+                    ArrowBatchError::Internal(_) => "internal",
+                };
+                let payload = serde_json::to_string(&e.reports()).unwrap_or_default();
+                native(kind, e.to_string(), payload)
+            })?;
             let table = pyo3_arrow::PyTable::try_new(batches, schema)?;
             Ok(table.into_pyarrow(py)?.unbind())
         })

@@ -3,18 +3,33 @@
 //! Rows are read in chunks; each chunk is validated in parallel and evaluated with
 //! `Policy::evaluate_batch` (column at a time, parallel), then written in input order.
 //! Every input row gives exactly one output row; a bad row carries its error.
+//!
+//! Parquet files go through Arrow: a Parquet input is read batch by batch and evaluated
+//! with [`clausula_core::arrow`] (the conversion the Python binding uses), keeping every input
+//! column; a CSV or JSON lines input can be written as Parquet too.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
-use clausula_core::{
-    BatchOptions, BatchResult, ErrorReport, FactErrors, Facts, Status, decimal_text,
+use anyhow::{Context, Result, anyhow, bail};
+use clausula_core::arrow::arrow_array::{
+    Array, ArrayRef, RecordBatch, StringArray, UInt64Array, cast::AsArray,
 };
+use clausula_core::arrow::arrow_schema::{DataType, Field, Schema, SchemaRef};
+use clausula_core::arrow::{evaluate_record_batches, result_columns};
+use clausula_core::{
+    BatchOptions, BatchResult, ErrorReport, FactErrors, Facts, NaiveDate, Policy, Status,
+    decimal_text,
+};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
@@ -29,6 +44,7 @@ const CHUNK: usize = 16 * 1024;
 enum Kind {
     Csv,
     Jsonl,
+    Parquet,
 }
 
 fn kind(p: &Path) -> Result<Kind> {
@@ -40,7 +56,8 @@ fn kind(p: &Path) -> Result<Kind> {
     {
         Some("csv") => Ok(Kind::Csv),
         Some("jsonl" | "ndjson") => Ok(Kind::Jsonl),
-        _ => bail!("{}: use a .csv or .jsonl file", p.display()),
+        Some("parquet" | "pq") => Ok(Kind::Parquet),
+        _ => bail!("{}: use a .csv, .jsonl or .parquet file", p.display()),
     }
 }
 
@@ -238,6 +255,19 @@ pub(crate) fn run(
     if let Err(e) = policy.evaluate_batch(&[], as_of) {
         bail!("{e}");
     }
+    if in_kind == Kind::Parquet {
+        if out_kind != Kind::Parquet {
+            bail!(
+                "{}: a Parquet input is written as Parquet (its columns are typed and may be \
+                 nested); name the output `.parquet`",
+                output.display()
+            );
+        }
+        let started = Instant::now();
+        let tally = parquet_to_parquet(&policy, input, as_of, output, opts)?;
+        tally.report(started);
+        return Ok(ExitCode::SUCCESS);
+    }
     let schema = policy.inputs();
     let types: HashMap<String, String> = schema
         .inputs
@@ -308,20 +338,11 @@ pub(crate) fn run(
                 lists,
             }
         }
-        Kind::Jsonl => Reader::Jsonl {
+        Kind::Jsonl | Kind::Parquet => Reader::Jsonl {
             lines: Lines::new(counting),
         },
     };
 
-    let out_file =
-        File::create(output).with_context(|| format!("creating {}", output.display()))?;
-    let (mut csv_out, mut out) = match out_kind {
-        Kind::Csv => (
-            Some(csv::Writer::from_writer(BufWriter::new(out_file))),
-            None,
-        ),
-        Kind::Jsonl => (None, Some(BufWriter::new(out_file))),
-    };
     let outcome_names: Vec<String> = schema.outcomes.iter().map(|o| o.name.clone()).collect();
     let carried: Vec<String> = match &reader {
         Reader::Csv { columns, facts, .. } => columns
@@ -335,6 +356,22 @@ pub(crate) fn run(
     if let Some(c) = carried.iter().find(|c| *c == "row" || *c == "line") {
         bail!("the CSV header names `{c}`, a column the output adds: rename it");
     }
+    let out_file =
+        File::create(output).with_context(|| format!("creating {}", output.display()))?;
+    let (mut csv_out, mut out, mut parquet_out) = match out_kind {
+        Kind::Csv => (
+            Some(csv::Writer::from_writer(BufWriter::new(out_file))),
+            None,
+            None,
+        ),
+        Kind::Jsonl => (None, Some(BufWriter::new(out_file)), None),
+        Kind::Parquet => {
+            let schema = row_schema(&policy, as_of, opts, &carried)?;
+            let writer = ArrowWriter::try_new(out_file, schema.clone(), Some(writer_props()))
+                .context("starting the Parquet output")?;
+            (None, None, Some((writer, schema)))
+        }
+    };
     if let Some(w) = csv_out.as_mut() {
         let mut header = vec!["row".to_string(), "line".to_string()];
         header.extend(carried.iter().cloned());
@@ -378,6 +415,30 @@ pub(crate) fn run(
             })
             .collect();
         let result: BatchResult = policy.evaluate_batch_with(&facts, as_of, opts)?;
+        if let Some((writer, schema)) = parquet_out.as_mut() {
+            let first_row = row_no + 1;
+            let mut columns: Vec<ArrayRef> = vec![
+                Arc::new(UInt64Array::from_iter_values(
+                    (0..result.len() as u64).map(|i| first_row + i),
+                )),
+                Arc::new(UInt64Array::from(line_numbers.clone())),
+            ];
+            for k in 0..carried.len() {
+                columns.push(Arc::new(StringArray::from_iter_values(
+                    carried_cells
+                        .iter()
+                        .map(|cells| cells.get(k).map_or("", String::as_str)),
+                )));
+            }
+            columns.extend(
+                result_columns(std::slice::from_ref(&result))
+                    .into_iter()
+                    .map(|(_, a)| a),
+            );
+            let batch = RecordBatch::try_new(schema.clone(), columns)
+                .map_err(|e| anyhow!("internal: assembling the Parquet rows: {e}"))?;
+            writer.write(&batch).context("writing the Parquet output")?;
+        }
         for i in 0..result.len() {
             row_no += 1;
             let line_no = line_numbers.get(i).copied().unwrap_or(0);
@@ -391,6 +452,9 @@ pub(crate) fn run(
                 {
                     *c += 1;
                 }
+            }
+            if parquet_out.is_some() {
+                continue;
             }
             match csv_out.as_mut() {
                 Some(w) => {
@@ -498,21 +562,152 @@ pub(crate) fn run(
     if let Some(o) = out.as_mut() {
         o.flush()?;
     }
+    if let Some((writer, _)) = parquet_out {
+        writer.close().context("finishing the Parquet output")?;
+    }
     bar.finish_and_clear();
-    let secs = started.elapsed().as_secs_f64();
-    let rate = if secs > 0.0 {
-        row_no as f64 / secs
-    } else {
-        0.0
-    };
-    let per_outcome: Vec<String> = outcome_names
-        .iter()
-        .zip(&eligible)
-        .map(|(n, c)| format!("{n}: {c} eligible"))
-        .collect();
-    eprintln!(
-        "scored {row_no} rows in {secs:.2} s ({rate:.0} rows/s); {with_errors} with errors; {}",
-        per_outcome.join(", ")
-    );
+    Tally {
+        rows: row_no,
+        with_errors,
+        eligible: outcome_names.into_iter().zip(eligible).collect(),
+    }
+    .report(started);
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a run scored, for the closing line on standard error.
+struct Tally {
+    rows: u64,
+    with_errors: u64,
+    eligible: Vec<(String, u64)>,
+}
+
+impl Tally {
+    fn report(&self, started: Instant) {
+        let secs = started.elapsed().as_secs_f64();
+        let rate = if secs > 0.0 {
+            self.rows as f64 / secs
+        } else {
+            0.0
+        };
+        let per_outcome: Vec<String> = self
+            .eligible
+            .iter()
+            .map(|(n, c)| format!("{n}: {c} eligible"))
+            .collect();
+        eprintln!(
+            "scored {} rows in {secs:.2} s ({rate:.0} rows/s); {} with errors; {}",
+            self.rows,
+            self.with_errors,
+            per_outcome.join(", ")
+        );
+    }
+}
+
+/// Rows per Parquet row group: large enough to compress well, small enough to keep the
+/// writer's buffer bounded.
+const ROW_GROUP: usize = 4 * CHUNK;
+
+fn writer_props() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(ROW_GROUP))
+        .build()
+}
+
+/// The Parquet output's columns for a CSV or JSON lines input: `row`, `line`, the carried
+/// columns (text), then the result columns (typed as the Arrow conversion types them).
+fn row_schema(
+    policy: &Policy,
+    as_of: NaiveDate,
+    opts: BatchOptions,
+    carried: &[String],
+) -> Result<SchemaRef> {
+    let empty = policy.evaluate_batch_with(&[], as_of, opts)?;
+    let mut fields = vec![
+        Field::new("row", DataType::UInt64, false),
+        Field::new("line", DataType::UInt64, false),
+    ];
+    fields.extend(carried.iter().map(|c| Field::new(c, DataType::Utf8, false)));
+    fields.extend(
+        result_columns(std::slice::from_ref(&empty))
+            .into_iter()
+            .map(|(name, a)| Field::new(name, a.data_type().clone(), true)),
+    );
+    Ok(Arc::new(Schema::new(fields)))
+}
+
+/// A Parquet input, batch by batch: every input column kept, the result columns added.
+fn parquet_to_parquet(
+    policy: &Policy,
+    input: &Path,
+    as_of: NaiveDate,
+    output: &Path,
+    opts: BatchOptions,
+) -> Result<Tally> {
+    if input == Path::new("-") {
+        bail!("a Parquet input must be a file (its footer is read first), not standard input");
+    }
+    // A regular file only: a FIFO or a device could block or never end.
+    let meta = std::fs::metadata(input).with_context(|| format!("reading {}", input.display()))?;
+    if !meta.is_file() {
+        bail!("{}: not a regular file", input.display());
+    }
+    let file = File::open(input).with_context(|| format!("opening {}", input.display()))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .with_context(|| format!("{}: not a readable Parquet file", input.display()))?;
+    let schema: SchemaRef = builder.schema().clone();
+    let mut first_at: HashMap<&str, usize> = HashMap::new();
+    for (i, f) in schema.fields().iter().enumerate() {
+        if let Some(j) = first_at.insert(f.name().as_str(), i) {
+            bail!(
+                "{}: the column `{}` appears twice (columns {} and {}): one value per fact",
+                input.display(),
+                f.name(),
+                j + 1,
+                i + 1
+            );
+        }
+    }
+    // The columns are checked against the policy (and the output's columns known) before
+    // anything is written.
+    let (_, out_schema) =
+        evaluate_record_batches(policy, Vec::new(), schema.clone(), as_of, &[], opts)
+            .map_err(|e| anyhow!("{}: {e}", input.display()))?;
+    let reader = builder
+        .with_batch_size(CHUNK)
+        .build()
+        .with_context(|| format!("{}: not a readable Parquet file", input.display()))?;
+    let out_file =
+        File::create(output).with_context(|| format!("creating {}", output.display()))?;
+    let mut writer = ArrowWriter::try_new(out_file, out_schema, Some(writer_props()))
+        .context("starting the Parquet output")?;
+    let outcomes = policy.inputs().outcomes;
+    let mut tally = Tally {
+        rows: 0,
+        with_errors: 0,
+        eligible: outcomes.iter().map(|o| (o.name.clone(), 0)).collect(),
+    };
+    for batch in reader {
+        let batch = batch.with_context(|| format!("reading {}", input.display()))?;
+        let (scored, _) =
+            evaluate_record_batches(policy, vec![batch], schema.clone(), as_of, &[], opts)
+                .map_err(|e| anyhow!("{}: {e}", input.display()))?;
+        for b in &scored {
+            tally.rows += b.num_rows() as u64;
+            if let Some(e) = b.column_by_name("error") {
+                tally.with_errors += (e.len() - e.null_count()) as u64;
+            }
+            for (name, count) in &mut tally.eligible {
+                if let Some(s) = b.column_by_name(&format!("{name}.status"))
+                    && let Some(s) = s.as_string_opt::<i32>()
+                {
+                    *count += s.iter().filter(|v| *v == Some("eligible")).count() as u64;
+                }
+            }
+            writer.write(b).context("writing the Parquet output")?;
+        }
+    }
+    writer.close().context("finishing the Parquet output")?;
+    Ok(tally)
 }

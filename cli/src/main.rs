@@ -116,13 +116,13 @@ input (`equipment`) takes a JSON array in its column.\n\nExample:\n  clausula ba
     Batch {
         /// The policy (`.cla` or `.clag`).
         policy: PathBuf,
-        /// Input rows: `.csv` or `.jsonl`.
+        /// Input rows: `.csv`, `.jsonl` or `.parquet`.
         #[arg(long)]
         input: PathBuf,
         /// Evaluation date, YYYY-MM-DD.
         #[arg(long = "as-of", value_name = "DATE")]
         as_of: String,
-        /// Output file: `.csv` or `.jsonl`.
+        /// Output file: `.csv`, `.jsonl` or `.parquet` (a Parquet input writes Parquet).
         #[arg(long)]
         output: PathBuf,
         /// Add each line's status (`<outcome>.<line id>`) and the failed lines

@@ -320,6 +320,220 @@ fn batch_carries_an_id_column_and_writes_line_columns_and_errors_as_data() {
     assert_eq!(&rows[2][col(&format!("{S}.line1"))], "");
 }
 
+/// Reads a Parquet file whole (tests only: small files).
+fn read_parquet(path: &Path) -> Vec<clausula_core::arrow::arrow_array::RecordBatch> {
+    let file = std::fs::File::open(path).unwrap();
+    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn strings(
+    batch: &clausula_core::arrow::arrow_array::RecordBatch,
+    name: &str,
+) -> Vec<Option<String>> {
+    use clausula_core::arrow::arrow_array::cast::AsArray;
+    let col = batch
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("no column {name}"));
+    col.as_string::<i32>()
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect()
+}
+
+fn decimals(
+    batch: &clausula_core::arrow::arrow_array::RecordBatch,
+    name: &str,
+) -> Vec<Option<String>> {
+    use clausula_core::arrow::arrow_array::cast::AsArray;
+    use clausula_core::arrow::arrow_array::types::Decimal128Type;
+    let col = batch.column_by_name(name).unwrap();
+    let col = col.as_primitive::<Decimal128Type>();
+    (0..col.len())
+        .map(|i| {
+            use clausula_core::arrow::arrow_array::Array;
+            (!col.is_null(i)).then(|| col.value_as_string(i))
+        })
+        .collect()
+}
+
+#[test]
+fn batch_writes_parquet_from_csv_with_typed_amounts() {
+    let input = tmp("pq-in.csv");
+    std::fs::write(
+        &input,
+        "id,project.in_provincial_library,loan.contract_signed,loan.interest_paid,loan.principal,loan.lpr_1y,loan.years\n\
+         A-1,true,true,true,300000000,3.65%,3\n\
+         A-2,false,true,false,1000000,4%,1\n\
+         A-3,true,true,true,abc,x,1\n",
+    )
+    .unwrap();
+    let output = tmp("pq-out.parquet");
+    let out = clausula(&[
+        "batch",
+        "policies/shandong/tech-loan-interest-subsidy.cla",
+        "--input",
+        input.to_str().unwrap(),
+        "--as-of",
+        "2023-09-01",
+        "--output",
+        output.to_str().unwrap(),
+        "--lines",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let batches = read_parquet(&output);
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 3);
+    let b = &batches[0];
+    const S: &str = "shandong_tech_loan_subsidy";
+    assert_eq!(
+        strings(b, "id"),
+        [Some("A-1".into()), Some("A-2".into()), Some("A-3".into())]
+    );
+    assert_eq!(
+        strings(b, &format!("{S}.status")),
+        [Some("eligible".into()), Some("ineligible".into()), None]
+    );
+    // Amounts are exact decimals, as in the CSV output (3,832,500 for A-1).
+    assert_eq!(
+        decimals(b, &format!("{S}.annual_interest_subsidy"))[0].as_deref(),
+        Some("3832500.0000000000")
+    );
+    assert_eq!(
+        strings(b, &format!("{S}.line1"))[1].as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        strings(b, "error.code")[2].as_deref(),
+        Some("facts/invalid-number")
+    );
+    assert_eq!(strings(b, "error.code")[0], None);
+}
+
+#[test]
+fn batch_reads_parquet_keeps_every_column_and_agrees_with_csv() {
+    use clausula_core::arrow::arrow_array::{
+        ArrayRef, BooleanArray, Int64Array, RecordBatch, StringArray, StructArray,
+    };
+    use clausula_core::arrow::arrow_schema::{DataType, Field};
+    use std::sync::Arc;
+    // `project` as a struct column (how pandas and polars write nested records), the rest by
+    // path, the principal as an integer and one null (unknown).
+    let project = StructArray::from(vec![(
+        Arc::new(Field::new("in_provincial_library", DataType::Boolean, true)),
+        Arc::new(BooleanArray::from(vec![true, false, true])) as ArrayRef,
+    )]);
+    let batch = RecordBatch::try_from_iter(vec![
+        (
+            "id",
+            Arc::new(StringArray::from(vec!["A-1", "A-2", "A-3"])) as ArrayRef,
+        ),
+        ("project", Arc::new(project) as ArrayRef),
+        (
+            "loan.contract_signed",
+            Arc::new(BooleanArray::from(vec![true, true, true])) as ArrayRef,
+        ),
+        (
+            "loan.interest_paid",
+            Arc::new(BooleanArray::from(vec![true, false, true])) as ArrayRef,
+        ),
+        (
+            "loan.principal",
+            Arc::new(Int64Array::from(vec![
+                Some(300_000_000),
+                Some(1_000_000),
+                None,
+            ])) as ArrayRef,
+        ),
+        (
+            "loan.lpr_1y",
+            Arc::new(StringArray::from(vec!["3.65%", "4%", "3.65%"])) as ArrayRef,
+        ),
+        (
+            "loan.years",
+            Arc::new(Int64Array::from(vec![3, 1, 1])) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let input = tmp("apps.parquet");
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&input).unwrap(),
+        batch.schema(),
+        None,
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let output = tmp("apps-out.parquet");
+    let run = |out: &Path| {
+        clausula(&[
+            "batch",
+            "policies/shandong/tech-loan-interest-subsidy.cla",
+            "--input",
+            input.to_str().unwrap(),
+            "--as-of",
+            "2023-09-01",
+            "--output",
+            out.to_str().unwrap(),
+        ])
+    };
+    let out = run(&output);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("scored 3 rows"),
+        "{}",
+        text(&out.stderr)
+    );
+    let b = &read_parquet(&output)[0];
+    // Every input column is kept, in order, then the results.
+    let names: Vec<&str> = b
+        .schema_ref()
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    assert_eq!(&names[..3], ["id", "project", "loan.contract_signed"]);
+    const S: &str = "shandong_tech_loan_subsidy";
+    assert_eq!(
+        strings(b, &format!("{S}.status")),
+        [
+            Some("eligible".into()),
+            Some("ineligible".into()),
+            Some("eligible".into())
+        ]
+    );
+    // The principal decides the amount, not the status: unknown, the amount is null. An
+    // ineligible row's amount is provisional (what it would get), as in every batch output.
+    assert_eq!(
+        decimals(b, &format!("{S}.annual_interest_subsidy")),
+        [
+            Some("3832500.0000000000".into()),
+            Some("14000.0000000000".into()),
+            None
+        ]
+    );
+    // A Parquet input is not flattened into CSV.
+    let refused = run(&tmp("apps-out.csv"));
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("written as Parquet"),
+        "{}",
+        text(&refused.stderr)
+    );
+    // A file that is not Parquet is an error, not a crash.
+    std::fs::write(&input, b"PAR1 not really").unwrap();
+    let bad = run(&output);
+    assert!(!bad.status.success());
+    let err = text(&bad.stderr);
+    assert!(
+        err.contains("not a readable Parquet file") && !err.contains("panicked"),
+        "{err}"
+    );
+}
+
 #[test]
 fn batch_refuses_a_header_that_names_no_fact_or_a_label() {
     for (header, code, hint) in [

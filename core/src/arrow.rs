@@ -1,9 +1,20 @@
-//! Arrow record batches to column batches and back: the batch path for pandas, pyarrow,
-//! polars and Spark. Columns are converted straight from Arrow memory (no Python objects
-//! per cell); results come back as Arrow columns: `<outcome>.status` (text),
-//! `<outcome>.<amount>` (exact `decimal128`) and `error` (text, null when the row is fine).
+//! Arrow record batches in, Arrow columns out (feature `arrow`): the one conversion between
+//! Arrow memory and column batches, used by the Python binding (pandas, pyarrow, polars,
+//! Spark) and by `clausula batch` for Parquet files.
+//!
+//! Fact columns are named by fact paths (`project.total_investment`), or are struct columns
+//! named after an input; other columns are carried along untouched. Cells are converted
+//! straight from Arrow memory into typed fact columns (no per-cell JSON). The result columns,
+//! named as [`Policy::batch_columns`] names them, are `<outcome>.status` (text),
+//! `<outcome>.<amount>` (exact `decimal128(38, 10)`), with `lines` each line's status and
+//! `<outcome>.failed` (a list of line ids), then `error`, `error.code`, `error.path`,
+//! `error.message` (the first error of the row) and `errors` (all of them, a list of
+//! structs).
 
 use std::sync::Arc;
+
+pub use arrow_array;
+pub use arrow_schema;
 
 use arrow_array::builder::{ListBuilder, StringBuilder, StructBuilder};
 use arrow_array::cast::AsArray;
@@ -13,27 +24,48 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef, Decimal128Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
-use clausula_core::{
-    BatchOptions, BatchResult, ColumnKind, Decimal, ErrorReport, FactColumn, FactValue, NaiveDate,
-    Policy, decimal_text,
-};
+use chrono::NaiveDate;
 use rayon::prelude::*;
+use rust_decimal::Decimal;
 use serde_json::Value;
 
-/// `(kind, message, payload JSON)` for a `NativeError`.
-pub(crate) type Failure = (&'static str, String, String);
+use crate::{
+    BatchOptions, BatchResult, ColumnBatchBuilder, ColumnKind, ErrorReport, EvalError, FactColumn,
+    FactValue, Policy, decimal_text,
+};
 
-fn facts_failure(errors: &[ErrorReport]) -> Failure {
-    let message = errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ");
-    (
-        "facts",
-        message,
-        serde_json::to_string(errors).unwrap_or_else(|_| "[]".to_string()),
-    )
+/// Why a batch of record batches was not evaluated (a bad row is not this: it is an error
+/// in its row's error columns).
+#[derive(Debug, thiserror::Error)]
+pub enum ArrowBatchError {
+    /// The columns do not fit the policy: none names a fact, one is a fact misnamed, one
+    /// clashes with a result column, or a fact column's type holds no fact.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Columns(Vec<ErrorReport>),
+    /// The evaluation itself (an `as_of` outside the policy's window).
+    #[error(transparent)]
+    Evaluation(#[from] EvalError),
+    /// Arrow refused to assemble the output (a bug).
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl ArrowBatchError {
+    /// The error as reports, the same shape as every other error of the engine.
+    pub fn reports(&self) -> Vec<ErrorReport> {
+        match self {
+            ArrowBatchError::Columns(e) => e.clone(),
+            ArrowBatchError::Evaluation(e) => e.reports(),
+            ArrowBatchError::Internal(message) => vec![ErrorReport {
+                code: "internal".to_string(),
+                message: message.clone(),
+                path: None,
+                expected: None,
+                outcome: None,
+                help: None,
+            }],
+        }
+    }
 }
 
 fn column_error(path: &str, message: String) -> ErrorReport {
@@ -272,7 +304,7 @@ fn cell_json(array: &dyn Array, row: usize) -> Value {
 
 /// The columns that hold facts, struct columns opened up: `(fact path, column)`.
 fn leaves(
-    b: &clausula_core::ColumnBatchBuilder<'_>,
+    b: &ColumnBatchBuilder<'_>,
     name: &str,
     array: &ArrayRef,
     out: &mut Vec<(String, ArrayRef)>,
@@ -313,7 +345,7 @@ fn leaves(
 /// every core at once (each is independent), then installed in column order, so a row's
 /// first error is the same as when converting one column after another.
 fn feed_all(
-    b: &mut clausula_core::ColumnBatchBuilder<'_>,
+    b: &mut ColumnBatchBuilder<'_>,
     schema: &SchemaRef,
     batch: &RecordBatch,
     errors: &mut Vec<ErrorReport>,
@@ -322,7 +354,7 @@ fn feed_all(
     for (field, array) in schema.fields().iter().zip(batch.columns()) {
         leaves(b, field.name(), array, &mut columns);
     }
-    let builder: &clausula_core::ColumnBatchBuilder<'_> = b;
+    let builder: &ColumnBatchBuilder<'_> = b;
     let converted: Vec<Option<Result<FactColumn, ErrorReport>>> = columns
         .par_iter()
         .map(|(name, array)| match builder.kind(name) {
@@ -350,7 +382,7 @@ fn feed_all(
 
 /// A list input's column: JSON text per row, or Arrow lists of structs.
 fn feed_list(
-    b: &mut clausula_core::ColumnBatchBuilder<'_>,
+    b: &mut ColumnBatchBuilder<'_>,
     name: &str,
     array: &ArrayRef,
     errors: &mut Vec<ErrorReport>,
@@ -388,12 +420,14 @@ fn feed_list(
 /// Decimal places of every amount column: `decimal128(38, 10)`, 28 digits before the point
 /// and 10 after, whatever the values of a batch (so two results concatenate, and Spark reads
 /// the same type).
-pub(crate) const AMOUNT_SCALE: u32 = 10;
+pub const AMOUNT_SCALE: u32 = 10;
 
-/// Result columns, named as [`Policy::batch_columns`] names them: per outcome its status,
-/// amounts (and, when asked, each line's status and the failed lines), then the error
-/// columns.
-fn result_columns(results: &[BatchResult]) -> Vec<(String, ArrayRef)> {
+/// Result columns of evaluated batches (one after the other), named as
+/// [`Policy::batch_columns`] names them: per outcome its status, amounts (and, when asked,
+/// each line's status and the failed lines), then the error columns. An amount that does
+/// not fit `decimal128(38, 10)` is null and its row gets an `eval/precision` error: never
+/// rounded.
+pub fn result_columns(results: &[BatchResult]) -> Vec<(String, ArrayRef)> {
     let mut out: Vec<(String, ArrayRef)> = Vec::new();
     let Some(first) = results.first() else {
         return out;
@@ -555,22 +589,23 @@ fn decimal_column(values: &[Option<Decimal>]) -> (ArrayRef, Vec<usize>) {
     (Arc::new(array), bad)
 }
 
-/// Evaluates every batch; returns the input columns plus the result columns.
+/// Evaluates every record batch (they share `schema`); returns the input columns plus the
+/// result columns (see [`result_columns`]), split along the input batches.
 ///
 /// `cell_errors` are `(row, fact path, message)` of cells the caller could not put in a
 /// typed column (a pandas object column mixing `True` and `"yes"`): each becomes its row's
 /// `facts/wrong-type` error, and the rest of the rows are evaluated as usual.
-pub(crate) fn evaluate(
+pub fn evaluate_record_batches(
     policy: &Policy,
     batches: Vec<RecordBatch>,
     schema: SchemaRef,
     as_of: NaiveDate,
     cell_errors: &[(usize, String, String)],
     opts: BatchOptions,
-) -> Result<(Vec<RecordBatch>, SchemaRef), Failure> {
+) -> Result<(Vec<RecordBatch>, SchemaRef), ArrowBatchError> {
     policy
         .check_columns(schema.fields().iter().map(|f| f.name().as_str()), opts)
-        .map_err(|e| facts_failure(&e))?;
+        .map_err(ArrowBatchError::Columns)?;
     let mut results = Vec::with_capacity(batches.len());
     let mut first_row = 0usize;
     for batch in &batches {
@@ -583,31 +618,15 @@ pub(crate) fn evaluate(
         let mut errors = Vec::new();
         feed_all(&mut b, &schema, batch, &mut errors);
         if !errors.is_empty() {
-            return Err(facts_failure(&errors));
+            return Err(ArrowBatchError::Columns(errors));
         }
-        let r = policy
-            .evaluate_columns_with(&b.build(), as_of, opts)
-            .map_err(|e| {
-                (
-                    "evaluation",
-                    e.to_string(),
-                    serde_json::to_string(&e.reports()).unwrap_or_default(),
-                )
-            })?;
+        let r = policy.evaluate_columns_with(&b.build(), as_of, opts)?;
         results.push(r);
     }
     if results.is_empty() {
         // No rows: still answer with the result columns, empty.
         let empty = policy.column_batch(0).build();
-        let r = policy
-            .evaluate_columns_with(&empty, as_of, opts)
-            .map_err(|e| {
-                (
-                    "evaluation",
-                    e.to_string(),
-                    serde_json::to_string(&e.reports()).unwrap_or_default(),
-                )
-            })?;
+        let r = policy.evaluate_columns_with(&empty, as_of, opts)?;
         results.push(r);
     }
     let extra = result_columns(&results);
@@ -630,7 +649,7 @@ pub(crate) fn evaluate(
         cols.extend(extra.iter().map(|(_, a)| a.slice(offset, n)));
         offset += n;
         let rb = RecordBatch::try_new(out_schema.clone(), cols)
-            .map_err(|e| ("internal", e.to_string(), "null".to_string()))?;
+            .map_err(|e| ArrowBatchError::Internal(e.to_string()))?;
         out.push(rb);
     }
     Ok((out, out_schema))
