@@ -7,6 +7,7 @@ mod batch;
 #[cfg(feature = "parser")]
 mod check;
 pub mod codes;
+mod compare;
 #[cfg(feature = "parser")]
 mod compile;
 mod decision;
@@ -41,6 +42,10 @@ mod value;
 pub use batch::{
     BatchLine, BatchOptions, BatchOutcome, BatchResult, ColumnBatch, ColumnBatchBuilder,
     ColumnKind, ERROR_COLUMNS, FactColumn,
+};
+pub use compare::{
+    AmountComparison, AmountRows, COMPARE_ERROR_COLUMNS, CompareRows, CompareSummary, Comparer,
+    LineChange, OutcomeComparison, OutcomeRows, Transition,
 };
 pub use decision::{
     Amount, AmountLine, Compare, Decision, DecisionSummary, ErrorReport, Line, LineError, LineKind,
