@@ -38,16 +38,16 @@ use crate::records::{CsvRecords, Lines, next_json_line};
 use crate::style::Style;
 
 /// Rows per chunk (bounded memory, enough work for every core).
-const CHUNK: usize = 16 * 1024;
+pub(crate) const CHUNK: usize = 16 * 1024;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Csv,
     Jsonl,
     Parquet,
 }
 
-fn kind(p: &Path) -> Result<Kind> {
+pub(crate) fn kind(p: &Path) -> Result<Kind> {
     match p
         .extension()
         .and_then(|e| e.to_str())
@@ -61,7 +61,7 @@ fn kind(p: &Path) -> Result<Kind> {
     }
 }
 
-type Row = Result<Value, ErrorReport>;
+pub(crate) type Row = Result<Value, ErrorReport>;
 
 fn row_error(code: &str, message: String) -> ErrorReport {
     ErrorReport {
@@ -75,7 +75,7 @@ fn row_error(code: &str, message: String) -> ErrorReport {
 }
 
 /// Reads rows as facts JSON, chunk by chunk, each with the line it starts on.
-enum Reader {
+pub(crate) enum Reader {
     Csv {
         records: Box<CsvRecords<BufReader<CountingReader>>>,
         columns: Vec<String>,
@@ -90,7 +90,7 @@ enum Reader {
 }
 
 /// The input (a regular file or standard input), counting bytes for the progress bar.
-struct CountingReader {
+pub(crate) struct CountingReader {
     inner: Box<dyn std::io::Read + Send>,
     count: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
@@ -107,7 +107,7 @@ impl std::io::Read for CountingReader {
 impl Reader {
     /// Up to [`CHUNK`] records. Every record gives one row (a malformed one an error row)
     /// with the cells of its carried columns (empty for JSON lines).
-    fn next_chunk(&mut self) -> Result<Vec<(u64, Row, Vec<String>)>> {
+    pub(crate) fn next_chunk(&mut self) -> Result<Vec<(u64, Row, Vec<String>)>> {
         let mut out = Vec::new();
         match self {
             Reader::Csv {
@@ -269,90 +269,15 @@ pub(crate) fn run(
         return Ok(ExitCode::SUCCESS);
     }
     let schema = policy.inputs();
-    let types: HashMap<String, String> = schema
-        .inputs
-        .iter()
-        .flat_map(|i| i.fields.iter().map(|f| (f.path.clone(), f.ty.clone())))
-        .collect();
-    let lists: Vec<String> = schema
-        .inputs
-        .iter()
-        .filter(|i| i.list)
-        .map(|i| i.name.clone())
-        .collect();
-
-    let (source, total): (Box<dyn std::io::Read + Send>, u64) = if input == Path::new("-") {
-        (Box::new(std::io::stdin()), 0)
-    } else {
-        // A regular file only: a FIFO or a device could block or never end.
-        let meta =
-            std::fs::metadata(input).with_context(|| format!("reading {}", input.display()))?;
-        if !meta.is_file() {
-            bail!("{}: not a regular file", input.display());
-        }
-        let file = File::open(input).with_context(|| format!("opening {}", input.display()))?;
-        (Box::new(file), meta.len())
-    };
-    let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let counting = BufReader::new(CountingReader {
-        inner: source,
-        count: count.clone(),
-    });
-    let mut reader = match in_kind {
-        Kind::Csv => {
-            let mut records = Box::new(CsvRecords::new(Lines::new(counting)));
-            let header = records
-                .next_record(None)
-                .context("reading the CSV header")?
-                .context("the input is empty: a CSV file needs a header of fact paths")?;
-            let columns: Vec<String> = header
-                .value
-                .map_err(|why| anyhow::anyhow!("the CSV header (line {}): {why}", header.line))?
-                .iter()
-                .map(|h| h.trim().trim_start_matches('\u{feff}').trim().to_string())
-                .collect();
-            let mut first_at: HashMap<&str, usize> = HashMap::new();
-            for (i, c) in columns.iter().enumerate() {
-                if let Some(j) = first_at.insert(c.as_str(), i) {
-                    bail!(
-                        "the CSV header names `{c}` twice (columns {} and {}): one value per fact",
-                        j + 1,
-                        i + 1
-                    );
-                }
-            }
-            if let Err(errors) = policy.check_columns(columns.iter().map(String::as_str), opts) {
-                let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                bail!("the CSV header: {}", text.join("; "));
-            }
-            let entities: Vec<&str> = schema.inputs.iter().map(|i| i.name.as_str()).collect();
-            let facts = columns
-                .iter()
-                .map(|c| entities.contains(&c.split_once('.').map_or(c.as_str(), |(h, _)| h)))
-                .collect();
-            Reader::Csv {
-                records,
-                columns,
-                facts,
-                types,
-                lists,
-            }
-        }
-        Kind::Jsonl | Kind::Parquet => Reader::Jsonl {
-            lines: Lines::new(counting),
-        },
-    };
-
+    let Input {
+        mut reader,
+        carried,
+        count,
+        total,
+    } = open_input(input, in_kind, &[&schema], &|columns| {
+        policy.check_columns(columns.iter().map(String::as_str), opts)
+    })?;
     let outcome_names: Vec<String> = schema.outcomes.iter().map(|o| o.name.clone()).collect();
-    let carried: Vec<String> = match &reader {
-        Reader::Csv { columns, facts, .. } => columns
-            .iter()
-            .zip(facts)
-            .filter(|(_, f)| !**f)
-            .map(|(c, _)| c.clone())
-            .collect(),
-        Reader::Jsonl { .. } => Vec::new(),
-    };
     if let Some(c) = carried.iter().find(|c| *c == "row" || *c == "line") {
         bail!("the CSV header names `{c}`, a column the output adds: rename it");
     }
@@ -379,18 +304,7 @@ pub(crate) fn run(
         w.write_record(&header)?;
     }
 
-    let bar = if std::io::stderr().is_terminal() {
-        let b = indicatif::ProgressBar::new(total);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = progress(total);
     let started = Instant::now();
     let mut row_no: u64 = 0;
     let mut with_errors: u64 = 0;
@@ -575,6 +489,135 @@ pub(crate) fn run(
     Ok(ExitCode::SUCCESS)
 }
 
+/// A progress bar over the input's bytes, on a terminal only.
+pub(crate) fn progress(total: u64) -> indicatif::ProgressBar {
+    if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(total);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    }
+}
+
+/// An opened CSV or JSON lines input: its records, the CSV columns carried to the output,
+/// and the bytes read so far of `total`.
+pub(crate) struct Input {
+    pub(crate) reader: Reader,
+    pub(crate) carried: Vec<String>,
+    pub(crate) count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    pub(crate) total: u64,
+}
+
+/// Opens a CSV or JSON lines input (a regular file or `-`). A CSV header is checked with
+/// `check` (the policy's column rules) and read with the fact types of `schemas` (the
+/// first that declares a path wins).
+pub(crate) fn open_input(
+    input: &Path,
+    in_kind: Kind,
+    schemas: &[&clausula_core::Schema],
+    check: &dyn Fn(&[String]) -> std::result::Result<(), Vec<ErrorReport>>,
+) -> Result<Input> {
+    let mut types: HashMap<String, String> = HashMap::new();
+    for schema in schemas.iter().rev() {
+        for i in &schema.inputs {
+            for f in &i.fields {
+                types.insert(f.path.clone(), f.ty.clone());
+            }
+        }
+    }
+    let lists: Vec<String> = schemas
+        .iter()
+        .flat_map(|s| s.inputs.iter().filter(|i| i.list).map(|i| i.name.clone()))
+        .collect();
+
+    let (source, total): (Box<dyn std::io::Read + Send>, u64) = if input == Path::new("-") {
+        (Box::new(std::io::stdin()), 0)
+    } else {
+        // A regular file only: a FIFO or a device could block or never end.
+        let meta =
+            std::fs::metadata(input).with_context(|| format!("reading {}", input.display()))?;
+        if !meta.is_file() {
+            bail!("{}: not a regular file", input.display());
+        }
+        let file = File::open(input).with_context(|| format!("opening {}", input.display()))?;
+        (Box::new(file), meta.len())
+    };
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counting = BufReader::new(CountingReader {
+        inner: source,
+        count: count.clone(),
+    });
+    let reader = match in_kind {
+        Kind::Csv => {
+            let mut records = Box::new(CsvRecords::new(Lines::new(counting)));
+            let header = records
+                .next_record(None)
+                .context("reading the CSV header")?
+                .context("the input is empty: a CSV file needs a header of fact paths")?;
+            let columns: Vec<String> = header
+                .value
+                .map_err(|why| anyhow::anyhow!("the CSV header (line {}): {why}", header.line))?
+                .iter()
+                .map(|h| h.trim().trim_start_matches('\u{feff}').trim().to_string())
+                .collect();
+            let mut first_at: HashMap<&str, usize> = HashMap::new();
+            for (i, c) in columns.iter().enumerate() {
+                if let Some(j) = first_at.insert(c.as_str(), i) {
+                    bail!(
+                        "the CSV header names `{c}` twice (columns {} and {}): one value per fact",
+                        j + 1,
+                        i + 1
+                    );
+                }
+            }
+            if let Err(errors) = check(&columns) {
+                let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                bail!("the CSV header: {}", text.join("; "));
+            }
+            let entities: Vec<&str> = schemas
+                .iter()
+                .flat_map(|s| s.inputs.iter().map(|i| i.name.as_str()))
+                .collect();
+            let facts = columns
+                .iter()
+                .map(|c| entities.contains(&c.split_once('.').map_or(c.as_str(), |(h, _)| h)))
+                .collect();
+            Reader::Csv {
+                records,
+                columns,
+                facts,
+                types,
+                lists,
+            }
+        }
+        Kind::Jsonl | Kind::Parquet => Reader::Jsonl {
+            lines: Lines::new(counting),
+        },
+    };
+
+    let carried: Vec<String> = match &reader {
+        Reader::Csv { columns, facts, .. } => columns
+            .iter()
+            .zip(facts)
+            .filter(|(_, f)| !**f)
+            .map(|(c, _)| c.clone())
+            .collect(),
+        Reader::Jsonl { .. } => Vec::new(),
+    };
+    Ok(Input {
+        reader,
+        carried,
+        count,
+        total,
+    })
+}
+
 /// What a run scored, for the closing line on standard error.
 struct Tally {
     rows: u64,
@@ -608,7 +651,7 @@ impl Tally {
 /// writer's buffer bounded.
 const ROW_GROUP: usize = 4 * CHUNK;
 
-fn writer_props() -> WriterProperties {
+pub(crate) fn writer_props() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_max_row_group_row_count(Some(ROW_GROUP))

@@ -2,6 +2,7 @@
 
 mod batch;
 mod commands;
+mod compare;
 mod records;
 mod render;
 mod style;
@@ -20,6 +21,7 @@ Examples:
   clausula test policies/
   clausula fmt --check policies/
   clausula batch POLICY --input rows.csv --as-of 2024-12-31 --output results.csv
+  clausula compare POLICY --input pop.csv --as-of 2025-12-31 --reform-as-of 2026-03-01 --output cmp.csv
   clausula graph POLICY | dot -Tsvg > graph.svg";
 
 /// Clausula: eligibility rules with exact money, effective dates and explanations.
@@ -130,6 +132,36 @@ input (`equipment`) takes a JSON array in its column.\n\nExample:\n  clausula ba
         #[arg(long)]
         lines: bool,
     },
+    /// Compare a population under a baseline and a reform: two policies, or one at two dates.
+    #[command(
+        after_help = "Each input row is evaluated under both sides in one pass; the output has \
+per outcome both statuses, what each side pays and the difference, and for a row whose status \
+changed the lines behind the change. The summary (transitions, exact totals, the lines behind the \
+changes with their citations) is printed; --summary writes it as JSON.\n\nExamples:\n  \
+clausula compare POLICY --input pop.csv --as-of 2025-12-31 --reform-as-of 2026-03-01 --output cmp.csv\n  \
+clausula compare OLD.cla NEW.cla --input pop.parquet --as-of 2026-03-01 --output cmp.parquet"
+    )]
+    Compare {
+        /// The baseline policy (`.cla` or `.clag`).
+        base: PathBuf,
+        /// The reform (default: the baseline, at --reform-as-of).
+        reform: Option<PathBuf>,
+        /// Input rows: `.csv`, `.jsonl` or `.parquet`.
+        #[arg(long)]
+        input: PathBuf,
+        /// The baseline's evaluation date, YYYY-MM-DD.
+        #[arg(long = "as-of", value_name = "DATE")]
+        as_of: String,
+        /// The reform's evaluation date (default: --as-of).
+        #[arg(long = "reform-as-of", value_name = "DATE")]
+        reform_as_of: Option<String>,
+        /// Output file: `.csv` or `.parquet` (a Parquet input writes Parquet).
+        #[arg(long)]
+        output: PathBuf,
+        /// Also write the summary as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        summary: Option<PathBuf>,
+    },
     /// Draw the rule graph (Graphviz DOT, or JSON).
     #[command(after_help = "Example:\n  clausula graph POLICY | dot -Tsvg > graph.svg")]
     Graph {
@@ -183,6 +215,26 @@ fn main() -> ExitCode {
             &as_of,
             &output,
             clausula_core::BatchOptions { lines },
+        ),
+        Command::Compare {
+            base,
+            reform,
+            input,
+            as_of,
+            reform_as_of,
+            output,
+            summary,
+        } => compare::run(
+            &style,
+            &compare::Args {
+                base: &base,
+                reform: reform.as_deref(),
+                input: &input,
+                as_of: &as_of,
+                reform_as_of: reform_as_of.as_deref(),
+                output: &output,
+                summary: summary.as_deref(),
+            },
         ),
         Command::Graph { policy, format } => {
             commands::graph(&style, &policy, format == GraphFormat::Json)

@@ -672,3 +672,94 @@ fn eval_text_shows_the_working() {
         "{t}"
     );
 }
+
+#[test]
+fn compare_two_dates_csv_and_parquet_agree_and_name_the_lines_behind_changes() {
+    // The README's applicant, and one that the 2026 revision does not touch.
+    let input = tmp("cmp-pop.csv");
+    std::fs::write(
+        &input,
+        "id,enterprise.registered_in_shanghai,enterprise.independent_legal_person,enterprise.credit_good,project.category,project.in_three_year_pool,project.total_investment,project.fixed_asset_investment,project.approvals_complete,project.funds_in_place,project.construction_started,project.prior_municipal_support\n\
+         readme,true,true,true,ZZLC,true,185000000,104000000,true,true,true,false\n\
+         steady,true,true,true,ZZLC,true,185000000,150000000,true,true,true,false\n\
+         bad,true,true,true,ZZLC,true,lots,1,true,true,true,false\n",
+    )
+    .unwrap();
+    let run = |output: &Path, summary: &Path| {
+        clausula(&[
+            "compare",
+            SHANGHAI,
+            "--input",
+            input.to_str().unwrap(),
+            "--as-of",
+            "2025-12-31",
+            "--reform-as-of",
+            "2026-03-01",
+            "--output",
+            output.to_str().unwrap(),
+            "--summary",
+            summary.to_str().unwrap(),
+        ])
+    };
+    let (csv_out, csv_summary) = (tmp("cmp.csv"), tmp("cmp-summary.json"));
+    let out = run(&csv_out, &csv_summary);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary = text(&out.stdout);
+    assert!(summary.contains("3 rows compared"), "{summary}");
+    assert!(summary.contains("eligible     -> ineligible"), "{summary}");
+    // The cap rises from 5000万 to 1亿, but 10% of 185,000,000 is under both: the steady
+    // applicant is paid the same; the README's applicant loses 18,500,000.
+    assert!(
+        summary.contains("paid 37,000,000.00 -> 18,500,000.00 (-18,500,000.00)"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("line10 not_applicable -> false"),
+        "{summary}"
+    );
+    let mut r = csv::Reader::from_path(&csv_out).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    const F: &str = "shanghai_key_tech_fund";
+    assert_eq!(&rows[0][col("id")], "readme");
+    assert_eq!(&rows[0][col(&format!("{F}.status.base"))], "eligible");
+    assert_eq!(&rows[0][col(&format!("{F}.status.reform"))], "ineligible");
+    assert_eq!(
+        &rows[0][col(&format!("{F}.support_amount.delta"))],
+        "-18500000"
+    );
+    assert_eq!(
+        &rows[0][col(&format!("{F}.changed_lines"))],
+        r#"["line10"]"#
+    );
+    assert_eq!(&rows[1][col(&format!("{F}.support_amount.delta"))], "0");
+    assert_eq!(&rows[1][col(&format!("{F}.changed_lines"))], "[]");
+    assert!(rows[2][col("error.base")].contains("project.total_investment"));
+    // The same population as Parquet gives the same summary.
+    let (pq_out, pq_summary) = (tmp("cmp.parquet"), tmp("cmp-summary-pq.json"));
+    let out = run(&pq_out, &pq_summary);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&csv_summary).unwrap(),
+        std::fs::read_to_string(&pq_summary).unwrap()
+    );
+    let b = &read_parquet(&pq_out)[0];
+    assert_eq!(
+        decimals(b, &format!("{F}.support_amount.delta"))[0].as_deref(),
+        Some("-18500000.0000000000")
+    );
+    // Nothing to compare, or a column neither side knows: refused before any row.
+    let same = clausula(&[
+        "compare",
+        SHANGHAI,
+        "--input",
+        input.to_str().unwrap(),
+        "--as-of",
+        "2025-12-31",
+        "--output",
+        csv_out.to_str().unwrap(),
+    ]);
+    assert!(!same.status.success());
+    assert!(text(&same.stderr).contains("nothing to compare"));
+}

@@ -30,8 +30,8 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::{
-    BatchOptions, BatchResult, ColumnBatchBuilder, ColumnKind, ErrorReport, EvalError, FactColumn,
-    FactValue, Policy, decimal_text,
+    BatchOptions, BatchResult, ColumnBatchBuilder, ColumnKind, CompareRows, CompareSummary,
+    Comparer, ErrorReport, EvalError, FactColumn, FactValue, Policy, Status, decimal_text,
 };
 
 /// Why a batch of record batches was not evaluated (a bad row is not this: it is an error
@@ -653,6 +653,180 @@ pub fn evaluate_record_batches(
         out.push(rb);
     }
     Ok((out, out_schema))
+}
+
+/// A comparison of a baseline and a reform over Arrow record batches, batch after batch
+/// (constant memory): each batch's rows come back with the comparison's columns
+/// ([`Comparer::columns`]) after their own, and [`ArrowComparer::summary`] sums up every
+/// batch so far.
+pub struct ArrowComparer<'a> {
+    base: &'a Policy,
+    reform: &'a Policy,
+    base_as_of: NaiveDate,
+    reform_as_of: NaiveDate,
+    schema: SchemaRef,
+    out_schema: SchemaRef,
+    comparer: Comparer,
+    first_row: usize,
+}
+
+impl<'a> ArrowComparer<'a> {
+    /// Checks `schema`'s columns against both policies (a column is a fact if either side
+    /// has it; one that is a fact misnamed on both sides, or that clashes with a comparison
+    /// column, is refused) and the dates against their windows.
+    pub fn new(
+        base: &'a Policy,
+        reform: &'a Policy,
+        schema: SchemaRef,
+        base_as_of: NaiveDate,
+        reform_as_of: NaiveDate,
+    ) -> Result<ArrowComparer<'a>, ArrowBatchError> {
+        base.evaluate_batch(&[], base_as_of)?;
+        reform.evaluate_batch(&[], reform_as_of)?;
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        Comparer::check_columns(base, reform, names.iter().copied())
+            .map_err(ArrowBatchError::Columns)?;
+        let opts = BatchOptions { lines: true };
+        let comparer = Comparer::new(base, reform);
+        let mut fields: Vec<Arc<Field>> = schema.fields().iter().cloned().collect();
+        let mut probe = Comparer::new(base, reform);
+        let rows = probe.add(
+            &base.evaluate_batch_with(&[], base_as_of, opts)?,
+            &reform.evaluate_batch_with(&[], reform_as_of, opts)?,
+        );
+        for (name, array) in compare_columns(&rows) {
+            fields.push(Arc::new(Field::new(name, array.data_type().clone(), true)));
+        }
+        let out_schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+        Ok(ArrowComparer {
+            base,
+            reform,
+            base_as_of,
+            reform_as_of,
+            schema,
+            out_schema,
+            comparer,
+            first_row: 0,
+        })
+    }
+
+    /// The schema of what [`ArrowComparer::add`] returns: the input's columns, then the
+    /// comparison's.
+    pub fn schema(&self) -> SchemaRef {
+        self.out_schema.clone()
+    }
+
+    /// Compares one batch. `cell_errors` are `(row, fact path, message)` of cells the caller
+    /// could not type, rows counted from the first batch (as in
+    /// [`evaluate_record_batches`]): each is an error of its row on both sides.
+    pub fn add(
+        &mut self,
+        batch: &RecordBatch,
+        cell_errors: &[(usize, String, String)],
+    ) -> Result<RecordBatch, ArrowBatchError> {
+        let rows = self.first_row..self.first_row + batch.num_rows();
+        self.first_row = rows.end;
+        let opts = BatchOptions { lines: true };
+        let side = |p: &Policy, as_of: NaiveDate| -> Result<BatchResult, ArrowBatchError> {
+            let mut b = p.column_batch(batch.num_rows());
+            for (row, path, message) in cell_errors.iter().filter(|(r, _, _)| rows.contains(r)) {
+                b.set_row_error(row - rows.start, column_error(path, message.clone()));
+            }
+            let mut errors = Vec::new();
+            feed_all(&mut b, &self.schema, batch, &mut errors);
+            if !errors.is_empty() {
+                return Err(ArrowBatchError::Columns(errors));
+            }
+            Ok(p.evaluate_columns_with(&b.build(), as_of, opts)?)
+        };
+        let b = side(self.base, self.base_as_of)?;
+        let r = side(self.reform, self.reform_as_of)?;
+        let compared = self.comparer.add(&b, &r);
+        let mut cols: Vec<ArrayRef> = batch.columns().to_vec();
+        cols.extend(compare_columns(&compared).into_iter().map(|(_, a)| a));
+        RecordBatch::try_new(self.out_schema.clone(), cols)
+            .map_err(|e| ArrowBatchError::Internal(e.to_string()))
+    }
+
+    /// The summary of every batch compared so far.
+    pub fn summary(&self) -> CompareSummary {
+        self.comparer.summary()
+    }
+}
+
+/// A compared chunk as Arrow columns, named as [`Comparer::columns`] names them: statuses as
+/// text, paid amounts and deltas as `decimal128(38, 10)`, the lines behind a change as a
+/// list of ids, errors as text. An amount that does not fit the column is null, and its row's
+/// `error.reform` says so (never rounded).
+pub fn compare_columns(rows: &CompareRows) -> Vec<(String, ArrayRef)> {
+    let n = rows.len();
+    let mut reform_errors: Vec<Option<String>> = rows
+        .reform_errors
+        .iter()
+        .map(|e| e.as_ref().map(ToString::to_string))
+        .collect();
+    let mut out: Vec<(String, ArrayRef)> = Vec::new();
+    let text = |s: &[Option<Status>]| -> ArrayRef {
+        Arc::new(StringArray::from(
+            s.iter().map(|s| s.map(|s| s.as_str())).collect::<Vec<_>>(),
+        ))
+    };
+    for o in &rows.outcomes {
+        out.push((format!("{}.status.base", o.name), text(&o.base)));
+        out.push((format!("{}.status.reform", o.name), text(&o.reform)));
+        for a in &o.amounts {
+            for (suffix, values) in [
+                ("base", &a.base),
+                ("reform", &a.reform),
+                ("delta", &a.delta),
+            ] {
+                let name = format!("{}.{}.{suffix}", o.name, a.name);
+                let (column, bad) = decimal_column(values);
+                for row in bad {
+                    if let Some(slot) = reform_errors.get_mut(row)
+                        && slot.is_none()
+                    {
+                        *slot = Some(format!(
+                            "[eval/precision] `{name}` = {} does not fit the amount column (28 \
+                             digits before the point, {AMOUNT_SCALE} after)",
+                            values
+                                .get(row)
+                                .copied()
+                                .flatten()
+                                .map(decimal_text)
+                                .unwrap_or_default()
+                        ));
+                    }
+                }
+                out.push((name, column));
+            }
+        }
+        let mut changed = ListBuilder::new(StringBuilder::new());
+        for row in 0..n {
+            for id in o.changed_lines.get(row).map_or(&[][..], Vec::as_slice) {
+                changed.values().append_value(id);
+            }
+            changed.append(true);
+        }
+        out.push((
+            format!("{}.changed_lines", o.name),
+            Arc::new(changed.finish()),
+        ));
+    }
+    out.push((
+        "error.base".to_string(),
+        Arc::new(StringArray::from(
+            rows.base_errors
+                .iter()
+                .map(|e| e.as_ref().map(ToString::to_string))
+                .collect::<Vec<_>>(),
+        )),
+    ));
+    out.push((
+        "error.reform".to_string(),
+        Arc::new(StringArray::from(reform_errors)),
+    ));
+    out
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::decision::{Amount, LineKind, LineStatus, Status};
-use crate::{BatchResult, ErrorReport, Policy};
+use crate::{BatchResult, ErrorReport, Policy, codes};
 
 /// A row's side of a comparison: an outcome's status, or `error` when its facts were bad.
 fn side(s: Option<Status>) -> &'static str {
@@ -285,6 +285,66 @@ impl Comparer {
             only_base,
             only_reform,
             overflow: Vec::new(),
+        }
+    }
+
+    /// Checks the input columns of a comparison: a column is a fact if either side has it;
+    /// one that looks like a fact but is one on neither side (`Project.Total_Investment`, a
+    /// label) is refused with the path it stands for, as is a set of columns with no fact
+    /// of either side, or a column named like a comparison column.
+    pub fn check_columns<'n>(
+        base: &Policy,
+        reform: &Policy,
+        names: impl IntoIterator<Item = &'n str>,
+    ) -> Result<(), Vec<ErrorReport>> {
+        let names: Vec<&str> = names.into_iter().collect();
+        let opts = crate::BatchOptions { lines: true };
+        let refused = |p: &Policy| {
+            p.check_columns(names.iter().copied(), opts)
+                .err()
+                .unwrap_or_default()
+        };
+        let (rb, rr) = (refused(base), refused(reform));
+        let (kb, kr) = (base.column_batch(0), reform.column_batch(0));
+        let fact = |b: &crate::ColumnBatchBuilder<'_>, e: &ErrorReport| {
+            e.path.as_deref().is_some_and(|p| {
+                matches!(
+                    b.kind(p),
+                    crate::ColumnKind::Fact(_) | crate::ColumnKind::List
+                )
+            })
+        };
+        let no_facts = |e: &[ErrorReport]| e.iter().any(|e| e.code == codes::NO_FACT_COLUMNS);
+        let mut errors: Vec<ErrorReport> = Vec::new();
+        for (mine, other, theirs) in [(&rb, &kr, &rr), (&rr, &kb, &rb)] {
+            for e in mine {
+                // The batch's own result columns do not apply here; a fact of the other side
+                // is a fact; "no fact column" only when neither side finds one.
+                let keep = e.code != codes::COLUMN_CLASH
+                    && !fact(other, e)
+                    && (e.code != codes::NO_FACT_COLUMNS || no_facts(theirs));
+                if keep && !errors.iter().any(|x| x.code == e.code && x.path == e.path) {
+                    errors.push(e.clone());
+                }
+            }
+        }
+        let columns = Comparer::new(base, reform).columns();
+        for n in &names {
+            if columns.iter().any(|c| c == n) {
+                errors.push(ErrorReport {
+                    code: codes::COLUMN_CLASH.to_string(),
+                    message: format!("column `{n}` has the name of a comparison column; rename it"),
+                    path: Some((*n).to_string()),
+                    expected: None,
+                    outcome: None,
+                    help: None,
+                });
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
         }
     }
 
