@@ -514,6 +514,10 @@ pub(crate) struct Input {
     pub(crate) total: u64,
 }
 
+/// The column rule of a command: the CSV header's names, refused with reports.
+pub(crate) type ColumnCheck<'a> =
+    dyn Fn(&[String]) -> std::result::Result<(), Vec<ErrorReport>> + 'a;
+
 /// Opens a CSV or JSON lines input (a regular file or `-`). A CSV header is checked with
 /// `check` (the policy's column rules) and read with the fact types of `schemas` (the
 /// first that declares a path wins).
@@ -521,7 +525,7 @@ pub(crate) fn open_input(
     input: &Path,
     in_kind: Kind,
     schemas: &[&clausula_core::Schema],
-    check: &dyn Fn(&[String]) -> std::result::Result<(), Vec<ErrorReport>>,
+    check: &ColumnCheck<'_>,
 ) -> Result<Input> {
     let mut types: HashMap<String, String> = HashMap::new();
     for schema in schemas.iter().rev() {
