@@ -72,6 +72,17 @@ fn facts_value(facts: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
     })
 }
 
+/// An Arrow batch failure as a `NativeError`.
+fn arrow_error(e: ArrowBatchError) -> PyErr {
+    let kind = match e {
+        ArrowBatchError::Columns(_) => "facts",
+        ArrowBatchError::Evaluation(_) => "evaluation",
+        ArrowBatchError::Internal(_) => "internal",
+    };
+    let payload = serde_json::to_string(&e.reports()).unwrap_or_default();
+    native(kind, e.to_string(), payload)
+}
+
 fn as_of(s: &str) -> PyResult<clausula_core::NaiveDate> {
     parse_date(s).ok_or_else(|| {
         native(
@@ -235,17 +246,49 @@ impl NativePolicy {
                     opts,
                 )
             });
-            let (batches, schema) = out.map_err(|e| {
-                let kind = match e {
-                    ArrowBatchError::Columns(_) => "facts",
-                    ArrowBatchError::Evaluation(_) => "evaluation",
-                    ArrowBatchError::Internal(_) => "internal",
-                };
-                let payload = serde_json::to_string(&e.reports()).unwrap_or_default();
-                native(kind, e.to_string(), payload)
-            })?;
+            let (batches, schema) = out.map_err(arrow_error)?;
             let table = pyo3_arrow::PyTable::try_new(batches, schema)?;
             Ok(table.into_pyarrow(py)?.unbind())
+        })
+    }
+
+    /// Compares an Arrow table under this policy (the baseline) and `reform`: returns a
+    /// pyarrow Table with the input columns plus the comparison's, the summary as JSON, and
+    /// the summary as text.
+    #[pyo3(signature = (reform, table, as_of, reform_as_of, cell_errors=None))]
+    fn compare_table(
+        &self,
+        py: Python<'_>,
+        reform: &NativePolicy,
+        table: pyo3_arrow::PyTable,
+        as_of: &str,
+        reform_as_of: &str,
+        cell_errors: Option<Vec<(usize, String, String)>>,
+    ) -> PyResult<(Py<PyAny>, String, String)> {
+        guard(|| {
+            let (base_date, reform_date) = (self::as_of(as_of)?, self::as_of(reform_as_of)?);
+            let (base, reform) = (self.inner.clone(), reform.inner.clone());
+            let (batches, schema) = table.into_inner();
+            let cell_errors = cell_errors.unwrap_or_default();
+            let out = py.detach(move || {
+                let mut cmp = clausula_core::arrow::ArrowComparer::new(
+                    &base,
+                    &reform,
+                    schema,
+                    base_date,
+                    reform_date,
+                )?;
+                let mut out = Vec::with_capacity(batches.len());
+                for b in &batches {
+                    out.push(cmp.add(b, &cell_errors)?);
+                }
+                Ok::<_, ArrowBatchError>((out, cmp.schema(), cmp.summary()))
+            });
+            let (batches, schema, summary) = out.map_err(arrow_error)?;
+            let json = serde_json::to_string(&summary)
+                .map_err(|e| native("internal", e.to_string(), "null".to_string()))?;
+            let table = pyo3_arrow::PyTable::try_new(batches, schema)?;
+            Ok((table.into_pyarrow(py)?.unbind(), json, summary.to_text()))
         })
     }
 

@@ -168,6 +168,17 @@ fn rows(
         bail!("the CSV header names `{c}`, a column the output adds: rename it");
     }
     let same = a.reform.is_none();
+    // Per side, the facts only the other side has (a field the reform adds): left out of
+    // what that side reads, or every row would be its unknown-field error.
+    let paths = |s: &clausula_core::Schema| -> Vec<String> {
+        s.inputs
+            .iter()
+            .flat_map(|i| i.fields.iter().map(|f| f.path.clone()))
+            .collect()
+    };
+    let (pb, pr) = (paths(&sb), paths(&sr));
+    let skip_base = Comparer::foreign_columns(base, reform, pr.iter().map(String::as_str));
+    let skip_reform = Comparer::foreign_columns(reform, base, pb.iter().map(String::as_str));
     let mut cmp = Comparer::new(base, reform);
     let out_file =
         File::create(a.output).with_context(|| format!("creating {}", a.output.display()))?;
@@ -208,21 +219,22 @@ fn rows(
             break;
         }
         let lines: Vec<u64> = chunk.iter().map(|(l, _, _)| *l).collect();
-        let facts = |p: &Policy| -> Vec<Result<Facts, FactErrors>> {
+        let facts = |p: &Policy, skip: &[String]| -> Vec<Result<Facts, FactErrors>> {
             chunk
                 .par_iter()
                 .map(|(_, r, _)| match r {
-                    Ok(v) => p.facts(v),
+                    Ok(v) if skip.is_empty() => p.facts(v),
+                    Ok(v) => p.facts(&without(v, skip)),
                     Err(e) => Err(FactErrors::from(vec![e.clone()])),
                 })
                 .collect()
         };
-        let fb = facts(base);
+        let fb = facts(base, &skip_base);
         let b = base.evaluate_batch_with(&fb, base_as_of, opts)?;
         let r = if same {
             reform.evaluate_batch_with(&fb, reform_as_of, opts)?
         } else {
-            reform.evaluate_batch_with(&facts(reform), reform_as_of, opts)?
+            reform.evaluate_batch_with(&facts(reform, &skip_reform), reform_as_of, opts)?
         };
         let compared = cmp.add(&b, &r);
         let first = row_no + 1;
@@ -264,6 +276,19 @@ fn rows(
     }
     bar.finish_and_clear();
     Ok(cmp.summary())
+}
+
+/// A row's facts without the given `entity.field` paths.
+fn without(v: &serde_json::Value, paths: &[String]) -> serde_json::Value {
+    let mut v = v.clone();
+    for p in paths {
+        if let Some((entity, field)) = p.split_once('.')
+            && let Some(obj) = v.get_mut(entity).and_then(serde_json::Value::as_object_mut)
+        {
+            obj.remove(field);
+        }
+    }
+    v
 }
 
 /// Row `i` of a compared chunk as CSV cells, in [`Comparer::columns`] order.

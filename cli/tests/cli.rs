@@ -763,3 +763,51 @@ fn compare_two_dates_csv_and_parquet_agree_and_name_the_lines_behind_changes() {
     assert!(!same.status.success());
     assert!(text(&same.stderr).contains("nothing to compare"));
 }
+
+#[test]
+fn compare_two_policy_files_where_the_reform_adds_a_fact() {
+    let base = tmp("cmp-base.cla");
+    let reform = tmp("cmp-reform.cla");
+    std::fs::write(
+        &base,
+        "policy p effective 2024-01-01\ninput a { x: money }\noutcome o { require a.x >= 100 \"x\" as floor\n  amount s = a.x * 10% }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &reform,
+        "policy p effective 2024-01-01\ninput a { x: money, y: bool }\noutcome o { require a.x >= 100 \"x\" as floor\n  require a.y \"y now required\" cite \"art. 2\" as needs_y\n  amount s = a.x * 20% }\n",
+    )
+    .unwrap();
+    let input = tmp("cmp-two.jsonl");
+    std::fs::write(
+        &input,
+        "{\"a\": {\"x\": 200, \"y\": false}}\n{\"a\": {\"x\": 200, \"y\": true}}\n",
+    )
+    .unwrap();
+    let output = tmp("cmp-two.csv");
+    let out = clausula(&[
+        "compare",
+        base.to_str().unwrap(),
+        reform.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--as-of",
+        "2024-06-01",
+        "--output",
+        output.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary = text(&out.stdout);
+    assert!(
+        summary.contains("needs_y absent -> false  y now required [art. 2]"),
+        "{summary}"
+    );
+    let mut r = csv::Reader::from_path(&output).unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    // `a.y` is read by the reform only: no error for the baseline.
+    assert_eq!(&rows[0][2], "eligible");
+    assert_eq!(&rows[0][3], "ineligible");
+    assert_eq!(&rows[0][6], "-20");
+    assert_eq!(&rows[1][6], "20");
+    assert_eq!(&rows[0][8], "");
+}

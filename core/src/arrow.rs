@@ -341,6 +341,17 @@ fn leaves(
     out.push((name.to_string(), array.clone()));
 }
 
+/// The fact-path names of a schema's columns, struct columns opened up as `b` opens them.
+fn leaf_names(policy: &Policy, schema: &SchemaRef) -> Vec<String> {
+    let b = policy.column_batch(0);
+    let empty = RecordBatch::new_empty(schema.clone());
+    let mut columns = Vec::new();
+    for (field, array) in schema.fields().iter().zip(empty.columns()) {
+        leaves(&b, field.name(), array, &mut columns);
+    }
+    columns.into_iter().map(|(n, _)| n).collect()
+}
+
 /// Feeds a record batch's columns to the builder. Fact columns are read and converted on
 /// every core at once (each is independent), then installed in column order, so a row's
 /// first error is the same as when converting one column after another.
@@ -349,11 +360,13 @@ fn feed_all(
     schema: &SchemaRef,
     batch: &RecordBatch,
     errors: &mut Vec<ErrorReport>,
+    skip: &[String],
 ) {
     let mut columns = Vec::new();
     for (field, array) in schema.fields().iter().zip(batch.columns()) {
         leaves(b, field.name(), array, &mut columns);
     }
+    columns.retain(|(name, _)| !skip.contains(name));
     let builder: &ColumnBatchBuilder<'_> = b;
     let converted: Vec<Option<Result<FactColumn, ErrorReport>>> = columns
         .par_iter()
@@ -616,7 +629,7 @@ pub fn evaluate_record_batches(
         }
         first_row = rows.end;
         let mut errors = Vec::new();
-        feed_all(&mut b, &schema, batch, &mut errors);
+        feed_all(&mut b, &schema, batch, &mut errors, &[]);
         if !errors.is_empty() {
             return Err(ArrowBatchError::Columns(errors));
         }
@@ -668,6 +681,8 @@ pub struct ArrowComparer<'a> {
     out_schema: SchemaRef,
     comparer: Comparer,
     first_row: usize,
+    /// Per side, the columns it must not read ([`Comparer::foreign_columns`]).
+    skip: [Vec<String>; 2],
 }
 
 impl<'a> ArrowComparer<'a> {
@@ -698,7 +713,13 @@ impl<'a> ArrowComparer<'a> {
             fields.push(Arc::new(Field::new(name, array.data_type().clone(), true)));
         }
         let out_schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+        let leaves = leaf_names(base, &schema);
+        let skip = [
+            Comparer::foreign_columns(base, reform, leaves.iter().map(String::as_str)),
+            Comparer::foreign_columns(reform, base, leaves.iter().map(String::as_str)),
+        ];
         Ok(ArrowComparer {
+            skip,
             base,
             reform,
             base_as_of,
@@ -727,20 +748,23 @@ impl<'a> ArrowComparer<'a> {
         let rows = self.first_row..self.first_row + batch.num_rows();
         self.first_row = rows.end;
         let opts = BatchOptions { lines: true };
-        let side = |p: &Policy, as_of: NaiveDate| -> Result<BatchResult, ArrowBatchError> {
+        let side = |p: &Policy,
+                    as_of: NaiveDate,
+                    skip: &[String]|
+         -> Result<BatchResult, ArrowBatchError> {
             let mut b = p.column_batch(batch.num_rows());
             for (row, path, message) in cell_errors.iter().filter(|(r, _, _)| rows.contains(r)) {
                 b.set_row_error(row - rows.start, column_error(path, message.clone()));
             }
             let mut errors = Vec::new();
-            feed_all(&mut b, &self.schema, batch, &mut errors);
+            feed_all(&mut b, &self.schema, batch, &mut errors, skip);
             if !errors.is_empty() {
                 return Err(ArrowBatchError::Columns(errors));
             }
             Ok(p.evaluate_columns_with(&b.build(), as_of, opts)?)
         };
-        let b = side(self.base, self.base_as_of)?;
-        let r = side(self.reform, self.reform_as_of)?;
+        let b = side(self.base, self.base_as_of, &self.skip[0])?;
+        let r = side(self.reform, self.reform_as_of, &self.skip[1])?;
         let compared = self.comparer.add(&b, &r);
         let mut cols: Vec<ArrayRef> = batch.columns().to_vec();
         cols.extend(compare_columns(&compared).into_iter().map(|(_, a)| a));

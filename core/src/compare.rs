@@ -77,6 +77,13 @@ pub struct AmountComparison {
     pub reform: Amount,
     /// `reform - base`.
     pub delta: Amount,
+    /// `base`, `reform` and `delta` as the one display of numbers shows money
+    /// (`18,500,000.00`; the delta signed, `+0.00`, `-18,500,000.00`).
+    pub base_display: String,
+    /// See `base_display`.
+    pub reform_display: String,
+    /// See `base_display`.
+    pub delta_display: String,
     /// Rows eligible under the baseline whose amount is unknown (not in `base`).
     pub base_unknown: u64,
     /// Rows eligible under the reform whose amount is unknown (not in `reform`).
@@ -348,6 +355,31 @@ impl Comparer {
         }
     }
 
+    /// The columns `side` must not read: facts of `other` that `side` does not have but
+    /// that look like its own (a field the reform adds to an input both declare). Reading
+    /// them would make every row an unknown-field error of `side`.
+    pub fn foreign_columns<'n>(
+        side: &Policy,
+        other: &Policy,
+        names: impl IntoIterator<Item = &'n str>,
+    ) -> Vec<String> {
+        let (mine, theirs) = (side.column_batch(0), other.column_batch(0));
+        names
+            .into_iter()
+            .filter(|n| {
+                let unknown_here =
+                    matches!(mine.kind(n), crate::ColumnKind::Fact(ref t) if t.is_empty());
+                let known_there = match theirs.kind(n) {
+                    crate::ColumnKind::Fact(t) => !t.is_empty(),
+                    crate::ColumnKind::List => true,
+                    crate::ColumnKind::Other => false,
+                };
+                unknown_here && known_there
+            })
+            .map(str::to_string)
+            .collect()
+    }
+
     /// The row-level columns a comparison adds, in order: per outcome both sides have
     /// `<outcome>.status.base`, `<outcome>.status.reform`, per amount
     /// `<outcome>.<amount>.base`, `.reform` and `.delta`, and `<outcome>.changed_lines`;
@@ -515,14 +547,21 @@ impl Comparer {
                     .amounts
                     .iter()
                     .zip(&t.amounts)
-                    .map(|((name, label, ..), (b, r, bu, ru))| AmountComparison {
-                        name: name.clone(),
-                        label: label.clone(),
-                        base: Amount(*b),
-                        reform: Amount(*r),
-                        delta: Amount(r.checked_sub(*b).unwrap_or_default()),
-                        base_unknown: *bu,
-                        reform_unknown: *ru,
+                    .map(|((name, label, ..), (b, r, bu, ru))| {
+                        let delta = r.checked_sub(*b).unwrap_or_default();
+                        let sign = if delta.is_sign_negative() { "" } else { "+" };
+                        AmountComparison {
+                            name: name.clone(),
+                            label: label.clone(),
+                            base: Amount(*b),
+                            reform: Amount(*r),
+                            delta: Amount(delta),
+                            base_display: crate::display::money(*b),
+                            reform_display: crate::display::money(*r),
+                            delta_display: format!("{sign}{}", crate::display::money(delta)),
+                            base_unknown: *bu,
+                            reform_unknown: *ru,
+                        }
                     })
                     .collect();
                 let mut lines: Vec<LineChange> = t
@@ -590,16 +629,8 @@ impl CompareSummary {
                     .unwrap_or_default();
                 let _ = writeln!(
                     s,
-                    "  {}{label}: paid {} -> {} ({}{})",
-                    a.name,
-                    crate::display::money(a.base.0),
-                    crate::display::money(a.reform.0),
-                    if a.delta.0.is_sign_negative() {
-                        ""
-                    } else {
-                        "+"
-                    },
-                    crate::display::money(a.delta.0)
+                    "  {}{label}: paid {} -> {} ({})",
+                    a.name, a.base_display, a.reform_display, a.delta_display
                 );
                 if a.base_unknown + a.reform_unknown > 0 {
                     let _ = writeln!(

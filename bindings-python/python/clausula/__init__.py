@@ -34,12 +34,14 @@ from typing import (
     TYPE_CHECKING,
     Any,
     Dict,
+    Generic,
     List,
     Literal,
     Mapping,
     Optional,
     Sequence,
     Tuple,
+    TypeVar,
     TypedDict,
     Union,
     overload,
@@ -84,6 +86,13 @@ __all__ = [
     "LineInfo",
     "Value",
     "compile",
+    "compare",
+    "Comparison",
+    "CompareSummary",
+    "OutcomeComparison",
+    "Transition",
+    "AmountComparison",
+    "LineChange",
     "format",
     "load",
 ]
@@ -1210,6 +1219,178 @@ def _batch(policy: Policy, data: Any, as_of: Any, opts: _BatchOptions) -> Any:
                 col = col.cast(pa.float64())
             out = out.set_column(out.column_names.index(name), name, col)
     return _from_arrow(data, out, added)
+
+
+# --------------------------------------------------------------------------- compare
+# What if: a population under a baseline and a reform. The comparison is core's (one pass
+# over the rows, exact totals); this is conversion and presentation only.
+
+Transition = TypedDict("Transition", {"from": str, "to": str, "rows": int})
+"""How many rows went from one status to another (`error`: the row's facts were bad)."""
+
+
+class AmountComparison(TypedDict):
+    """What an amount costs on each side: the exact sum over the rows each side finds
+    eligible (decimal strings), with core's display of them."""
+
+    name: str
+    label: Optional[str]
+    base: str
+    reform: str
+    delta: str
+    base_display: str
+    reform_display: str
+    delta_display: str
+    base_unknown: int
+    reform_unknown: int
+
+
+LineChange = TypedDict(
+    "LineChange",
+    {"id": str, "message": str, "cite": Optional[str], "from": str, "to": str, "rows": int},
+)
+"""A line behind status changes: it blocks, or is unknown, on one side only."""
+
+
+class OutcomeComparison(TypedDict):
+    """One outcome under both sides."""
+
+    name: str
+    title: Optional[str]
+    changed: int
+    transitions: List[Transition]
+    amounts: List[AmountComparison]
+    lines: List[LineChange]
+
+
+class CompareSummary(TypedDict):
+    """The comparison of a whole population."""
+
+    rows: int
+    outcomes: List[OutcomeComparison]
+    only_base: List[str]
+    only_reform: List[str]
+    overflow: List[str]
+
+
+FrameT = TypeVar("FrameT")
+
+
+class Comparison(Generic[FrameT]):
+    """The result of :func:`compare`: `rows`, the input frame with the comparison's columns
+    (the same kind of frame as given), and `summary`, per outcome the transitions, what each
+    side pays and the lines behind the changes. Shown as text, as HTML in a notebook, and
+    drawn by :meth:`plot`."""
+
+    def __init__(self, rows: FrameT, summary_json: str, text: str) -> None:
+        self.rows: FrameT = rows
+        self.summary: CompareSummary = json.loads(summary_json)
+        self._text = text
+
+    def __str__(self) -> str:
+        return self._text
+
+    def __repr__(self) -> str:
+        return self._text
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        parts = [f"<div class='clausula-compare'><p>{self.summary['rows']:,} rows compared</p>"]
+        for o in self.summary["outcomes"]:
+            title = f" {e(o['title'])}" if o["title"] else ""
+            parts.append(f"<h4>{e(o['name'])}{title}: {o['changed']:,} rows changed status</h4>")
+            parts.append("<table><tr><th>baseline</th><th>reform</th><th>rows</th></tr>")
+            for t in o["transitions"]:
+                style = " style='font-weight:bold'" if t["from"] != t["to"] else ""
+                parts.append(
+                    f"<tr{style}><td>{e(t['from'])}</td><td>{e(t['to'])}</td>"
+                    f"<td style='text-align:right'>{t['rows']:,}</td></tr>"
+                )
+            parts.append("</table>")
+            if o["amounts"]:
+                parts.append("<table><tr><th>amount</th><th>baseline pays</th><th>reform pays</th><th>change</th></tr>")
+                for a in o["amounts"]:
+                    label = f" {e(a['label'])}" if a["label"] else ""
+                    parts.append(
+                        f"<tr><td>{e(a['name'])}{label}</td><td style='text-align:right'>{e(a['base_display'])}</td>"
+                        f"<td style='text-align:right'>{e(a['reform_display'])}</td>"
+                        f"<td style='text-align:right'>{e(a['delta_display'])}</td></tr>"
+                    )
+                parts.append("</table>")
+            if o["lines"]:
+                parts.append("<table><tr><th>rows</th><th>line</th><th>baseline → reform</th><th>message</th><th>cite</th></tr>")
+                for l in o["lines"]:
+                    parts.append(
+                        f"<tr><td style='text-align:right'>{l['rows']:,}</td><td>{e(l['id'])}</td>"
+                        f"<td>{e(l['from'])} → {e(l['to'])}</td><td>{e(l['message'])}</td>"
+                        f"<td>{e(l['cite'] or '')}</td></tr>"
+                    )
+                parts.append("</table>")
+        parts.append("</div>")
+        return "".join(parts)
+
+    def plot(self) -> Any:
+        """A matplotlib figure: the rows that changed status per transition, and what each
+        amount's total changes by (floats, for the chart only)."""
+        import matplotlib.pyplot as plt
+
+        outcomes = self.summary["outcomes"]
+        moves = [
+            (f"{o['name']}: {t['from']} → {t['to']}", t["rows"])
+            for o in outcomes
+            for t in o["transitions"]
+            if t["from"] != t["to"]
+        ]
+        deltas = [(f"{o['name']}.{a['name']}", float(Decimal(a["delta"]))) for o in outcomes for a in o["amounts"]]
+        fig, (left, right) = plt.subplots(1, 2, figsize=(12, max(3.0, 0.5 * max(len(moves), len(deltas), 1) + 2)))
+        left.barh([m[0] for m in moves], [m[1] for m in moves], color="tab:orange")
+        left.set_title("rows that changed status")
+        left.invert_yaxis()
+        right.barh([d[0] for d in deltas], [d[1] for d in deltas], color=["tab:red" if d[1] < 0 else "tab:green" for d in deltas])
+        right.set_title("total paid: reform − baseline")
+        right.invert_yaxis()
+        fig.tight_layout()
+        return fig
+
+
+@overload
+def compare(
+    base: Policy, reform: Optional[Policy], data: pd.DataFrame, *, as_of: AsOf, reform_as_of: Optional[AsOf] = ...
+) -> Comparison[pd.DataFrame]: ...
+@overload
+def compare(
+    base: Policy, reform: Optional[Policy], data: pl.DataFrame, *, as_of: AsOf, reform_as_of: Optional[AsOf] = ...
+) -> Comparison[pl.DataFrame]: ...
+@overload
+def compare(
+    base: Policy, reform: Optional[Policy], data: Any, *, as_of: AsOf, reform_as_of: Optional[AsOf] = ...
+) -> Comparison[Any]: ...
+
+
+def compare(
+    base: Policy, reform: Optional[Policy], data: Any, *, as_of: AsOf, reform_as_of: Optional[AsOf] = None
+) -> Comparison[Any]:
+    """Evaluates every row of `data` (a pandas or polars DataFrame, a pyarrow Table or
+    RecordBatch) under `base` and under `reform` in one pass — two policies, or one policy
+    at two dates (`reform=None` and `reform_as_of`) — and compares them.
+
+    Adds per outcome both sides have `<outcome>.status.base` and `.status.reform`, per
+    amount `<outcome>.<amount>.base`, `.reform` and `.delta` (what each side pays: zero
+    when it finds the row ineligible, null when undetermined; exact `decimal128(38, 10)`),
+    `<outcome>.changed_lines` (for a row whose status changed, the ids of the lines that
+    block or are unknown on one side only), then `error.base` and `error.reform`. A column
+    is read as a fact if either side has that fact. The GIL is released."""
+    if reform is None:
+        if reform_as_of is None:
+            raise ValueError("nothing to compare: give a reform policy, or reform_as_of to compare two dates")
+        reform = base
+    table, cell_errors = _to_arrow(data, base)
+    names = list(table.column_names)
+    day = _as_of(as_of)
+    reform_day = day if reform_as_of is None else _as_of(reform_as_of)
+    out, summary, text = _call(base._native.compare_table, reform._native, table, day, reform_day, cell_errors)
+    out = out.rename_columns(names + out.column_names[len(names) :])
+    return Comparison(_from_arrow(data, out, out.column_names[len(names) :]), summary, text)
 
 
 def compile(source: str, *, path: Optional[str] = None, root: Optional[str] = None) -> Policy:

@@ -43,6 +43,11 @@ def main() -> List[str]:
     lazy: pl.DataFrame = policy.evaluate_batch(pl.from_pandas(applications), as_of="2024-06-01", lines=True)
     per_line: pl.DataFrame = policy.explain_counts(lazy)
     assert per_line.height == 1 and by_status.sum() == 2 and total == 3000000
+    what_if: clausula.Comparison[pd.DataFrame] = clausula.compare(
+        policy, None, applications, as_of="2024-06-01", reform_as_of="2025-06-01"
+    )
+    moved: List[clausula.Transition] = what_if.summary["outcomes"][0]["transitions"]
+    assert moved[0]["from"] == "eligible" and what_if.rows["grant.status.reform"].size == 2
     schema: clausula.Schema = policy.inputs
     paths: List[str] = [f["path"] for i in schema["inputs"] for f in i["fields"]]
     line_ids: List[str] = [line["id"] for o in schema["outcomes"] for line in o["lines"]]
