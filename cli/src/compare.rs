@@ -17,8 +17,8 @@ use clausula_core::arrow::arrow_array::{ArrayRef, RecordBatch, StringArray, UInt
 use clausula_core::arrow::arrow_schema::{DataType, Field, Schema};
 use clausula_core::arrow::{ArrowComparer, compare_columns};
 use clausula_core::{
-    BatchOptions, CompareRows, CompareSummary, Comparer, FactErrors, Facts, NaiveDate, Policy,
-    decimal_text,
+    BatchOptions, CompareRows, CompareSummary, Comparer, FactErrors, Facts, NaiveDate, Override,
+    Policy, decimal_text,
 };
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -37,6 +37,7 @@ pub(crate) struct Args<'a> {
     pub(crate) reform_as_of: Option<&'a str>,
     pub(crate) output: &'a Path,
     pub(crate) summary: Option<&'a Path>,
+    pub(crate) set: &'a [String],
 }
 
 pub(crate) fn run(style: &Style, a: &Args<'_>) -> Result<ExitCode> {
@@ -45,9 +46,18 @@ pub(crate) fn run(style: &Style, a: &Args<'_>) -> Result<ExitCode> {
         Some(d) => parse_as_of(d)?,
         None => base_as_of,
     };
-    if a.reform.is_none() && a.reform_as_of.is_none() {
-        bail!("nothing to compare: give a REFORM policy, or --reform-as-of to compare two dates");
+    if a.reform.is_none() && a.reform_as_of.is_none() && a.set.is_empty() {
+        bail!(
+            "nothing to compare: give a REFORM policy, --reform-as-of to compare two dates, \
+             or --set to override a param"
+        );
     }
+    let overrides = a
+        .set
+        .iter()
+        .map(|s| Override::parse(s))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| anyhow!("--set: {e}"))?;
     let (in_kind, out_kind) = (kind(a.input)?, kind(a.output)?);
     if out_kind == Kind::Jsonl {
         bail!(
@@ -64,6 +74,14 @@ pub(crate) fn run(style: &Style, a: &Args<'_>) -> Result<ExitCode> {
             None => return Ok(ExitCode::FAILURE),
         },
         None => base.clone(),
+    };
+    let reform = if overrides.is_empty() {
+        reform
+    } else {
+        reform.with_params(&overrides).map_err(|errors| {
+            let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            anyhow!("--set: {}", text.join("; "))
+        })?
     };
     // The windows concern every row alike: refuse before reading anything.
     for (p, d) in [(&base, base_as_of), (&reform, reform_as_of)] {
@@ -92,6 +110,7 @@ pub(crate) fn run(style: &Style, a: &Args<'_>) -> Result<ExitCode> {
         )?
     };
     print!("{}", summary.to_text());
+    std::io::Write::flush(&mut std::io::stdout())?;
     eprintln!(
         "compared {} rows in {:.2} s",
         summary.rows,
@@ -167,6 +186,7 @@ fn rows(
     if let Some(c) = carried.iter().find(|c| *c == "row" || *c == "line") {
         bail!("the CSV header names `{c}`, a column the output adds: rename it");
     }
+    // One policy (at two dates, or with overrides: the same inputs): the facts are read once.
     let same = a.reform.is_none();
     // Per side, the facts only the other side has (a field the reform adds): left out of
     // what that side reads, or every row would be its unknown-field error.

@@ -22,6 +22,7 @@ Examples:
   clausula fmt --check policies/
   clausula batch POLICY --input rows.csv --as-of 2024-12-31 --output results.csv
   clausula compare POLICY --input pop.csv --as-of 2025-12-31 --reform-as-of 2026-03-01 --output cmp.csv
+  clausula compare POLICY --input pop.csv --as-of 2026-03-01 --set 单个项目支持上限=1.5亿 --output cmp.csv
   clausula graph POLICY | dot -Tsvg > graph.svg";
 
 /// Clausula: eligibility rules with exact money, effective dates and explanations.
@@ -161,6 +162,11 @@ clausula compare OLD.cla NEW.cla --input pop.parquet --as-of 2026-03-01 --output
         /// Also write the summary as JSON to this file.
         #[arg(long, value_name = "FILE")]
         summary: Option<PathBuf>,
+        /// Override a param or a directory cell in the reform: `NAME=VALUE` (at every date),
+        /// `NAME@YYYY-MM-DD=VALUE` (from that date), `DIR[KEY].COLUMN=VALUE`; values as in a
+        /// policy (`1.5亿`, `60%`). Repeatable.
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
     },
     /// Draw the rule graph (Graphviz DOT, or JSON).
     #[command(after_help = "Example:\n  clausula graph POLICY | dot -Tsvg > graph.svg")]
@@ -224,6 +230,7 @@ fn main() -> ExitCode {
             reform_as_of,
             output,
             summary,
+            set,
         } => compare::run(
             &style,
             &compare::Args {
@@ -234,6 +241,7 @@ fn main() -> ExitCode {
                 reform_as_of: reform_as_of.as_deref(),
                 output: &output,
                 summary: summary.as_deref(),
+                set: &set,
             },
         ),
         Command::Graph { policy, format } => {

@@ -811,3 +811,42 @@ fn compare_two_policy_files_where_the_reform_adds_a_fact() {
     assert_eq!(&rows[1][6], "20");
     assert_eq!(&rows[0][8], "");
 }
+
+#[test]
+fn compare_with_a_param_set_on_the_command_line() {
+    let input = tmp("cmp-set.jsonl");
+    std::fs::write(
+        &input,
+        "{\"enterprise\":{\"registered_in_shanghai\":true,\"independent_legal_person\":true,\"credit_good\":true},\"project\":{\"category\":\"ZZLC\",\"in_three_year_pool\":true,\"total_investment\":\"2000000000\",\"fixed_asset_investment\":\"1800000000\",\"approvals_complete\":true,\"funds_in_place\":true,\"construction_started\":true,\"prior_municipal_support\":false}}\n",
+    )
+    .unwrap();
+    let run = |set: &str| {
+        clausula(&[
+            "compare",
+            SHANGHAI,
+            "--input",
+            input.to_str().unwrap(),
+            "--as-of",
+            "2026-03-01",
+            "--set",
+            set,
+            "--output",
+            tmp("cmp-set.csv").to_str().unwrap(),
+        ])
+    };
+    let out = run("单个项目支持上限=1.5亿");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary = text(&out.stdout);
+    // 10% of 20亿 is capped at 1亿 in 2026; the reform's cap is 1.5亿.
+    assert!(
+        summary.contains("paid 100,000,000.00 -> 150,000,000.00 (+50,000,000.00)"),
+        "{summary}"
+    );
+    let bad = run("单个项目支持上线=1.5亿");
+    assert!(!bad.status.success());
+    let err = text(&bad.stderr);
+    assert!(
+        err.contains("override/unknown-name") && err.contains("did you mean `单个项目支持上限`?"),
+        "{err}"
+    );
+}

@@ -115,6 +115,15 @@ pub const MISNAMED_COLUMN: &str = "facts/misnamed-column";
 /// A batch input column with the name of a result column.
 pub const COLUMN_CLASH: &str = "facts/column-clash";
 
+// ---- override/: a what-if override (`Policy::with_params`, `--set`) that cannot apply.
+
+/// An override not written `NAME=VALUE`, `NAME@DATE=VALUE` or `DIR[KEY].COLUMN=VALUE`.
+pub const OVERRIDE_SYNTAX: &str = "override/syntax";
+/// An override naming a param, directory or column the policy does not have.
+pub const OVERRIDE_UNKNOWN: &str = "override/unknown-name";
+/// An override whose value does not have the declared type.
+pub const OVERRIDE_WRONG_TYPE: &str = "override/wrong-type";
+
 // ---- load/: a file is refused before it is read, or compiled bytes cannot be loaded.
 
 /// A file named by a policy (an `import`, a directory's `from`) that is absolute or leads

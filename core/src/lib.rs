@@ -27,6 +27,7 @@ mod graph;
 )]
 mod ir;
 mod load;
+mod overrides;
 #[cfg(feature = "parser")]
 mod pipeline;
 mod policy;
@@ -61,6 +62,7 @@ pub use load::{
     FsLoader, MAX_CSV_BYTES, MemoryLoader, ReadError, SourceLoader, read_regular_file, read_source,
 };
 #[cfg(feature = "parser")]
+pub use overrides::{MAX_OVERRIDES, Override};
 pub use pipeline::ExampleResult;
 pub use policy::{FactValue, Facts, FactsBuilder, OutcomeSummary, Policy, Summary};
 pub use schema::{Choice, FieldInfo, InputInfo, LineInfo, MAX_SUGGESTIONS, OutcomeInfo, Schema};
