@@ -292,6 +292,38 @@ impl NativePolicy {
         })
     }
 
+    /// This policy with params or directory cells overridden (`NAME=VALUE`,
+    /// `NAME@YYYY-MM-DD=VALUE`, `DIR[KEY].COLUMN=VALUE`).
+    fn with_params(&self, specs: Vec<String>) -> PyResult<NativePolicy> {
+        guard(|| {
+            let mut overrides = Vec::with_capacity(specs.len());
+            let mut errors = Vec::new();
+            for s in &specs {
+                match clausula_core::Override::parse(s) {
+                    Ok(o) => overrides.push(o),
+                    Err(e) => errors.push(e),
+                }
+            }
+            let result = if errors.is_empty() {
+                self.inner.with_params(&overrides)
+            } else {
+                Err(errors)
+            };
+            match result {
+                Ok(inner) => Ok(NativePolicy { inner }),
+                Err(errors) => {
+                    let message = errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    let payload = serde_json::to_string(&errors).unwrap_or_default();
+                    Err(native("override", message, payload))
+                }
+            }
+        })
+    }
+
     /// Runs the policy's `example` blocks; returns JSON.
     fn run_examples_json(&self) -> PyResult<String> {
         guard(|| {

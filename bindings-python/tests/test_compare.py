@@ -149,3 +149,30 @@ outcome o { require a.x >= 100 "x" as floor
     # A date outside a side's window.
     with pytest.raises(clausula.EvaluationError):
         clausula.compare(base, reform, frame, as_of="2024-06-01", reform_as_of="2000-01-01")
+
+
+def test_with_params_and_compare_a_reform(policy):
+    frame = population(500)
+    reform = policy.with_params({"单个项目支持上限": "3000万", "支持目录[ZZLC].min_investment": Decimal("100000000")})
+    cmp = clausula.compare(policy, reform, frame, as_of=date(2026, 3, 1))
+    o = cmp.summary["outcomes"][0]
+    # A lower cap pays less; a higher floor for ZZLC makes some eligible rows ineligible.
+    assert Decimal(o["amounts"][0]["delta"]) < 0
+    moved = {(t["from"], t["to"]): t["rows"] for t in o["transitions"]}
+    assert moved.get(("eligible", "ineligible"), 0) > 0
+    assert o["lines"][0]["id"] == "line6"
+    # The override is the param's source in an explained decision.
+    facts = frame.iloc[0].to_dict()
+    d = reform.evaluate_row(facts, as_of="2026-03-01")
+    assert d.outcomes[FUND].values["单个项目支持上限"].cite == "what-if: 单个项目支持上限=3000万"
+
+
+def test_bad_overrides_raise_with_every_problem(policy):
+    # A float is refused (not exact): write the value as text or a Decimal.
+    with pytest.raises(TypeError, match="float"):
+        policy.with_params({"单个项目支持上限": 1.5e8})
+    with pytest.raises(clausula.OverrideError) as e:
+        policy.with_params({"单个项目支持上线": "1亿", "单个项目支持上限": "60%"})
+    codes = [x.code for x in e.value.errors]
+    assert codes == ["override/unknown-name", "override/wrong-type"]
+    assert e.value.errors[0].help == "did you mean `单个项目支持上限`?"

@@ -66,6 +66,7 @@ __all__ = [
     "FactError",
     "FactIssue",
     "InternalError",
+    "OverrideError",
     "LineKind",
     "LineStatus",
     "Status",
@@ -185,6 +186,15 @@ class LoadError(ClausulaError, ValueError):
         self.diagnostics: List[Diagnostic] = diagnostics or []
 
 
+class OverrideError(ClausulaError, ValueError):
+    """`Policy.with_params` refused an override (an unknown name, a value of the wrong
+    type): `errors` lists every problem, each with its code and a did-you-mean."""
+
+    def __init__(self, message: str, errors: List[FactIssue]) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
 class InternalError(ClausulaError, RuntimeError):
     """A bug inside Clausula (a Rust panic, caught): please report it."""
 
@@ -235,6 +245,8 @@ def _map_error(err: NativeError) -> ClausulaError:
         return CompileError(message, diags)
     if kind == "facts":
         return FactError(message, _issues(payload))
+    if kind == "override":
+        return OverrideError(message, _issues(payload))
     if kind == "evaluation":
         issues = _issues(payload)
         return EvaluationError(message, issues[0].code if issues else "")
@@ -980,6 +992,16 @@ class Policy:
         out = pa.table(rows)
         return _from_arrow(result, out, None)
 
+    def with_params(self, overrides: Mapping[str, Any]) -> "Policy":
+        """This policy with params or directory cells set to other values, for what-if
+        comparisons (:func:`compare`). Keys are `NAME` (a param's name or label: the value at
+        every date), `NAME@YYYY-MM-DD` (from that date on) or `DIR[KEY].COLUMN` (a directory
+        cell; a new key adds a row). Values are written as in a policy (`"1.5亿"`, `"60%"`)
+        or given as `Decimal`, `int`, `bool` or `date`, and are checked against the declared
+        types. Raises :class:`OverrideError` with every problem at once."""
+        specs = [f"{k}={_override_text(v)}" for k, v in overrides.items()]
+        return Policy(_call(self._native.with_params, specs))
+
     def run_examples(self) -> List[Dict[str, Any]]:
         """Runs the policy file's `example` blocks."""
         results: List[Dict[str, Any]] = json.loads(_call(self._native.run_examples_json))
@@ -1219,6 +1241,18 @@ def _batch(policy: Policy, data: Any, as_of: Any, opts: _BatchOptions) -> Any:
                 col = col.cast(pa.float64())
             out = out.set_column(out.column_names.index(name), name, col)
     return _from_arrow(data, out, added)
+
+
+def _override_text(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Decimal):
+        return f"{v:f}"
+    if isinstance(v, (int, str)):
+        return str(v)
+    if isinstance(v, date) and not isinstance(v, datetime):
+        return v.isoformat()
+    raise TypeError(f"an override's value is text, Decimal, int, bool or date, not {type(v).__name__}")
 
 
 # --------------------------------------------------------------------------- compare
