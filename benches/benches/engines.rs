@@ -108,6 +108,17 @@ fn w2(c: &mut Criterion) {
         single(&mut group, e, N);
     }
     batch(&mut group, &batched, N);
+    // What if: the same rows before and after the 2026 revision (issue 21: at most 2.5× one
+    // batch).
+    let rows = batched.rows();
+    let before = clausula_core::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
+    assert!(
+        batched.compare_of(&rows, before) > 0,
+        "the revision changes some rows"
+    );
+    group.bench_function("clausula compare two dates (per batch of 10,000)", |b| {
+        b.iter(|| black_box(batched.compare_of(&rows, before)));
+    });
     group.finish();
 }
 

@@ -165,6 +165,28 @@ impl Clausula {
     }
 
     /// The rows for [`Clausula::batch_of`].
+    /// The same rows compared under this policy at `base_as_of` and at its own date (what
+    /// `clausula compare` and Python's `compare` do per chunk): returns how many rows changed
+    /// status, so nothing is optimised away.
+    pub fn compare_of(
+        &self,
+        rows: &[Result<Facts, clausula_core::FactErrors>],
+        base_as_of: NaiveDate,
+    ) -> u64 {
+        let opts = clausula_core::BatchOptions { lines: true };
+        let b = self
+            .policy
+            .evaluate_batch_with(rows, base_as_of, opts)
+            .unwrap();
+        let r = self
+            .policy
+            .evaluate_batch_with(rows, self.as_of, opts)
+            .unwrap();
+        let mut cmp = clausula_core::Comparer::new(&self.policy, &self.policy);
+        cmp.add(&b, &r);
+        cmp.summary().outcomes.iter().map(|o| o.changed).sum()
+    }
+
     pub fn rows(&self) -> Vec<Result<Facts, clausula_core::FactErrors>> {
         self.facts.iter().cloned().map(Ok).collect()
     }
