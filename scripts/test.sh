@@ -76,6 +76,7 @@ fi
 
 step "python: the example notebook, executed"
 "$VENV/bin/python" scripts/run_notebook.py examples/notebooks/shandong-targets.ipynb
+"$VENV/bin/python" scripts/run_notebook.py examples/notebooks/shanghai-what-if.ipynb
 
 step "javascript: the npm package (wasm), node tests over the API and the conformance corpus, tsc, the web form in Chromium"
 bash bindings-wasm/test.sh

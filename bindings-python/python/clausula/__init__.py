@@ -1365,7 +1365,8 @@ class Comparison(Generic[FrameT]):
 
     def plot(self) -> Any:
         """A matplotlib figure: the rows that changed status per transition, and what each
-        amount's total changes by (floats, for the chart only)."""
+        amount's total changes by, in units of 100,000,000 (floats, for the chart only).
+        Labels are the policy's names (fonts for Chinese labels are not always installed)."""
         import matplotlib.pyplot as plt
 
         outcomes = self.summary["outcomes"]
@@ -1375,13 +1376,18 @@ class Comparison(Generic[FrameT]):
             for t in o["transitions"]
             if t["from"] != t["to"]
         ]
-        deltas = [(f"{o['name']}.{a['name']}", float(Decimal(a["delta"]))) for o in outcomes for a in o["amounts"]]
+        deltas = [
+            (f"{o['name']}.{a['name']}", float(Decimal(a["delta"])) / 1e8)
+            for o in outcomes
+            for a in o["amounts"]
+        ]
         fig, (left, right) = plt.subplots(1, 2, figsize=(12, max(3.0, 0.5 * max(len(moves), len(deltas), 1) + 2)))
         left.barh([m[0] for m in moves], [m[1] for m in moves], color="tab:orange")
         left.set_title("rows that changed status")
         left.invert_yaxis()
         right.barh([d[0] for d in deltas], [d[1] for d in deltas], color=["tab:red" if d[1] < 0 else "tab:green" for d in deltas])
         right.set_title("total paid: reform − baseline")
+        right.set_xlabel("x 100,000,000")
         right.invert_yaxis()
         fig.tight_layout()
         return fig
