@@ -108,3 +108,39 @@ def test_chosen_outcomes_and_unknown_names(session, policy):
     assert f"{S}.status" in out.columns
     with pytest.raises(ValueError):
         cs.score(sdf, policy, as_of="2023-09-01", outcomes=["nope"])
+
+
+def test_compare_equals_the_local_comparison(session, policies):
+    shanghai = clausula.load(str(policies / "shanghai/key-tech-transformation.cla"))
+    frame = pd.DataFrame(
+        {
+            "id": ["readme", "steady", "bad"],
+            "enterprise.registered_in_shanghai": [True, True, True],
+            "enterprise.independent_legal_person": [True, True, True],
+            "enterprise.credit_good": [True, True, True],
+            "project.category": ["ZZLC", "ZZLC", "ZZLC"],
+            "project.in_three_year_pool": [True, True, True],
+            "project.total_investment": ["185000000", "2000000000", "lots"],
+            "project.fixed_asset_investment": ["104000000", "1800000000", "1"],
+            "project.approvals_complete": [True, True, True],
+            "project.funds_in_place": [True, True, True],
+            "project.construction_started": [True, True, True],
+            "project.prior_municipal_support": [False, False, False],
+        }
+    )
+    local = clausula.compare(shanghai, None, frame, as_of="2025-12-31", reform_as_of="2026-03-01")
+    df = session.createDataFrame(frame).repartition(2)
+    out = cs.compare(df, shanghai, None, "2025-12-31", "2026-03-01").toPandas().sort_values("id")
+    want = local.rows.sort_values("id")
+    F = "shanghai_key_tech_fund"
+    assert list(out[f"{F}.status.base"]) == list(want[f"{F}.status.base"])
+    assert list(out[f"{F}.status.reform"]) == list(want[f"{F}.status.reform"])
+    deltas = dict(zip(out["id"], out[f"{F}.support_amount.delta"]))
+    # 1850万 lost; 5000万 → 1亿 for the large project.
+    assert deltas["readme"] == Decimal("-18500000")
+    assert deltas["steady"] == Decimal("50000000")
+    assert list(dict(zip(out["id"], out[f"{F}.changed_lines"]))["readme"]) == ["line10"]
+    assert "project.total_investment" in dict(zip(out["id"], out["error.base"]))["bad"]
+    # A column neither side knows, named like a fact: refused on the driver.
+    with pytest.raises(clausula.FactError):
+        cs.compare(session.createDataFrame(pd.DataFrame({"Project.Total_Investment": ["1"]})), shanghai, None, "2025-12-31", "2026-03-01")

@@ -209,17 +209,45 @@ struct Pair {
 /// Running totals of one outcome.
 #[derive(Default)]
 struct Tally {
-    transitions: HashMap<(&'static str, &'static str), u64>,
+    /// Rows per (baseline, reform) status, by [`rank`].
+    transitions: [[u64; 4]; 4],
     /// Per amount: base total, reform total, unknown counts.
     amounts: Vec<(Decimal, Decimal, u64, u64)>,
-    lines: HashMap<(String, &'static str, &'static str), LineTally>,
+    /// Per (line, from, to): the line is the reform's line `i` (`(0, i)`) or the baseline's
+    /// line `i` that the reform does not have (`(1, i)`); statuses by [`code`].
+    lines: HashMap<(u8, usize, u8, u8), LineTally>,
 }
 
 struct LineTally {
+    id: String,
     message: String,
     cite: Option<String>,
     rows: u64,
 }
+
+/// A line side as a small number (for counting without allocating).
+fn code(s: Option<LineStatus>) -> u8 {
+    match s {
+        None => 0,
+        Some(LineStatus::True) => 1,
+        Some(LineStatus::False) => 2,
+        Some(LineStatus::Unknown) => 3,
+        Some(LineStatus::NotApplicable) => 4,
+    }
+}
+
+fn decode(c: u8) -> &'static str {
+    line_side(match c {
+        1 => Some(LineStatus::True),
+        2 => Some(LineStatus::False),
+        3 => Some(LineStatus::Unknown),
+        4 => Some(LineStatus::NotApplicable),
+        _ => None,
+    })
+}
+
+/// The status at a [`rank`].
+const SIDES: [&str; 4] = ["eligible", "ineligible", "undetermined", "error"];
 
 /// Compares chunk after chunk of rows evaluated under a baseline and a reform.
 pub struct Comparer {
@@ -420,45 +448,64 @@ impl Comparer {
                 amounts: Vec::with_capacity(p.amounts.len()),
                 changed_lines: vec![Vec::new(); n],
             };
+            // The lines of both sides, paired by id once per chunk.
+            let partner: Vec<Option<&crate::BatchLine>> = ro
+                .lines
+                .iter()
+                .map(|rl| bo.lines.iter().find(|l| l.id == rl.id))
+                .collect();
+            let base_only: Vec<(usize, &crate::BatchLine)> = bo
+                .lines
+                .iter()
+                .enumerate()
+                .filter(|(_, bl)| !ro.lines.iter().any(|l| l.id == bl.id))
+                .collect();
+            let at = |l: &crate::BatchLine, i: usize| l.statuses.get(i).copied().flatten();
             for (i, (b, r)) in rows.base.iter().zip(&rows.reform).enumerate() {
-                *tally.transitions.entry((side(*b), side(*r))).or_default() += 1;
+                let (rb, rr) = (rank(side(*b)) as usize, rank(side(*r)) as usize);
+                if let Some(cell) = tally
+                    .transitions
+                    .get_mut(rb)
+                    .and_then(|row| row.get_mut(rr))
+                {
+                    *cell += 1;
+                }
                 if b == r {
                     continue;
                 }
                 // The lines behind the change: those that block, or are unknown, on one
                 // side and not on the other (a `when` that starts to apply to a line that
                 // holds changes its status but not the outcome's).
-                let mut changed = Vec::new();
-                for rl in &ro.lines {
-                    let bl = bo.lines.iter().find(|l| l.id == rl.id);
-                    let from = bl.and_then(|l| l.statuses.get(i).copied().flatten());
-                    let to = rl.statuses.get(i).copied().flatten();
-                    if effect(bl.map(|l| l.kind), from) != effect(Some(rl.kind), to) {
-                        changed.push((rl.id.clone(), &rl.message, &rl.cite, from, to));
-                    }
-                }
-                for bl in &bo.lines {
-                    if ro.lines.iter().any(|l| l.id == bl.id) {
-                        continue;
-                    }
-                    let from = bl.statuses.get(i).copied().flatten();
-                    if effect(Some(bl.kind), from) != effect(None, None) {
-                        changed.push((bl.id.clone(), &bl.message, &bl.cite, from, None));
-                    }
-                }
-                for (id, message, cite, from, to) in &changed {
-                    let e = tally
+                let mut changed: Vec<String> = Vec::new();
+                let mut count = |key: (u8, usize, u8, u8), l: &crate::BatchLine| {
+                    tally
                         .lines
-                        .entry((id.clone(), line_side(*from), line_side(*to)))
+                        .entry(key)
                         .or_insert_with(|| LineTally {
-                            message: (*message).clone(),
-                            cite: (*cite).clone(),
+                            id: l.id.clone(),
+                            message: l.message.clone(),
+                            cite: l.cite.clone(),
                             rows: 0,
-                        });
-                    e.rows += 1;
+                        })
+                        .rows += 1;
+                };
+                for ((li, rl), bl) in ro.lines.iter().enumerate().zip(&partner) {
+                    let from = bl.and_then(|l| at(l, i));
+                    let to = at(rl, i);
+                    if effect(bl.map(|l| l.kind), from) != effect(Some(rl.kind), to) {
+                        count((0, li, code(from), code(to)), rl);
+                        changed.push(rl.id.clone());
+                    }
+                }
+                for (li, bl) in &base_only {
+                    let from = at(bl, i);
+                    if effect(Some(bl.kind), from) != effect(None, None) {
+                        count((1, *li, code(from), code(None)), bl);
+                        changed.push(bl.id.clone());
+                    }
                 }
                 if let Some(c) = rows.changed_lines.get_mut(i) {
-                    *c = changed.into_iter().map(|(id, ..)| id).collect();
+                    *c = changed;
                 }
             }
             for (k, (name, _, bai, rai)) in p.amounts.iter().enumerate() {
@@ -528,16 +575,18 @@ impl Comparer {
             .iter()
             .zip(&self.tallies)
             .map(|(p, t)| {
-                let mut transitions: Vec<Transition> = t
-                    .transitions
-                    .iter()
-                    .map(|((from, to), rows)| Transition {
-                        from: (*from).to_string(),
-                        to: (*to).to_string(),
-                        rows: *rows,
-                    })
-                    .collect();
-                transitions.sort_by_key(|x| (rank(&x.from), rank(&x.to)));
+                let mut transitions: Vec<Transition> = Vec::new();
+                for (from, row) in SIDES.iter().zip(&t.transitions) {
+                    for (to, rows) in SIDES.iter().zip(row) {
+                        if *rows > 0 {
+                            transitions.push(Transition {
+                                from: (*from).to_string(),
+                                to: (*to).to_string(),
+                                rows: *rows,
+                            });
+                        }
+                    }
+                }
                 let changed = transitions
                     .iter()
                     .filter(|x| x.from != x.to)
@@ -567,12 +616,12 @@ impl Comparer {
                 let mut lines: Vec<LineChange> = t
                     .lines
                     .iter()
-                    .map(|((id, from, to), l)| LineChange {
-                        id: id.clone(),
+                    .map(|((_, _, from, to), l)| LineChange {
+                        id: l.id.clone(),
                         message: l.message.clone(),
                         cite: l.cite.clone(),
-                        from: (*from).to_string(),
-                        to: (*to).to_string(),
+                        from: decode(*from).to_string(),
+                        to: decode(*to).to_string(),
                         rows: l.rows,
                     })
                     .collect();

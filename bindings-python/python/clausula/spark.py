@@ -16,7 +16,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 
 from . import Policy, _as_of, _call
 
-__all__ = ["score", "AMOUNT_SCALE"]
+__all__ = ["score", "compare", "AMOUNT_SCALE"]
 
 #: Amounts come back as `decimal(38, AMOUNT_SCALE)`: 28 integer digits, 10 decimals.
 AMOUNT_SCALE = 10
@@ -117,6 +117,72 @@ def score(
             yield pa.RecordBatch.from_arrays(columns, names=safe_in + safe_out)
 
     return positional.mapInArrow(evaluate, schema).toDF(*(input_names + keep))
+
+
+def compare(
+    df: Any,
+    base: Policy,
+    reform: Optional[Policy],
+    as_of: Union[date, str],
+    reform_as_of: Optional[Union[date, str]] = None,
+) -> Any:
+    """Compares every row of a Spark DataFrame under `base` and `reform` (or one policy at
+    two dates: `reform=None` and `reform_as_of`), as :func:`clausula.compare` does, one
+    partition at a time with `mapInArrow`.
+
+    Returns the input columns plus the comparison's: per outcome both sides have
+    `<outcome>.status.base`, `.status.reform`, per amount `<outcome>.<amount>.base`,
+    `.reform`, `.delta` (`decimal(38, 10)`: what each side pays), `<outcome>.changed_lines`
+    (an array of line ids), then `error.base`, `error.reform`. The columns are checked on
+    the driver before any job runs. Sum up with Spark, e.g.
+    ``rows.groupBy("o.status.base", "o.status.reform").count()`` (backquote dotted names).
+    """
+    import pyarrow as pa
+    from pyspark.sql import types as T
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    if reform is None:
+        if reform_as_of is None:
+            raise ValueError("nothing to compare: give a reform policy, or reform_as_of to compare two dates")
+        reform = base
+    day = _as_of(as_of)
+    reform_day = day if reform_as_of is None else _as_of(reform_as_of)
+    input_names = [f.name for f in df.schema.fields]
+    # The comparison's columns, found (and the input's columns checked) on the driver by
+    # comparing no rows.
+    empty = to_arrow_schema(df.schema).empty_table()
+    probe, _, _ = _call(base._native.compare_table, reform._native, empty, day, reform_day)
+    added = probe.schema[len(input_names) :]
+    names = [f.name for f in added]
+
+    def spark_type(t: Any) -> Any:
+        if pa.types.is_decimal(t):
+            return T.DecimalType(38, AMOUNT_SCALE)
+        if pa.types.is_list(t):
+            return T.ArrayType(T.StringType(), True)
+        return T.StringType()
+
+    safe_in = [f"_c{i}" for i in range(len(input_names))]
+    safe_out = [f"_r{i}" for i in range(len(names))]
+    positional = df.toDF(*safe_in)
+    schema = T.StructType(
+        [T.StructField(n, f.dataType, f.nullable) for n, f in zip(safe_in, df.schema.fields)]
+        + [T.StructField(n, spark_type(f.type), True) for n, f in zip(safe_out, added)]
+    )
+    data = (base.to_bytes(), reform.to_bytes())
+    same = reform is base
+
+    def evaluate(batches: Iterator[Any]) -> Iterator[Any]:
+        b = _policy(data[0])
+        r = b if same else Policy.from_bytes(data[1])
+        for batch in batches:
+            named = pa.Table.from_batches([batch]).rename_columns(input_names)
+            table, _, _ = _call(b._native.compare_table, r._native, named, day, reform_day)
+            columns = [batch.column(i) for i in range(batch.num_columns)]
+            columns += [table.column(n).combine_chunks() for n in names]
+            yield pa.RecordBatch.from_arrays(columns, names=safe_in + safe_out)
+
+    return positional.mapInArrow(evaluate, schema).toDF(*(input_names + names))
 
 
 def _spark_result_types(fields: List[Any]) -> List[Any]:
