@@ -6,7 +6,9 @@
 //! `×` and `÷` by known values of fixed sign, `min`/`max`, negation). A fact in a divisor
 //! is inverted on the side of zero its value is on, and the item says so (`and`). A fact
 //! read twice by the line (so that the line is not monotone in it), a line that reads a
-//! table or a directory, a date or list fact: no item. Every item is checked by evaluating
+//! table or a directory (but see below), a date or list fact: no item. A line that asks for
+//! a code in a directory (`require project.category in 支持目录`) offers a few codes that
+//! pass it, those closest to the current code first. Every item is checked by evaluating
 //! the changed facts at the edge of its promised set, and dropped if the line does not
 //! flip there without an error (LANGUAGE.md, "Recourse", and R15).
 //!
@@ -87,7 +89,13 @@ fn for_line(
     req: &ReqG,
     checks: &mut usize,
 ) -> Vec<Recourse> {
-    if *checks == 0 || reads_lookup(g, req.cond) {
+    if *checks == 0 {
+        return Vec::new();
+    }
+    if let Some(items) = membership(g, plan, row, as_of, req, checks) {
+        return items;
+    }
+    if reads_lookup(g, req.cond) {
         return Vec::new();
     }
     let mut inv = Inverter {
@@ -148,6 +156,90 @@ fn for_line(
         }
     }
     out
+}
+
+/// Codes offered for a directory membership line at most (each is checked).
+const MAX_CODES: usize = 3;
+
+/// A line `require FACT in DIRECTORY` (or `unless not (FACT in DIRECTORY)`) on a code fact
+/// that is not in the directory: the codes that would pass it, at most [`MAX_CODES`], those
+/// sharing the longest prefix with the current code first (codes are often hierarchical),
+/// then in the directory's order; each checked by evaluating it. `None` when the line is
+/// not of that form (other recourse applies then).
+fn membership(
+    g: &Graph,
+    plan: &Plan,
+    row: &FactRow,
+    as_of: i32,
+    req: &ReqG,
+    checks: &mut usize,
+) -> Option<Vec<Recourse>> {
+    let node = |n: NodeId| g.nodes.get(n as usize).map(|x| &x.op);
+    let (d, key) = match (req.kind, node(req.cond)?) {
+        (ReqKind::Require, Op::DirHas(d, k)) => (*d, *k),
+        (ReqKind::Unless, Op::Not(x)) => match node(*x)? {
+            Op::DirHas(d, k) => (*d, *k),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let Some(Op::Fact(slot)) = node(key) else {
+        return None;
+    };
+    let slot = *slot;
+    // The guard must not read the fact (the line must read it once).
+    let mut paths = FxHashMap::default();
+    if req.guard.map_or(0, |gd| reads(g, gd, slot, &mut paths)) != 0 {
+        return Some(Vec::new());
+    }
+    let dir = g.directories.get(d as usize)?;
+    let current: &str = match row.scalars.get(slot as usize) {
+        Some(Val::Str(s)) => s.as_str(),
+        _ => "",
+    };
+    let shared = |k: &str| {
+        k.chars()
+            .zip(current.chars())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    let mut order: Vec<usize> = (0..dir.keys.len()).collect();
+    order.sort_by_key(|i| std::cmp::Reverse(dir.keys.get(*i).map_or(0, |k| shared(k))));
+    // A text column names the row (`ZZLC（制造流程再造）`).
+    let name_col = dir
+        .columns
+        .iter()
+        .position(|(_, _, t)| *t == Type::Text)
+        .and_then(|c| u32::try_from(c).ok());
+    let mut out = Vec::new();
+    for i in order.into_iter().take(MAX_CODES) {
+        let Some(k) = dir.keys.get(i) else { continue };
+        if *checks == 0 {
+            break;
+        }
+        *checks -= 1;
+        if !flips(g, plan, row, as_of, req, slot, Val::Str(k.clone())) {
+            continue;
+        }
+        let name = name_col
+            .zip(u32::try_from(i).ok())
+            .and_then(|(c, r)| match dir.cell(r, c) {
+                Some(crate::value::Const::Str(n)) => Some(n.to_string()),
+                _ => None,
+            });
+        out.push(Recourse {
+            fact: fact_path(g, FactRef::Slot(slot), None),
+            op: "==".to_string(),
+            value: k.to_string(),
+            display: Some(match name {
+                Some(n) => format!("{k}（{n}）"),
+                None => k.to_string(),
+            }),
+            current: (!current.is_empty()).then(|| current.to_string()),
+            and: None,
+        });
+    }
+    Some(out)
 }
 
 /// Whether the condition reads a table, a directory or an outcome (no recourse then).

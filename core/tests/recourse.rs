@@ -128,3 +128,41 @@ fn recourse_costs_a_bounded_number_of_evaluations_however_many_lines_block() {
     assert_eq!(lines[0].recourse[0].value, "1");
     assert_eq!(lines[63].recourse[0].value, "64");
 }
+
+#[test]
+fn a_code_outside_the_directory_is_offered_the_closest_codes_that_pass() {
+    let (policy, mut facts, _) = setup();
+    facts["project"]["category"] = serde_json::json!("ZZLX");
+    let as_of = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
+    let d = policy.decide(&facts, as_of);
+    let line = d
+        .outcome("shanghai_key_tech_fund")
+        .unwrap()
+        .requirements
+        .iter()
+        .find(|l| l.message.contains("支持目录"))
+        .cloned()
+        .unwrap();
+    let codes: Vec<&str> = line.recourse.iter().map(|r| r.value.as_str()).collect();
+    // ZZLC shares the most with ZZLX; then the directory's order.
+    assert_eq!(codes, ["ZZLC", "ZBSJ", "ZLXL"]);
+    let first = &line.recourse[0];
+    assert_eq!(first.fact, "project.category");
+    assert_eq!(first.op, "==");
+    assert_eq!(first.display.as_deref(), Some("ZZLC（制造流程再造）"));
+    assert_eq!(first.current.as_deref(), Some("ZZLX"));
+    // Each, applied, makes the line pass.
+    for code in codes {
+        facts["project"]["category"] = serde_json::json!(code);
+        let d = policy.decide(&facts, as_of);
+        let again = d
+            .outcome("shanghai_key_tech_fund")
+            .unwrap()
+            .requirements
+            .iter()
+            .find(|l| l.message.contains("《上海市重点技术改造支持目录》"))
+            .cloned()
+            .unwrap();
+        assert_eq!(again.status, LineStatus::True, "{code}");
+    }
+}
