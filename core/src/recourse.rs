@@ -3,8 +3,8 @@
 //! The line's condition is walked from the top (`not`, `and`, `or`, a comparison, a bool
 //! fact) to the comparisons that decide it; each side of a comparison is inverted exactly
 //! down to a fact through operations that are monotone on the whole promised set (`+`, `−`,
-//! `×` and `÷` by known values of fixed sign, `min`/`max`, negation). A fact in a divisor
-//! is inverted on the side of zero its value is on, and the item says so (`and`). A fact
+//! `×` and `÷` by known values of fixed sign, `min`/`max`, negation, `round`/`floor`/
+//! `ceil`). A fact in a divisor is inverted on the side of zero its value is on, and the item says so (`and`). A fact
 //! read twice by the line (so that the line is not monotone in it), a line that reads a
 //! table or a directory (but see below), a date or list fact: no item. A line that asks for
 //! a code in a directory (`require project.category in 支持目录`) offers a few codes that
@@ -21,7 +21,7 @@ use crate::decision::{Decision, LineStatus, Recourse, RecourseBound};
 use crate::eval::{self, FactRow, Plan};
 use crate::explain::{fact_path, line_status};
 use crate::graph::{FactRef, Graph, NodeId, Op, ReqG};
-use crate::ir::{ArithOp, CmpOp, ReqKind};
+use crate::ir::{ArithOp, CmpOp, ReqKind, RoundMode};
 use crate::types::Type;
 use crate::value::{Val, decimal_text};
 
@@ -297,6 +297,47 @@ fn reads(g: &Graph, root: NodeId, slot: u32, memo: &mut FxHashMap<(NodeId, u32),
     go(g, root, slot, memo, &mut budget)
 }
 
+/// The condition on `x` equivalent to `round(x, places) op c` (rounded by `mode`), or
+/// `None` (`==`, or digits out of range). Rounding is monotone: `round(x) ≥ c` holds from a
+/// threshold of `x` on, found from the grid value `c` rounds up to; `≤`, `<` and `>` are the
+/// complements and shifts of that.
+fn unround(op: CmpOp, c: Decimal, places: u32, mode: RoundMode) -> Option<(CmpOp, Decimal)> {
+    use rust_decimal::RoundingStrategy::{ToNegativeInfinity, ToPositiveInfinity};
+    if places > 20 {
+        return None;
+    }
+    let step = Decimal::new(1, places);
+    // `round(x) ≥ g` for a grid value `g`, as a condition on `x`.
+    let at_least = |g: Decimal| -> Option<(CmpOp, Decimal)> {
+        Some(match mode {
+            RoundMode::Floor => (CmpOp::Ge, g),
+            RoundMode::Ceil => (CmpOp::Gt, g.checked_sub(step)?),
+            RoundMode::HalfUp => {
+                let t = g.checked_sub(step / Decimal::TWO)?;
+                // Half away from zero: the midpoint rounds up when positive, down when not.
+                (
+                    if t >= Decimal::ZERO {
+                        CmpOp::Ge
+                    } else {
+                        CmpOp::Gt
+                    },
+                    t,
+                )
+            }
+        })
+    };
+    let up = c.round_dp_with_strategy(places, ToPositiveInfinity);
+    let down = c.round_dp_with_strategy(places, ToNegativeInfinity);
+    match op {
+        CmpOp::Ge => at_least(up),
+        CmpOp::Gt => at_least(down.checked_add(step)?),
+        // `round(x) ≤ c` is `not (round(x) ≥ the next grid value above c)`.
+        CmpOp::Le => at_least(down.checked_add(step)?).map(|(o, t)| (o.negated(), t)),
+        CmpOp::Lt => at_least(up).map(|(o, t)| (o.negated(), t)),
+        CmpOp::Eq | CmpOp::Ne => None,
+    }
+}
+
 /// Whether `x op c` holds.
 fn holds(x: Decimal, op: CmpOp, c: Decimal) -> bool {
     match op {
@@ -426,6 +467,14 @@ impl Inverter<'_> {
                 and.map(|(o, v)| (o.flipped(), -v)),
             ),
             Op::Arith(kind, a, b) => self.arith(kind, a, b, op, c, exact, and),
+            Op::Round { x, places, mode } => {
+                if and.is_some() {
+                    return;
+                }
+                if let Some((op, t)) = unround(op, c, places, mode) {
+                    self.invert(x, op, t, exact, None);
+                }
+            }
             Op::MinMax { max, args } => {
                 if op == CmpOp::Eq || and.is_some() {
                     return;

@@ -166,3 +166,54 @@ fn a_code_outside_the_directory_is_offered_the_closest_codes_that_pass() {
         assert_eq!(again.status, LineStatus::True, "{code}");
     }
 }
+
+/// Recourse through `round`, `floor` and `ceil`: each item flips its line at its bound, and
+/// the nearest value on the other side of the bound does not.
+#[test]
+fn rounding_is_inverted_exactly() {
+    let as_of = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    for (cond, x, want_op, want_bound, outside) in [
+        // round(x / 3) ≥ 10: x / 3 ≥ 9.5, x ≥ 28.5.
+        ("round(a.x / 3, 0) >= 10", "20", ">=", "28.5", "28.49"),
+        // floor(x, 1) > 4.5: floor ≥ 4.6, x ≥ 4.6.
+        ("floor(a.x, 1) > 4.5", "1", ">=", "4.6", "4.59"),
+        // ceil(x) ≤ 3: not (ceil ≥ 4), x ≤ 3.
+        ("ceil(a.x, 0) <= 3", "7.2", "<=", "3", "3.01"),
+        // round(x, 2) < 1: round ≤ 0.99, not (round ≥ 1), x < 0.995.
+        ("round(a.x, 2) < 1", "2", "<", "0.995", "0.995"),
+    ] {
+        let src = format!(
+            "policy p effective 2024-01-01\ninput a {{ x: number }}\noutcome o {{ require {cond} \"the line\" }}\n"
+        );
+        let policy = Policy::compile(&src).unwrap();
+        let facts = serde_json::json!({"a": {"x": x}});
+        let d = policy.decide(&facts, as_of);
+        let line = d.outcome("o").unwrap().requirements[0].clone();
+        assert_eq!(line.status, LineStatus::False, "{cond}");
+        assert_eq!(line.recourse.len(), 1, "{cond}: {:?}", line.recourse);
+        let r = &line.recourse[0];
+        assert_eq!(
+            (r.op.as_str(), r.value.as_str()),
+            (want_op, want_bound),
+            "{cond}"
+        );
+        let status = |v: &str| {
+            policy
+                .decide(&serde_json::json!({"a": {"x": v}}), as_of)
+                .outcome("o")
+                .unwrap()
+                .requirements[0]
+                .status
+        };
+        assert_eq!(
+            status(want_bound),
+            if want_op == "<" {
+                LineStatus::False
+            } else {
+                LineStatus::True
+            },
+            "{cond}"
+        );
+        assert_eq!(status(outside), LineStatus::False, "{cond}: {outside}");
+    }
+}
