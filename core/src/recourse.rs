@@ -4,8 +4,9 @@
 //! fact) to the comparisons that decide it; each side of a comparison is inverted exactly
 //! down to a fact through operations that are monotone on the whole promised set (`+`, `−`,
 //! `×` and `÷` by known values of fixed sign, `min`/`max`, negation, `round`/`floor`/
-//! `ceil`). A fact in a divisor is inverted on the side of zero its value is on, and the item says so (`and`). A fact
-//! read twice by the line (so that the line is not monotone in it), a line that reads a
+//! `ceil`). A fact in a divisor is inverted on the side of zero its value is on, and the
+//! item says so (`and`). A fact read twice by the line (so that the line is not monotone
+//! in it), a line that reads a
 //! table or a directory (but see below), a date or list fact: no item. A line that asks for
 //! a code in a directory (`require project.category in 支持目录`) offers a few codes that
 //! pass it, those closest to the current code first. Every item is checked by evaluating
