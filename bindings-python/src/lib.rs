@@ -187,13 +187,27 @@ impl NativePolicy {
         })
     }
 
-    /// Evaluates facts (a Python mapping) and returns the decision as JSON.
-    fn decide(&self, py: Python<'_>, facts: &Bound<'_, PyAny>, as_of: &str) -> PyResult<String> {
+    /// Evaluates facts (a Python mapping) and returns the decision as JSON; with
+    /// `field_errors`, a bad field is an error on it and unknown (the rest still decides).
+    #[pyo3(signature = (facts, as_of, field_errors=None))]
+    fn decide(
+        &self,
+        py: Python<'_>,
+        facts: &Bound<'_, PyAny>,
+        as_of: &str,
+        field_errors: Option<bool>,
+    ) -> PyResult<String> {
         guard(|| {
             let date = self::as_of(as_of)?;
             let value = facts_value(facts)?;
             let policy = self.inner.clone();
-            Ok(py.detach(move || policy.decide(&value, date).to_json()))
+            Ok(py.detach(move || {
+                if field_errors.unwrap_or(false) {
+                    policy.decide_with_field_errors(&value, date).to_json()
+                } else {
+                    policy.decide(&value, date).to_json()
+                }
+            }))
         })
     }
 
@@ -208,12 +222,25 @@ impl NativePolicy {
     }
 
     /// Evaluates facts given as JSON text and returns the decision as JSON.
-    fn decide_json(&self, py: Python<'_>, text: &str, as_of: &str) -> PyResult<String> {
+    #[pyo3(signature = (text, as_of, field_errors=None))]
+    fn decide_json(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        as_of: &str,
+        field_errors: Option<bool>,
+    ) -> PyResult<String> {
         guard(|| {
             let date = self::as_of(as_of)?;
             let policy = self.inner.clone();
             let text = text.as_bytes().to_vec();
-            Ok(py.detach(move || policy.decide_json(&text, date).to_json()))
+            Ok(py.detach(move || {
+                if field_errors.unwrap_or(false) {
+                    policy.decide_json_with_field_errors(&text, date).to_json()
+                } else {
+                    policy.decide_json(&text, date).to_json()
+                }
+            }))
         })
     }
 

@@ -231,3 +231,17 @@ def test_the_working_is_typed_and_displayed_by_the_engine():
     html = d._repr_html_()
     assert "计算过程" in html and "18,500,000.00" in html and "（2026年修订）" in html
     assert "support_amount=18,500,000.00" in repr(d)
+
+
+def test_decide_with_field_errors_keeps_every_outcome(policies):
+    p = clausula.load(str(policies / "shanghai/key-tech-transformation.cla"))
+    facts = {"enterprise": {"registered_in_shanghai": False, "credit_good": "yes"}, "project": {"total_investment": "3亿元"}}
+    assert p.decide(facts, as_of="2026-03-01").outcomes == {}
+    d = p.decide(facts, as_of="2026-03-01", field_errors=True)
+    assert [(e.code, e.path) for e in d.errors] == [
+        ("facts/wrong-type", "enterprise.credit_good"),
+        ("facts/invalid-number", "project.total_investment"),
+    ]
+    assert d.outcomes["shanghai_key_tech_fund"].status == "ineligible"
+    same = p.decide_json('{"project": {"total_investment": "lots"}}', as_of="2026-03-01", field_errors=True)
+    assert same.errors[0].path == "project.total_investment" and same.outcomes

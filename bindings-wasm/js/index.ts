@@ -334,6 +334,14 @@ export function initSync(module: BufferSource | WebAssembly.Module): void {
   ready = true;
 }
 
+/** Options of {@link Policy.evaluate}. */
+export interface EvaluateOptions {
+  /** What a form needs while the user types: a field whose value is bad is an error on that
+   * field (its `path`) and treated as not given, and every outcome is still decided from the
+   * rest (without it, bad facts leave `outcomes` empty). */
+  fieldErrors?: boolean;
+}
+
 /** A compiled policy. Compile (or load) once, evaluate many times. */
 export class Policy {
   readonly #native: native.NativePolicy;
@@ -395,9 +403,9 @@ export class Policy {
    * not fit the inputs and a date outside the window are reported in `errors` (and
    * `outcomes` is empty), not thrown. Throws {@link EvaluationError} for an `asOf` that is
    * not a date. */
-  evaluate(facts: Facts | string, asOf: AsOf): Decision {
+  evaluate(facts: Facts | string, asOf: AsOf, options?: EvaluateOptions): Decision {
     const date = dateText(asOf);
-    return call(() => this.#native.evaluate(factsText(facts), date));
+    return call(() => this.#native.evaluate(factsText(facts), date, options?.fieldErrors ?? false));
   }
 
   /** The verdict only: each outcome's status and known amounts, and the errors — the

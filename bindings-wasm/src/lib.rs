@@ -198,14 +198,16 @@ impl NativePolicy {
         &self,
         #[wasm_bindgen(js_name = factsJson)] facts_json: &str,
         #[wasm_bindgen(js_name = asOf)] as_of: &str,
+        #[wasm_bindgen(js_name = fieldErrors)] field_errors: Option<bool>,
     ) -> Result<JsValue, JsValue> {
         let date = self::as_of(as_of)?;
-        js_sys::JSON::parse(
-            &self
-                .inner
-                .decide_json(facts_json.as_bytes(), date)
-                .to_json(),
-        )
+        let d = if field_errors.unwrap_or(false) {
+            self.inner
+                .decide_json_with_field_errors(facts_json.as_bytes(), date)
+        } else {
+            self.inner.decide_json(facts_json.as_bytes(), date)
+        };
+        js_sys::JSON::parse(&d.to_json())
     }
 
     /// Statuses, known amounts and errors only: the decision without its explanations,

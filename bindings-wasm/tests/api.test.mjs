@@ -172,6 +172,25 @@ test("bad facts: the contract's errors from evaluate, a FactError from missing",
   assert.equal(dup.errors[0].code, "facts/duplicate-key");
 });
 
+test("fieldErrors: a bad field is an error on it, and every outcome is still decided", () => {
+  const facts = {
+    enterprise: { registered_in_shanghai: false, credit_good: "yes" },
+    project: { total_investment: "3亿元" },
+  };
+  assert.deepEqual(policy.evaluate(facts, "2026-03-01").outcomes, {});
+  const d = policy.evaluate(facts, "2026-03-01", { fieldErrors: true });
+  assert.deepEqual(
+    d.errors.map((e) => [e.code, e.path]),
+    [
+      ["facts/wrong-type", "enterprise.credit_good"],
+      ["facts/invalid-number", "project.total_investment"],
+    ],
+  );
+  // Registered outside Shanghai decides the fund whatever the bad fields say.
+  assert.equal(d.outcomes[FUND].status, "ineligible");
+  assert.ok(OWN_LAND in d.outcomes);
+});
+
 test("a date outside the window is reported; a non-date throws", () => {
   const d = policy.evaluate(eligibleFund, "2012-12-31");
   assert.equal(d.errors[0].code, "eval/outside-effective-window");

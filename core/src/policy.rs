@@ -530,6 +530,51 @@ impl Policy {
         }
     }
 
+    /// Like [`Policy::decide`], for a form while the user types: a field whose value is bad
+    /// (wrong type, out of range, undeclared) is reported in `errors` with its `path` and
+    /// treated as not given, and every outcome is still decided from the rest. Problems no
+    /// field can be blamed for (JSON that does not parse, a document that is not an object,
+    /// a whole list item of the wrong shape, an `as_of` outside the window) leave no
+    /// outcomes, as with [`Policy::decide`].
+    pub fn decide_with_field_errors(&self, json: &Value, as_of: NaiveDate) -> Decision {
+        let mut doc = std::borrow::Cow::Borrowed(json);
+        let mut field_errors: Vec<ErrorReport> = Vec::new();
+        // Dropping a field can uncover no new error (the rest was read already), but a
+        // bounded number of passes keeps that a fact, not an assumption.
+        for _ in 0..3 {
+            match self.facts(&doc) {
+                Ok(f) => {
+                    let mut d = self.decide_facts(&f, as_of);
+                    field_errors.append(&mut d.errors);
+                    d.errors = field_errors;
+                    return d;
+                }
+                Err(errors) => {
+                    let errors: Vec<ErrorReport> = errors.into();
+                    let mut owned = doc.into_owned();
+                    let all_dropped = errors
+                        .iter()
+                        .all(|e| e.path.as_deref().is_some_and(|p| drop_field(&mut owned, p)));
+                    field_errors.extend(errors);
+                    if !all_dropped {
+                        return self.failed(as_of, field_errors);
+                    }
+                    doc = std::borrow::Cow::Owned(owned);
+                }
+            }
+        }
+        self.failed(as_of, field_errors)
+    }
+
+    /// [`Policy::decide_with_field_errors`] on JSON text (strict: duplicate keys are
+    /// errors that leave no outcomes).
+    pub fn decide_json_with_field_errors(&self, text: &[u8], as_of: NaiveDate) -> Decision {
+        match facts::parse_json(text) {
+            Ok(v) => self.decide_with_field_errors(&v, as_of),
+            Err(e) => self.failed(as_of, vec![e]),
+        }
+    }
+
     /// Like [`Policy::decide`], from a document of the engine's own.
     #[cfg(feature = "parser")]
     pub(crate) fn decide_doc<D: facts::Doc>(&self, doc: &D, as_of: NaiveDate) -> Decision {
@@ -583,6 +628,42 @@ impl Policy {
     /// Number of nodes in the compiled graph.
     pub fn node_count(&self) -> usize {
         self.inner.graph.nodes.len()
+    }
+}
+
+/// Removes the fact at `path` (`entity`, `entity.field` or `list[i].field`) from a facts
+/// document; whether there was one to remove. A list item itself (`list[i]`) is not removed:
+/// that would renumber the others.
+fn drop_field(doc: &mut Value, path: &str) -> bool {
+    let (head, field) = match path.split_once('.') {
+        Some((h, f)) => (h, Some(f)),
+        None => (path, None),
+    };
+    let (name, index) = match head.split_once('[') {
+        Some((n, rest)) => match rest.strip_suffix(']').and_then(|i| i.parse::<usize>().ok()) {
+            Some(i) => (n, Some(i)),
+            None => return false,
+        },
+        None => (head, None),
+    };
+    let Some(top) = doc.as_object_mut() else {
+        return false;
+    };
+    match (index, field) {
+        (None, None) => top.remove(name).is_some(),
+        (None, Some(f)) => match top.get_mut(name) {
+            Some(Value::Object(o)) => o.remove(f).is_some(),
+            // The entity is not an object: the error is about it; drop it whole.
+            Some(_) => top.remove(name).is_some(),
+            None => false,
+        },
+        (Some(i), Some(f)) => top
+            .get_mut(name)
+            .and_then(Value::as_array_mut)
+            .and_then(|items| items.get_mut(i))
+            .and_then(Value::as_object_mut)
+            .is_some_and(|o| o.remove(f).is_some()),
+        (Some(_), None) => false,
     }
 }
 

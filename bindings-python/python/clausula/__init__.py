@@ -833,10 +833,14 @@ class Policy:
         text = _call(self._native.decide, facts, _as_of(as_of))
         return _checked(Decision(text))
 
-    def decide(self, facts: Mapping[str, Any], *, as_of: Union[date, str]) -> Decision:
+    def decide(self, facts: Mapping[str, Any], *, as_of: Union[date, str], field_errors: bool = False) -> Decision:
         """Like :meth:`evaluate`, but never raises for bad facts or dates: the problems are
-        in the decision's `errors` (and `outcomes` is empty), as in the JSON contract."""
-        return Decision(_call(self._native.decide, facts, _as_of(as_of)))
+        in the decision's `errors` (and `outcomes` is empty), as in the JSON contract.
+
+        With `field_errors=True` (what a form needs while the user types), a field whose
+        value is bad is an error on that field (its `path`) and treated as not given, and
+        every outcome is still decided from the rest."""
+        return Decision(_call(self._native.decide, facts, _as_of(as_of), field_errors))
 
     def evaluate_row(self, row: Mapping[str, Any], *, as_of: AsOf) -> Decision:
         """Explains one row of a batch frame (a `pandas.Series`, a `dict` of a polars or
@@ -865,9 +869,9 @@ class Policy:
         """
         return Summary(_call(self._native.summarize, facts, _as_of(as_of)))
 
-    def decide_json(self, text: str, *, as_of: Union[date, str]) -> Decision:
+    def decide_json(self, text: str, *, as_of: Union[date, str], field_errors: bool = False) -> Decision:
         """Like :meth:`decide`, from JSON text."""
-        return Decision(_call(self._native.decide_json, text, _as_of(as_of)))
+        return Decision(_call(self._native.decide_json, text, _as_of(as_of), field_errors))
 
     def evaluate_json(self, text: str, *, as_of: Union[date, str]) -> Decision:
         """Evaluates facts given as JSON text (strict: duplicate keys are errors)."""
