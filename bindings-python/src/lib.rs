@@ -187,6 +187,14 @@ impl NativePolicy {
         })
     }
 
+    /// The facts' JSON Schema (draft 2020-12) as JSON.
+    fn json_schema_json(&self) -> PyResult<String> {
+        guard(|| {
+            serde_json::to_string(&self.inner.inputs().json_schema())
+                .map_err(|e| native("internal", e.to_string(), "null".to_string()))
+        })
+    }
+
     /// Evaluates facts (a Python mapping) and returns the decision as JSON; with
     /// `field_errors`, a bad field is an error on it and unknown (the rest still decides).
     #[pyo3(signature = (facts, as_of, field_errors=None))]

@@ -399,6 +399,13 @@ export class Policy {
     return this.#schema;
   }
 
+  /** The facts as a JSON Schema (draft 2020-12), for AJV and schema-driven form libraries:
+   * labels as `title`s, enum values and a small directory's codes as named `const`s,
+   * defaults, and the JSON each type accepts (`x-clausula-type` keeps the policy's type). */
+  jsonSchema(): Record<string, unknown> {
+    return call(() => this.#native.jsonSchema()) as Record<string, unknown>;
+  }
+
   /** Decides an application on `asOf`: the JSON contract as a plain object. Facts that do
    * not fit the inputs and a date outside the window are reported in `errors` (and
    * `outcomes` is empty), not thrown. Throws {@link EvaluationError} for an `asOf` that is

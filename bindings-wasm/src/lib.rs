@@ -191,6 +191,12 @@ impl NativePolicy {
         to_js(&self.inner.inputs())
     }
 
+    /// The facts as a JSON Schema (draft 2020-12).
+    #[wasm_bindgen(js_name = jsonSchema)]
+    pub fn json_schema(&self) -> Result<JsValue, JsValue> {
+        js_sys::JSON::parse(&self.inner.inputs().json_schema().to_string())
+    }
+
     /// Evaluates facts given as JSON text: the decision of the JSON contract. Bad facts and
     /// a date outside the window are reported in its `errors`, not thrown.
     #[wasm_bindgen(unchecked_return_type = "Decision")]

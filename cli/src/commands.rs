@@ -127,7 +127,7 @@ pub(crate) fn check(style: &Style, files: &[PathBuf]) -> Result<ExitCode> {
             failed += 1;
             eprintln!("{} {path}: {}", style.red("✗"), summary(style, &d));
         } else {
-            println!(
+            outln!(
                 "{} {path}{}",
                 style.green("✓"),
                 if d.is_empty() {
@@ -197,9 +197,9 @@ pub(crate) fn eval(
     let bytes = read_input(facts, clausula_core::MAX_FACTS_BYTES)?;
     let decision = policy.decide_json(&bytes, as_of);
     if json {
-        println!("{}", decision.to_json_pretty());
+        outln!("{}", decision.to_json_pretty());
     } else {
-        print!("{}", render::decision(style, &policy, &decision));
+        out!("{}", render::decision(style, &policy, &decision));
     }
     Ok(if decision.errors.is_empty() {
         ExitCode::SUCCESS
@@ -243,7 +243,7 @@ pub(crate) fn test(style: &Style, paths: &[PathBuf]) -> Result<ExitCode> {
             Ok(p) => p,
             Err(d) => {
                 eprint!("{}", d.render(style.color));
-                println!("{} {path}: does not compile", style.red("✗"));
+                outln!("{} {path}: does not compile", style.red("✗"));
                 broken += 1;
                 continue;
             }
@@ -253,26 +253,26 @@ pub(crate) fn test(style: &Style, paths: &[PathBuf]) -> Result<ExitCode> {
             continue;
         }
         let ok = results.iter().filter(|r| r.passed).count();
-        println!("{} ({ok}/{} examples)", style.bold(&path), results.len());
+        outln!("{} ({ok}/{} examples)", style.bold(&path), results.len());
         for r in &results {
             if r.passed {
                 passed += 1;
-                println!("  {} {}", style.green("✓"), clausula_core::visible(&r.name));
+                outln!("  {} {}", style.green("✓"), clausula_core::visible(&r.name));
                 continue;
             }
             failed += 1;
-            println!(
+            outln!(
                 "  {} {}  {}",
                 style.red("✗"),
                 clausula_core::visible(&r.name),
                 style.dim(&format!("{}:{} as_of {}", r.file, r.line, r.as_of))
             );
             for why in &r.failures {
-                println!("      {} {}", style.red("→"), clausula_core::visible(why));
+                outln!("      {} {}", style.red("→"), clausula_core::visible(why));
             }
             for (name, o) in r.decision.outcomes.iter() {
                 for line in render::outcome(style, name, o).lines() {
-                    println!("      {line}");
+                    outln!("      {line}");
                 }
             }
         }
@@ -284,7 +284,7 @@ pub(crate) fn test(style: &Style, paths: &[PathBuf]) -> Result<ExitCode> {
             if broken == 1 { "" } else { "s" }
         ));
     }
-    println!(
+    outln!(
         "\n{}",
         if failed + broken > 0 {
             style.red(&summary)
@@ -318,11 +318,11 @@ pub(crate) fn fmt(style: &Style, check: bool, files: &[PathBuf]) -> Result<ExitC
             Ok(out) if out == text => {}
             Ok(out) => {
                 if check {
-                    println!("{} {path} is not formatted", style.yellow("!"));
+                    outln!("{} {path} is not formatted", style.yellow("!"));
                     unformatted += 1;
                 } else {
                     std::fs::write(f, out).with_context(|| format!("writing {path}"))?;
-                    println!("formatted {path}");
+                    outln!("formatted {path}");
                 }
             }
             Err(d) => {
@@ -343,9 +343,9 @@ pub(crate) fn graph(style: &Style, policy: &Path, json: bool) -> Result<ExitCode
         return Ok(ExitCode::FAILURE);
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&policy.graph_view())?);
+        outln!("{}", serde_json::to_string_pretty(&policy.graph_view())?);
     } else {
-        print!("{}", policy.to_dot());
+        out!("{}", policy.to_dot());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -365,10 +365,15 @@ pub(crate) fn compile(style: &Style, policy: &Path, output: &Path) -> Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn inputs(style: &Style, policy: &Path) -> Result<ExitCode> {
+pub(crate) fn inputs(style: &Style, policy: &Path, json_schema: bool) -> Result<ExitCode> {
     let Some(p) = load_policy(style, policy)? else {
         return Ok(ExitCode::FAILURE);
     };
-    println!("{}", serde_json::to_string_pretty(&p.inputs())?);
+    let schema = p.inputs();
+    if json_schema {
+        outln!("{}", serde_json::to_string_pretty(&schema.json_schema())?);
+    } else {
+        outln!("{}", serde_json::to_string_pretty(&schema)?);
+    }
     Ok(ExitCode::SUCCESS)
 }

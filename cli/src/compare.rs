@@ -109,8 +109,8 @@ pub(crate) fn run(style: &Style, a: &Args<'_>) -> Result<ExitCode> {
             reform_as_of,
         )?
     };
-    print!("{}", summary.to_text());
-    std::io::Write::flush(&mut std::io::stdout())?;
+    out!("{}", summary.to_text());
+    std::io::Write::flush(&mut std::io::stdout()).ok();
     eprintln!(
         "compared {} rows in {:.2} s",
         summary.rows,

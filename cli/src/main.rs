@@ -1,11 +1,12 @@
 //! The `clausula` command-line tool: check, evaluate, test, format and batch-score policies.
 
+#[macro_use]
+mod style;
 mod batch;
 mod commands;
 mod compare;
 mod records;
 mod render;
-mod style;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -190,6 +191,22 @@ clausula compare OLD.cla NEW.cla --input pop.parquet --as-of 2026-03-01 --output
         /// The policy.
         policy: PathBuf,
     },
+    /// Print the schema of a policy's facts: its inputs (as `inputs`), or a JSON Schema
+    /// (draft 2020-12) for form libraries and validators.
+    #[command(after_help = "Example:\n  clausula schema POLICY --format json-schema > facts.schema.json")]
+    Schema {
+        /// The policy.
+        policy: PathBuf,
+        /// `inputs` (the engine's own schema) or `json-schema`.
+        #[arg(long, value_enum, default_value = "inputs")]
+        format: SchemaFormat,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SchemaFormat {
+    Inputs,
+    JsonSchema,
 }
 
 fn main() -> ExitCode {
@@ -248,7 +265,10 @@ fn main() -> ExitCode {
             commands::graph(&style, &policy, format == GraphFormat::Json)
         }
         Command::Compile { policy, output } => commands::compile(&style, &policy, &output),
-        Command::Inputs { policy } => commands::inputs(&style, &policy),
+        Command::Inputs { policy } => commands::inputs(&style, &policy, false),
+        Command::Schema { policy, format } => {
+            commands::inputs(&style, &policy, format == SchemaFormat::JsonSchema)
+        }
     };
     match result {
         Ok(code) => code,

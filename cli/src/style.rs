@@ -44,3 +44,28 @@ impl Style {
         self.paint("1", s)
     }
 }
+
+/// Writes to standard output. When the reader has gone away (`clausula … | head`), the
+/// command stops quietly with success, as Unix tools do, instead of panicking; any other
+/// write error is reported and exits with failure.
+pub(crate) fn out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// `print!` through [`out`].
+macro_rules! out {
+    ($($t:tt)*) => { $crate::style::out(format_args!($($t)*)) };
+}
+
+/// `println!` through [`out`].
+macro_rules! outln {
+    () => { $crate::style::out(format_args!("\n")) };
+    ($($t:tt)*) => { $crate::style::out(format_args!("{}\n", format_args!($($t)*))) };
+}

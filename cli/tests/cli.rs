@@ -850,3 +850,38 @@ fn compare_with_a_param_set_on_the_command_line() {
         "{err}"
     );
 }
+
+#[test]
+fn schema_as_json_schema_names_labels_codes_and_types() {
+    let out = clausula(&["schema", SHANGHAI, "--format", "json-schema"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert_eq!(s["additionalProperties"], false);
+    let total = &s["properties"]["project"]["properties"]["total_investment"];
+    assert_eq!(total["title"], "项目总投资");
+    assert_eq!(total["x-clausula-type"], "money");
+    let category = &s["properties"]["project"]["properties"]["category"]["oneOf"];
+    assert_eq!(category[1]["const"], "ZZLC");
+    assert_eq!(category[1]["title"], "制造流程再造");
+    // The default format is the engine's own schema, as `inputs` prints it.
+    let own = clausula(&["schema", SHANGHAI]);
+    assert_eq!(own.stdout, clausula(&["inputs", SHANGHAI]).stdout);
+}
+
+#[test]
+fn a_reader_that_goes_away_is_not_a_panic() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clausula"))
+        .args(["graph", SHANGHAI])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{err}");
+}

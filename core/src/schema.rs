@@ -76,6 +76,139 @@ pub struct Choice {
     pub label: Option<String>,
 }
 
+/// A decimal string as facts JSON accepts it (no exponent, no separators).
+const DECIMAL_PATTERN: &str = "^-?[0-9]+(\\.[0-9]+)?$";
+/// A percent string: a decimal followed by `%`.
+const PERCENT_PATTERN: &str = "^-?[0-9]+(\\.[0-9]+)?%$";
+/// A date: `YYYY-MM-DD`.
+const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+
+/// `{"const": value, "title": label}` per choice: how JSON Schema form libraries show named
+/// values.
+fn one_of(choices: &[Choice]) -> serde_json::Value {
+    serde_json::Value::Array(
+        choices
+            .iter()
+            .map(|c| {
+                let mut m = serde_json::Map::new();
+                m.insert("const".into(), c.value.clone().into());
+                if let Some(l) = &c.label {
+                    m.insert("title".into(), l.clone().into());
+                }
+                serde_json::Value::Object(m)
+            })
+            .collect(),
+    )
+}
+
+/// The JSON Schema of one field's value. Every value may also be `null` (not given).
+fn field_schema(f: &FieldInfo) -> serde_json::Value {
+    use serde_json::json;
+    let mut v = match f.ty.as_str() {
+        "bool" => json!({"type": ["boolean", "null"]}),
+        "int" => json!({"type": ["integer", "null"]}),
+        "number" | "money" => json!({"anyOf": [
+            {"type": "number"},
+            {"type": "string", "pattern": DECIMAL_PATTERN},
+            {"type": "null"}
+        ]}),
+        "percent" => json!({"anyOf": [
+            {"type": "number"},
+            {"type": "string", "pattern": PERCENT_PATTERN},
+            {"type": "null"}
+        ]}),
+        "date" => json!({"type": ["string", "null"], "format": "date", "pattern": DATE_PATTERN}),
+        "enum" => {
+            let mut options = f.choices.as_deref().map(one_of).unwrap_or_else(|| json!([]));
+            if let Some(a) = options.as_array_mut() {
+                a.push(json!({"type": "null"}));
+            }
+            json!({"oneOf": options})
+        }
+        "code" => match &f.suggestions {
+            // A code looked up in a small directory: its keys, named.
+            Some(s) => {
+                let mut options = one_of(s);
+                if let Some(a) = options.as_array_mut() {
+                    a.push(json!({"type": "null"}));
+                }
+                json!({"oneOf": options})
+            }
+            None => json!({"type": ["string", "null"]}),
+        },
+        _ => json!({"type": ["string", "null"]}),
+    };
+    if let Some(o) = v.as_object_mut() {
+        if let Some(l) = &f.label {
+            o.insert("title".into(), l.clone().into());
+        }
+        if let Some(d) = &f.default {
+            o.insert("default".into(), d.clone());
+        }
+        o.insert("x-clausula-type".into(), f.ty.clone().into());
+        if let Some(d) = &f.directory {
+            o.insert("x-clausula-directory".into(), d.clone().into());
+        }
+    }
+    v
+}
+
+impl Schema {
+    /// The facts a policy reads as a JSON Schema (draft 2020-12), for the form libraries that
+    /// read one (react-jsonschema-form, JSON Forms, AJV): labels as `title`s, enum values and
+    /// a small directory's codes as `oneOf` of named `const`s, defaults, and the exact JSON
+    /// the engine accepts for each type (money as a number or a decimal string, a percent as
+    /// a fraction or a string with `%`, dates as `YYYY-MM-DD`). Every fact may be `null` (not
+    /// given); undeclared inputs and fields are refused (`additionalProperties: false`), as
+    /// the engine refuses them. `x-clausula-type` keeps the policy's own type.
+    pub fn json_schema(&self) -> serde_json::Value {
+        use serde_json::json;
+        let mut properties = serde_json::Map::new();
+        for i in &self.inputs {
+            let mut fields = serde_json::Map::new();
+            for f in &i.fields {
+                fields.insert(f.name.clone(), field_schema(f));
+            }
+            let record = json!({
+                "type": "object",
+                "properties": fields,
+                "additionalProperties": false,
+            });
+            let mut entity = if i.list {
+                json!({
+                    "type": ["array", "null"],
+                    "items": record,
+                    "maxItems": crate::MAX_LIST_ITEMS,
+                })
+            } else {
+                let mut r = record;
+                if let Some(o) = r.as_object_mut() {
+                    o.insert("type".into(), json!(["object", "null"]));
+                }
+                r
+            };
+            if let (Some(o), Some(l)) = (entity.as_object_mut(), &i.label) {
+                o.insert("title".into(), l.clone().into());
+            }
+            properties.insert(i.name.clone(), entity);
+        }
+        let mut root = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": false,
+        });
+        if let Some(o) = root.as_object_mut() {
+            o.insert(
+                "title".into(),
+                self.title.clone().unwrap_or_else(|| self.policy.clone()).into(),
+            );
+            o.insert("x-clausula-policy".into(), self.policy.clone().into());
+        }
+        root
+    }
+}
+
 /// One outcome and its amounts.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify))]

@@ -799,6 +799,13 @@ class Policy:
         schema: Schema = json.loads(_call(self._native.inputs_json))
         return schema
 
+    def json_schema(self) -> Dict[str, Any]:
+        """The facts as a JSON Schema (draft 2020-12), for validators (`jsonschema`) and
+        schema-driven forms: labels as titles, enum values and a small directory's codes as
+        named `const`s, defaults, and the JSON each type accepts."""
+        schema: Dict[str, Any] = json.loads(_call(self._native.json_schema_json))
+        return schema
+
     @property
     def fact_paths(self) -> List[str]:
         """Every fact path the policy reads (`project.total_investment`; list inputs by
