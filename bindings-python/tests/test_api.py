@@ -245,3 +245,15 @@ def test_decide_with_field_errors_keeps_every_outcome(policies):
     assert d.outcomes["shanghai_key_tech_fund"].status == "ineligible"
     same = p.decide_json('{"project": {"total_investment": "lots"}}', as_of="2026-03-01", field_errors=True)
     assert same.errors[0].path == "project.total_investment" and same.outcomes
+
+
+def test_json_schema_has_labels_types_and_named_codes(policies, root):
+    import subprocess
+
+    p = clausula.load(str(policies / "shanghai/key-tech-transformation.cla"))
+    s = p.json_schema()
+    assert s["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    total = s["properties"]["project"]["properties"]["total_investment"]
+    assert total["title"] == "项目总投资" and total["x-clausula-type"] == "money"
+    assert {"const": "ZZLC", "title": "制造流程再造"} in s["properties"]["project"]["properties"]["category"]["oneOf"]
+    assert s["properties"]["project"]["additionalProperties"] is False

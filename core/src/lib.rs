@@ -61,8 +61,8 @@ pub use graph::MAX_GRAPH_BYTES;
 pub use load::{
     FsLoader, MAX_CSV_BYTES, MemoryLoader, ReadError, SourceLoader, read_regular_file, read_source,
 };
-#[cfg(feature = "parser")]
 pub use overrides::{MAX_OVERRIDES, Override};
+#[cfg(feature = "parser")]
 pub use pipeline::ExampleResult;
 pub use policy::{FactValue, Facts, FactsBuilder, OutcomeSummary, Policy, Summary};
 pub use schema::{Choice, FieldInfo, InputInfo, LineInfo, MAX_SUGGESTIONS, OutcomeInfo, Schema};
