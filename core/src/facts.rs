@@ -156,6 +156,50 @@ fn invalid(code: &'static str, message: String) -> ErrorReport {
     )
 }
 
+/// A fact path as `(entity or list, item index, field)`: `project.total_investment`,
+/// `equipment[2].price`, `project`; `None` for anything else.
+pub(crate) fn split_path(path: &str) -> Option<(&str, Option<usize>, Option<&str>)> {
+    let (head, field) = match path.split_once('.') {
+        Some((h, f)) => (h, Some(f)),
+        None => (path, None),
+    };
+    match head.split_once('[') {
+        Some((n, rest)) => {
+            let i = rest.strip_suffix(']')?.parse::<usize>().ok()?;
+            Some((n, Some(i), field))
+        }
+        None => Some((head, None, field)),
+    }
+}
+
+/// Removes the fact at `path` from a parsed facts document (see `drop_field` in
+/// `policy.rs`, its twin for `serde_json` values); whether there was one to remove.
+pub(crate) fn drop_json_field(doc: &mut Json<'_>, path: &str) -> bool {
+    fn remove(members: &mut Vec<(Cow<'_, str>, Json<'_>)>, key: &str) -> bool {
+        let before = members.len();
+        members.retain(|(k, _)| k != key);
+        members.len() != before
+    }
+    let Some((name, index, field)) = split_path(path) else {
+        return false;
+    };
+    let Json::Obj(top) = doc else {
+        return false;
+    };
+    let entry = top.iter_mut().find(|(k, _)| k == name).map(|(_, v)| v);
+    match (index, field, entry) {
+        (None, None, Some(_)) => remove(top, name),
+        (None, Some(f), Some(Json::Obj(o))) => remove(o, f),
+        // The entity is not an object: the error is about it; drop it whole.
+        (None, Some(_), Some(_)) => remove(top, name),
+        (Some(i), Some(f), Some(Json::Arr(items))) => match items.get_mut(i) {
+            Some(Json::Obj(o)) => remove(o, f),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// [`parse_json`] without building a `serde_json` value: what the engine reads facts from.
 /// The parser (jiter) hands over every number's exact text, and strings and keys without
 /// escapes are borrowed from `bytes`.

@@ -537,12 +537,43 @@ impl Policy {
     /// a whole list item of the wrong shape, an `as_of` outside the window) leave no
     /// outcomes, as with [`Policy::decide`].
     pub fn decide_with_field_errors(&self, json: &Value, as_of: NaiveDate) -> Decision {
-        let mut doc = std::borrow::Cow::Borrowed(json);
+        self.decide_dropping(json.clone(), as_of, |p, doc| p.facts(doc), drop_field)
+    }
+
+    /// [`Policy::decide_with_field_errors`] on JSON text (strict: duplicate keys are
+    /// errors that leave no outcomes).
+    pub fn decide_json_with_field_errors(&self, text: &[u8], as_of: NaiveDate) -> Decision {
+        match facts::parse_doc(text) {
+            Ok(doc) => self.decide_dropping(
+                doc,
+                as_of,
+                |p, doc| {
+                    facts::read(&p.inner.graph, doc)
+                        .map(|row| Facts {
+                            row,
+                            schema_id: p.inner.schema_id,
+                        })
+                        .map_err(FactErrors::from)
+                },
+                facts::drop_json_field,
+            ),
+            Err(e) => self.failed(as_of, vec![e]),
+        }
+    }
+
+    /// Reads `doc`; while it has bad fields, drops them (each reported) and reads it again.
+    fn decide_dropping<D>(
+        &self,
+        mut doc: D,
+        as_of: NaiveDate,
+        read: impl Fn(&Policy, &D) -> Result<Facts, FactErrors>,
+        drop: impl Fn(&mut D, &str) -> bool,
+    ) -> Decision {
         let mut field_errors: Vec<ErrorReport> = Vec::new();
-        // Dropping a field can uncover no new error (the rest was read already), but a
-        // bounded number of passes keeps that a fact, not an assumption.
+        // Dropping a field uncovers no new error (the rest was read already), but a bounded
+        // number of passes keeps that a fact, not an assumption.
         for _ in 0..3 {
-            match self.facts(&doc) {
+            match read(self, &doc) {
                 Ok(f) => {
                     let mut d = self.decide_facts(&f, as_of);
                     field_errors.append(&mut d.errors);
@@ -551,28 +582,17 @@ impl Policy {
                 }
                 Err(errors) => {
                     let errors: Vec<ErrorReport> = errors.into();
-                    let mut owned = doc.into_owned();
                     let all_dropped = errors
                         .iter()
-                        .all(|e| e.path.as_deref().is_some_and(|p| drop_field(&mut owned, p)));
+                        .all(|e| e.path.as_deref().is_some_and(|p| drop(&mut doc, p)));
                     field_errors.extend(errors);
                     if !all_dropped {
                         return self.failed(as_of, field_errors);
                     }
-                    doc = std::borrow::Cow::Owned(owned);
                 }
             }
         }
         self.failed(as_of, field_errors)
-    }
-
-    /// [`Policy::decide_with_field_errors`] on JSON text (strict: duplicate keys are
-    /// errors that leave no outcomes).
-    pub fn decide_json_with_field_errors(&self, text: &[u8], as_of: NaiveDate) -> Decision {
-        match facts::parse_json(text) {
-            Ok(v) => self.decide_with_field_errors(&v, as_of),
-            Err(e) => self.failed(as_of, vec![e]),
-        }
     }
 
     /// Like [`Policy::decide`], from a document of the engine's own.
@@ -635,16 +655,8 @@ impl Policy {
 /// document; whether there was one to remove. A list item itself (`list[i]`) is not removed:
 /// that would renumber the others.
 fn drop_field(doc: &mut Value, path: &str) -> bool {
-    let (head, field) = match path.split_once('.') {
-        Some((h, f)) => (h, Some(f)),
-        None => (path, None),
-    };
-    let (name, index) = match head.split_once('[') {
-        Some((n, rest)) => match rest.strip_suffix(']').and_then(|i| i.parse::<usize>().ok()) {
-            Some(i) => (n, Some(i)),
-            None => return false,
-        },
-        None => (head, None),
+    let Some((name, index, field)) = facts::split_path(path) else {
+        return false;
     };
     let Some(top) = doc.as_object_mut() else {
         return false;
