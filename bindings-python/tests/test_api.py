@@ -255,5 +255,5 @@ def test_json_schema_has_labels_types_and_named_codes(policies, root):
     assert s["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     total = s["properties"]["project"]["properties"]["total_investment"]
     assert total["title"] == "项目总投资" and total["x-clausula-type"] == "money"
-    assert {"const": "ZZLC", "title": "制造流程再造"} in s["properties"]["project"]["properties"]["category"]["oneOf"]
+    assert {"value": "ZZLC", "label": "制造流程再造"} in s["properties"]["project"]["properties"]["category"]["x-clausula-choices"]
     assert s["properties"]["project"]["additionalProperties"] is False

@@ -125,15 +125,17 @@ fn field_schema(f: &FieldInfo) -> serde_json::Value {
             }
             json!({"oneOf": options})
         }
+        // A code looked up in a directory is any string for the schema, as for the engine:
+        // a code outside the directory is a valid fact (the line that asks for membership
+        // fails), and codes are often hierarchical (`within`: 8457 covers 84571000). A small
+        // directory's keys come as `examples` and, named, as `x-clausula-choices`, for a
+        // form's drop-down.
         "code" => match &f.suggestions {
-            // A code looked up in a small directory: its keys, named.
-            Some(s) => {
-                let mut options = one_of(s);
-                if let Some(a) = options.as_array_mut() {
-                    a.push(json!({"type": "null"}));
-                }
-                json!({"oneOf": options})
-            }
+            Some(s) => json!({
+                "type": ["string", "null"],
+                "examples": s.iter().map(|c| c.value.clone()).collect::<Vec<_>>(),
+                "x-clausula-choices": s,
+            }),
             None => json!({"type": ["string", "null"]}),
         },
         _ => json!({"type": ["string", "null"]}),
@@ -155,8 +157,9 @@ fn field_schema(f: &FieldInfo) -> serde_json::Value {
 
 impl Schema {
     /// The facts a policy reads as a JSON Schema (draft 2020-12), for the form libraries that
-    /// read one (react-jsonschema-form, JSON Forms, AJV): labels as `title`s, enum values and
-    /// a small directory's codes as `oneOf` of named `const`s, defaults, and the exact JSON
+    /// read one (react-jsonschema-form, JSON Forms, AJV): labels as `title`s, enum values as
+    /// `oneOf` of named `const`s, a small directory's codes as `examples` (any code is a
+    /// valid fact: membership is the policy's to decide), defaults, and the exact JSON
     /// the engine accepts for each type (money as a number or a decimal string, a percent as
     /// a fraction or a string with `%`, dates as `YYYY-MM-DD`). Every fact may be `null` (not
     /// given); undeclared inputs and fields are refused (`additionalProperties: false`), as
