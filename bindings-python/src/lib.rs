@@ -397,6 +397,19 @@ fn format_source(source: &str) -> PyResult<String> {
 }
 
 /// Panics on purpose: proves that a panic becomes an exception, not an abort.
+/// What a user typed in a field of type `ty`, as the facts value (JSON) the engine reads.
+#[pyfunction]
+fn parse_input_json(text: &str, ty: &str) -> PyResult<String> {
+    guard(|| match clausula_core::parse_typed(text, ty) {
+        Ok(v) => Ok(v.to_string()),
+        Err(e) => {
+            let message = e.to_string();
+            let payload = serde_json::to_string(&vec![e]).unwrap_or_default();
+            Err(native("facts", message, payload))
+        }
+    })
+}
+
 #[pyfunction]
 fn _panic_for_tests(message: &str) -> PyResult<()> {
     guard(|| -> PyResult<()> {
@@ -412,6 +425,7 @@ fn _clausula(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativePolicy>()?;
     m.add("NativeError", m.py().get_type::<NativeError>())?;
     m.add_function(wrap_pyfunction!(format_source, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_input_json, m)?)?;
     // Reachable for the trap test only: set as an attribute, so it is not in `__all__`.
     m.setattr("_panic_for_tests", wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

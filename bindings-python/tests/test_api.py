@@ -257,3 +257,17 @@ def test_json_schema_has_labels_types_and_named_codes(policies, root):
     assert total["title"] == "项目总投资" and total["x-clausula-type"] == "money"
     assert {"value": "ZZLC", "label": "制造流程再造"} in s["properties"]["project"]["properties"]["category"]["x-clausula-choices"]
     assert s["properties"]["project"]["additionalProperties"] is False
+
+
+def test_parse_input_as_people_type_it(policies):
+    assert clausula.parse_input("3亿", "money") == "300000000"
+    assert clausula.parse_input("1,000,000", "money") == "1000000"
+    assert clausula.parse_input("3.65%", "percent") == "3.65%"
+    assert clausula.parse_input("否", "bool") is False
+    assert clausula.parse_input("", "date") is None
+    with pytest.raises(clausula.FactError) as e:
+        clausula.parse_input("3.65", "percent")
+    assert e.value.errors[0].code == "facts/invalid-number"
+    p = clausula.load(str(policies / "shanghai/key-tech-transformation.cla"))
+    d = p.evaluate({"project": {"total_investment": clausula.parse_input("1.85亿", "money")}}, as_of="2026-03-01")
+    assert d.errors == []

@@ -340,6 +340,20 @@ pub fn format(source: &str) -> Result<String, JsValue> {
     }
 }
 
+/// What a user typed in a field of type `ty`, as the facts value the engine reads
+/// (`"3亿"` → `"300000000"`, `"是"` → `true`); throws `facts` with the engine's code.
+#[wasm_bindgen(js_name = parseInput)]
+pub fn parse_input(text: &str, ty: &str) -> Result<JsValue, JsValue> {
+    match clausula_core::parse_typed(text, ty) {
+        Ok(v) => js_sys::JSON::parse(&v.to_string()),
+        Err(e) => {
+            let message = e.to_string();
+            let detail = serde_json::to_value(vec![e]).unwrap_or(serde_json::Value::Null);
+            Err(error("facts", message, detail))
+        }
+    }
+}
+
 /// Whether this module includes the compiler.
 #[wasm_bindgen(js_name = hasCompiler)]
 pub fn has_compiler() -> bool {

@@ -191,6 +191,25 @@ test("fieldErrors: a bad field is an error on it, and every outcome is still dec
   assert.ok(OWN_LAND in d.outcomes);
 });
 
+test("parseInput: what people type, or the engine's refusal", () => {
+  assert.equal(clausula.parseInput("3亿", "money"), "300000000");
+  assert.equal(clausula.parseInput("１,２００万元", "money"), "12000000");
+  assert.equal(clausula.parseInput("3.65%", "percent"), "3.65%");
+  assert.equal(clausula.parseInput("是", "bool"), true);
+  assert.equal(clausula.parseInput("2026年3月1日", "date"), "2026-03-01");
+  assert.equal(clausula.parseInput("", "money"), null);
+  assert.throws(
+    () => clausula.parseInput("三亿", "money"),
+    (e) => e instanceof FactError && e.code === "facts/invalid-number",
+  );
+  // What it gives, the engine reads.
+  const d = policy.evaluate(
+    { project: { total_investment: clausula.parseInput("1.85亿", "money") } },
+    "2026-03-01",
+  );
+  assert.deepEqual(d.errors, []);
+});
+
 test("a date outside the window is reported; a non-date throws", () => {
   const d = policy.evaluate(eligibleFund, "2012-12-31");
   assert.equal(d.errors[0].code, "eval/outside-effective-window");

@@ -193,7 +193,9 @@ clausula compare OLD.cla NEW.cla --input pop.parquet --as-of 2026-03-01 --output
     },
     /// Print the schema of a policy's facts: its inputs (as `inputs`), or a JSON Schema
     /// (draft 2020-12) for form libraries and validators.
-    #[command(after_help = "Example:\n  clausula schema POLICY --format json-schema > facts.schema.json")]
+    #[command(
+        after_help = "Example:\n  clausula schema POLICY --format json-schema > facts.schema.json"
+    )]
     Schema {
         /// The policy.
         policy: PathBuf,

@@ -37,6 +37,7 @@ mod recourse;
 #[cfg(all(test, feature = "parser"))]
 mod reference;
 mod schema;
+mod typed;
 mod types;
 mod value;
 
@@ -66,6 +67,7 @@ pub use overrides::{MAX_OVERRIDES, Override};
 pub use pipeline::ExampleResult;
 pub use policy::{FactValue, Facts, FactsBuilder, OutcomeSummary, Policy, Summary};
 pub use schema::{Choice, FieldInfo, InputInfo, LineInfo, MAX_SUGGESTIONS, OutcomeInfo, Schema};
+pub use typed::parse_typed;
 pub use types::Type;
 pub use value::decimal_text;
 

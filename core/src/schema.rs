@@ -119,7 +119,11 @@ fn field_schema(f: &FieldInfo) -> serde_json::Value {
         ]}),
         "date" => json!({"type": ["string", "null"], "format": "date", "pattern": DATE_PATTERN}),
         "enum" => {
-            let mut options = f.choices.as_deref().map(one_of).unwrap_or_else(|| json!([]));
+            let mut options = f
+                .choices
+                .as_deref()
+                .map(one_of)
+                .unwrap_or_else(|| json!([]));
             if let Some(a) = options.as_array_mut() {
                 a.push(json!({"type": "null"}));
             }
@@ -204,7 +208,10 @@ impl Schema {
         if let Some(o) = root.as_object_mut() {
             o.insert(
                 "title".into(),
-                self.title.clone().unwrap_or_else(|| self.policy.clone()).into(),
+                self.title
+                    .clone()
+                    .unwrap_or_else(|| self.policy.clone())
+                    .into(),
             );
             o.insert("x-clausula-policy".into(), self.policy.clone().into());
         }

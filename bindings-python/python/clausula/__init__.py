@@ -96,6 +96,7 @@ __all__ = [
     "LineChange",
     "format",
     "load",
+    "parse_input",
 ]
 
 __version__: str = _clausula.__version__
@@ -1457,6 +1458,16 @@ def load(path: str, *, root: Optional[str] = None) -> Policy:
     `root`, by default the policy's own folder). Raises :class:`LoadError` for a refused or
     missing file and :class:`CompileError` for a policy that does not compile."""
     return Policy(_call(NativePolicy.load, str(path), None if root is None else str(root)))
+
+
+def parse_input(text: str, type: str) -> Union[str, int, bool, None]:
+    """What a user typed in a form field of `type` (`money`, `number`, `int`, `percent`,
+    `bool`, `date`, `text`, `code`, `enum`), as the facts value the engine reads: `"3亿"`,
+    `"2000万元"`, `"1,000,000"` and full-width digits become decimal strings, `"3.65%"` stays
+    a percent, `"是"`/`"否"` become bools, `"2026年3月1日"` a date, empty input `None`. The
+    engine stays strict; this is opt-in. Raises :class:`FactError` with the engine's code."""
+    value: Union[str, int, bool, None] = json.loads(_call(_clausula.parse_input_json, text, type))
+    return value
 
 
 def format(source: str) -> str:

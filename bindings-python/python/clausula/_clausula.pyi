@@ -2,7 +2,7 @@
 
 from typing import Any, List, Optional, Tuple, final
 
-__all__ = ["NativePolicy", "NativeError", "format_source", "__version__"]
+__all__ = ["NativePolicy", "NativeError", "format_source", "parse_input_json", "__version__"]
 
 __version__: str
 
@@ -56,4 +56,5 @@ class NativePolicy:
     def to_dot(self) -> str: ...
 
 def format_source(source: str) -> str: ...
+def parse_input_json(text: str, ty: str) -> str: ...
 def _panic_for_tests(message: str) -> None: ...  # the trap test's hook, not API

@@ -152,7 +152,7 @@ def compare(
     # comparing no rows.
     empty = to_arrow_schema(df.schema).empty_table()
     probe, _, _ = _call(base._native.compare_table, reform._native, empty, day, reform_day)
-    added = probe.schema[len(input_names) :]
+    added = [probe.schema.field(i) for i in range(len(input_names), len(probe.schema))]
     names = [f.name for f in added]
 
     def spark_type(t: Any) -> Any:
