@@ -12,9 +12,7 @@ say() { printf '\033[1m[wasm]\033[0m %s\n' "$*"; }
 bash "$here/build.sh"
 
 say "compiling the Shanghai policy with the CLI (for fromBytes and the web form)"
-if [[ ! -x target/release/clausula ]]; then
-  cargo build -j2 --release -p clausula-cli
-fi
+cargo build -j2 --release -p clausula-cli
 mkdir -p target/wasm-test
 target/release/clausula compile policies/shanghai/key-tech-transformation.cla -o target/wasm-test/shanghai.clag
 cp target/wasm-test/shanghai.clag examples/web-form/policy.clag
@@ -24,6 +22,19 @@ say "node --test"
 
 say "tsc --noEmit on the typed usage file"
 (cd "$here" && node_modules/.bin/tsc -p tests/tsconfig.json)
+
+say "clausula types: the facts' TypeScript types compile, and catch a misspelt field"
+target/release/clausula types policies/shanghai/key-tech-transformation.cla > target/wasm-test/shanghai-facts.ts
+(cd "$here" && node_modules/.bin/tsc -p tests/facts/tsconfig.json)
+if bad=$(cd "$here" && node_modules/.bin/tsc -p tests/facts/tsconfig.bad.json 2>&1); then
+  echo "tsc accepted tests/facts/bad.ts, which misspells a field" >&2
+  exit 1
+fi
+if ! grep -q "total_investmnet" <<<"$bad"; then
+  echo "tsc refused tests/facts/bad.ts for another reason:" >&2
+  echo "$bad" >&2
+  exit 1
+fi
 
 # Chromium, and a CJK font so the screenshots show the Chinese labels
 if [[ ! -x /usr/bin/chromium ]] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then

@@ -365,15 +365,22 @@ pub(crate) fn compile(style: &Style, policy: &Path, output: &Path) -> Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn inputs(style: &Style, policy: &Path, json_schema: bool) -> Result<ExitCode> {
+/// What `clausula schema` prints.
+pub(crate) enum SchemaOut {
+    Inputs,
+    JsonSchema,
+    Typescript,
+}
+
+pub(crate) fn schema(style: &Style, policy: &Path, what: SchemaOut) -> Result<ExitCode> {
     let Some(p) = load_policy(style, policy)? else {
         return Ok(ExitCode::FAILURE);
     };
     let schema = p.inputs();
-    if json_schema {
-        outln!("{}", serde_json::to_string_pretty(&schema.json_schema())?);
-    } else {
-        outln!("{}", serde_json::to_string_pretty(&schema)?);
+    match what {
+        SchemaOut::Inputs => outln!("{}", serde_json::to_string_pretty(&schema)?),
+        SchemaOut::JsonSchema => outln!("{}", serde_json::to_string_pretty(&schema.json_schema())?),
+        SchemaOut::Typescript => out!("{}", schema.typescript()),
     }
     Ok(ExitCode::SUCCESS)
 }

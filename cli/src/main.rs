@@ -191,6 +191,12 @@ clausula compare OLD.cla NEW.cla --input pop.parquet --as-of 2026-03-01 --output
         /// The policy.
         policy: PathBuf,
     },
+    /// Print TypeScript types of a policy's facts (as `schema --format typescript`).
+    #[command(after_help = "Example:\n  clausula types POLICY > src/facts.ts")]
+    Types {
+        /// The policy.
+        policy: PathBuf,
+    },
     /// Print the schema of a policy's facts: its inputs (as `inputs`), or a JSON Schema
     /// (draft 2020-12) for form libraries and validators.
     #[command(
@@ -199,7 +205,8 @@ clausula compare OLD.cla NEW.cla --input pop.parquet --as-of 2026-03-01 --output
     Schema {
         /// The policy.
         policy: PathBuf,
-        /// `inputs` (the engine's own schema) or `json-schema`.
+        /// `inputs` (the engine's own schema), `json-schema`, or `typescript` (the facts'
+        /// types, so a misspelt field is a compile error).
         #[arg(long, value_enum, default_value = "inputs")]
         format: SchemaFormat,
     },
@@ -209,6 +216,7 @@ clausula compare OLD.cla NEW.cla --input pop.parquet --as-of 2026-03-01 --output
 enum SchemaFormat {
     Inputs,
     JsonSchema,
+    Typescript,
 }
 
 fn main() -> ExitCode {
@@ -267,10 +275,21 @@ fn main() -> ExitCode {
             commands::graph(&style, &policy, format == GraphFormat::Json)
         }
         Command::Compile { policy, output } => commands::compile(&style, &policy, &output),
-        Command::Inputs { policy } => commands::inputs(&style, &policy, false),
-        Command::Schema { policy, format } => {
-            commands::inputs(&style, &policy, format == SchemaFormat::JsonSchema)
+        Command::Inputs { policy } => {
+            commands::schema(&style, &policy, commands::SchemaOut::Inputs)
         }
+        Command::Types { policy } => {
+            commands::schema(&style, &policy, commands::SchemaOut::Typescript)
+        }
+        Command::Schema { policy, format } => commands::schema(
+            &style,
+            &policy,
+            match format {
+                SchemaFormat::Inputs => commands::SchemaOut::Inputs,
+                SchemaFormat::JsonSchema => commands::SchemaOut::JsonSchema,
+                SchemaFormat::Typescript => commands::SchemaOut::Typescript,
+            },
+        ),
     };
     match result {
         Ok(code) => code,

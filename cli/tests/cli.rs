@@ -887,3 +887,20 @@ fn a_reader_that_goes_away_is_not_a_panic() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.status.success(), "{err}");
 }
+
+#[test]
+fn types_gives_typescript_interfaces_of_the_facts() {
+    let out = clausula(&["types", SHANGHAI]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let ts = text(&out.stdout);
+    assert!(ts.contains("export interface Facts {"), "{ts}");
+    assert!(ts.contains("  project?: Project | null;"), "{ts}");
+    assert!(
+        ts.contains("  /** 项目总投资 (money) */\n  total_investment?: number | string | null;"),
+        "{ts}"
+    );
+    assert_eq!(
+        out.stdout,
+        clausula(&["schema", SHANGHAI, "--format", "typescript"]).stdout
+    );
+}
