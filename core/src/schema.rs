@@ -149,7 +149,12 @@ fn field_schema(f: &FieldInfo) -> serde_json::Value {
             o.insert("title".into(), l.clone().into());
         }
         if let Some(d) = &f.default {
-            o.insert("default".into(), d.clone());
+            // An int's default as the integer the schema's type asks for.
+            let d = match (f.ty.as_str(), d.as_str().map(str::parse::<i64>)) {
+                ("int", Some(Ok(i))) => serde_json::Value::from(i),
+                _ => d.clone(),
+            };
+            o.insert("default".into(), d);
         }
         o.insert("x-clausula-type".into(), f.ty.clone().into());
         if let Some(d) = &f.directory {
