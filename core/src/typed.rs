@@ -55,6 +55,31 @@ fn without_separators(s: &str) -> Option<String> {
     Some(s.replace(',', ""))
 }
 
+/// A number with an optional `%`, `万` or `亿`, as a policy writes it (no exponent).
+fn number(s: &str) -> Option<rust_decimal::Decimal> {
+    use rust_decimal::Decimal;
+    let (body, scale) = if let Some(b) = s.strip_suffix('%') {
+        (b, None)
+    } else if let Some(b) = s.strip_suffix('万') {
+        (b, Some(Decimal::from(10_000)))
+    } else if let Some(b) = s.strip_suffix('亿') {
+        (b, Some(Decimal::from(100_000_000)))
+    } else {
+        (s, Some(Decimal::ONE))
+    };
+    let digits = body.strip_prefix('-').unwrap_or(body);
+    if !digits.starts_with(|c: char| c.is_ascii_digit())
+        || !digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+    {
+        return None;
+    }
+    let d = Decimal::from_str_exact(body).ok()?;
+    match scale {
+        None => d.checked_div(Decimal::ONE_HUNDRED),
+        Some(k) => d.checked_mul(k),
+    }
+}
+
 /// What was typed in a field of type `ty` (`money`, `number`, `int`, `percent`, `bool`,
 /// `date`, `text`, `code`, `enum`), as the facts JSON value the engine reads: a decimal
 /// string, a percent string (`"3.65%"`), an integer, a bool, a `YYYY-MM-DD` string, or the
@@ -105,7 +130,7 @@ pub fn parse_typed(text: &str, ty: &str) -> Result<Value, ErrorReport> {
                     None,
                 ));
             }
-            let d = clausula_dsl::parse_number_literal(&s).ok_or_else(bad)?;
+            let d = number(&s).ok_or_else(bad)?;
             if ty == "percent" {
                 // As the engine reads percents: the text with `%`.
                 let pct = d
@@ -121,13 +146,14 @@ pub fn parse_typed(text: &str, ty: &str) -> Result<Value, ErrorReport> {
                         None,
                     ));
                 }
-                return i64::try_from(d)
+                return crate::decimal_text(d)
+                    .parse::<i64>()
                     .map(|i| Value::Number(i.into()))
                     .map_err(|_| bad());
             }
             Ok(Value::String(crate::decimal_text(d)))
         }
-        "bool" => match half_width(text).to_lowercase().as_str() {
+        "bool" => match half_width(text).to_ascii_lowercase().as_str() {
             "是" | "true" | "对" | "有" | "yes" => Ok(Value::Bool(true)),
             "否" | "false" | "不是" | "无" | "没有" | "no" => Ok(Value::Bool(false)),
             _ => Err(refuse(
@@ -151,7 +177,11 @@ pub fn parse_typed(text: &str, ty: &str) -> Result<Value, ErrorReport> {
                 }
                 _ => None,
             };
-            date.map(|d| Value::String(d.format("%Y-%m-%d").to_string()))
+            // Written by hand: chrono's formatter is large in WebAssembly.
+            date.map(|d| {
+                use chrono::Datelike;
+                Value::String(format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
+            })
                 .ok_or_else(|| {
                     refuse(
                         codes::INVALID_DATE,
