@@ -182,13 +182,13 @@ pub fn parse_typed(text: &str, ty: &str) -> Result<Value, ErrorReport> {
                 use chrono::Datelike;
                 Value::String(format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
             })
-                .ok_or_else(|| {
-                    refuse(
-                        codes::INVALID_DATE,
-                        format!("`{shown}` is not a date"),
-                        Some("2026-03-01, 2026/3/1 or 2026年3月1日"),
-                    )
-                })
+            .ok_or_else(|| {
+                refuse(
+                    codes::INVALID_DATE,
+                    format!("`{shown}` is not a date"),
+                    Some("2026-03-01, 2026/3/1 or 2026年3月1日"),
+                )
+            })
         }
         _ => Ok(Value::String(text.trim().to_string())),
     }
