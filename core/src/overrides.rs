@@ -318,16 +318,21 @@ fn apply(g: &mut Graph, o: &Override) -> Result<(), ErrorReport> {
             let row = match d.index.get(key.as_str()) {
                 Some(r) => *r as usize,
                 None => {
-                    d.keys.push(SmolStr::new(key));
-                    d.cells.extend(std::iter::repeat_n(None, ncols));
-                    if !d.build_index() {
+                    // A new row, added to the index in place (no rebuild per override).
+                    let Ok(at) = u32::try_from(d.keys.len()) else {
                         return Err(report(
                             codes::OVERRIDE_SYNTAX,
                             format!("directory `{}` cannot take another row", d.name),
                             None,
                         ));
+                    };
+                    d.keys.push(SmolStr::new(key));
+                    d.cells.extend(std::iter::repeat_n(None, ncols));
+                    d.index.insert(SmolStr::new(key), at);
+                    if let Err(pos) = d.key_lens.binary_search(&key.len()) {
+                        d.key_lens.insert(pos, key.len());
                     }
-                    d.keys.len() - 1
+                    at as usize
                 }
             };
             if let Some(cell) = row
