@@ -70,6 +70,11 @@ export async function decide(source: string, graph: Uint8Array): Promise<string[
 
   await evaluator.init(new URL("clausula_wasm_bg.wasm", "https://example.invalid/"));
   const loaded: evaluator.Policy = evaluator.Policy.fromBytes(graph);
+  // The evaluator-only module has no compiler, and its types say so.
+  // @ts-expect-error: Policy.compile is not declared by the evaluator module
+  evaluator.Policy.compile("policy p effective 2024-01-01");
+  // @ts-expect-error: nor is format
+  evaluator.format("policy p");
   const same: evaluator.Decision = loaded.evaluate({}, "2026-03-01");
 
   return [String(status), amount ?? "", ...labels.map(String), ...cites.map(String), ...sides, ...next,
