@@ -453,13 +453,16 @@ export class Policy {
   }
 }
 
+/** The type of a fact, as {@link FieldInfo} names it. */
+export type FieldType = FieldInfo["type"];
+
 /** What a user typed in a form field of type `type` (`money`, `number`, `int`, `percent`,
  * `bool`, `date`, `text`, `code`, `enum`), as the facts value the engine reads: `"3亿"`,
  * `"2000万元"`, `"1,000,000"` and full-width digits become decimal strings, `"3.65%"` stays a
  * percent, `"是"`/`"否"` become booleans, `"2026年3月1日"` a date, empty input `null`. The
  * engine itself stays strict; this is opt-in. Throws {@link FactError} with the engine's
  * code (`facts/invalid-number`, …) for what it would refuse. */
-export function parseInput(text: string, type: string): string | number | boolean | null {
+export function parseInput(text: string, type: FieldType): string | number | boolean | null {
   return call(() => native.parseInput(text, type)) as string | number | boolean | null;
 }
 

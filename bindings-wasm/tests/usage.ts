@@ -7,6 +7,7 @@ import {
   Policy,
   check,
   init,
+  parseInput,
   type Decision,
   type DecisionSummary,
   type DiagnosticReport,
@@ -76,6 +77,10 @@ export async function decide(source: string, graph: Uint8Array): Promise<string[
   // @ts-expect-error: nor is format
   evaluator.format("policy p");
   const same: evaluator.Decision = loaded.evaluate({}, "2026-03-01");
+  const typed: string | number | boolean | null = parseInput("3亿", "money");
+  // @ts-expect-error: not a field type
+  parseInput("3亿", "moeny");
+  console.log(typed);
 
   return [String(status), amount ?? "", ...labels.map(String), ...cites.map(String), ...sides, ...next,
     String(problems.length), String(diagnostics.length), String(wrong), same.policy, briefAmount ?? ""];

@@ -79,6 +79,7 @@ pub struct Compare {
     /// Left side (a decimal string, a date, a code…), `None` when unknown.
     pub left: Option<String>,
     /// `>=`, `<`, `==`, …
+    #[cfg_attr(feature = "tsify", tsify(type = "\">\" | \">=\" | \"<\" | \"<=\" | \"==\" | \"!=\""))]
     pub op: String,
     /// Right side, `None` when unknown.
     pub right: Option<String>,
@@ -230,6 +231,7 @@ pub struct Recourse {
     /// The fact's path.
     pub fact: String,
     /// `>`, `>=`, `<`, `<=` or `==`.
+    #[cfg_attr(feature = "tsify", tsify(type = "\">\" | \">=\" | \"<\" | \"<=\" | \"==\""))]
     pub op: String,
     /// The bound (exact decimal text, or `true`/`false` for a bool fact).
     pub value: String,
@@ -249,6 +251,7 @@ pub struct Recourse {
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct RecourseBound {
     /// `>` or `<`.
+    #[cfg_attr(feature = "tsify", tsify(type = "\">\" | \"<\""))]
     pub op: String,
     /// The bound.
     pub value: String,

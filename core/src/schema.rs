@@ -45,6 +45,10 @@ pub struct FieldInfo {
     pub label: Option<String>,
     /// `bool`, `int`, `number`, `money`, `percent`, `date`, `text`, `code` or `enum`.
     #[serde(rename = "type")]
+    #[cfg_attr(
+        feature = "tsify",
+        tsify(type = "\"bool\" | \"int\" | \"number\" | \"money\" | \"percent\" | \"date\" | \"text\" | \"code\" | \"enum\"")
+    )]
     pub ty: String,
     /// For enums, the allowed values with their labels.
     #[serde(skip_serializing_if = "Option::is_none")]
