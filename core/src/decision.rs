@@ -79,7 +79,10 @@ pub struct Compare {
     /// Left side (a decimal string, a date, a code…), `None` when unknown.
     pub left: Option<String>,
     /// `>=`, `<`, `==`, …
-    #[cfg_attr(feature = "tsify", tsify(type = "\">\" | \">=\" | \"<\" | \"<=\" | \"==\" | \"!=\""))]
+    #[cfg_attr(
+        feature = "tsify",
+        tsify(type = "\">\" | \">=\" | \"<\" | \"<=\" | \"==\" | \"!=\"")
+    )]
     pub op: String,
     /// Right side, `None` when unknown.
     pub right: Option<String>,
@@ -231,7 +234,10 @@ pub struct Recourse {
     /// The fact's path.
     pub fact: String,
     /// `>`, `>=`, `<`, `<=` or `==`.
-    #[cfg_attr(feature = "tsify", tsify(type = "\">\" | \">=\" | \"<\" | \"<=\" | \"==\""))]
+    #[cfg_attr(
+        feature = "tsify",
+        tsify(type = "\">\" | \">=\" | \"<\" | \"<=\" | \"==\"")
+    )]
     pub op: String,
     /// The bound (exact decimal text, or `true`/`false` for a bool fact).
     pub value: String,

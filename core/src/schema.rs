@@ -47,7 +47,9 @@ pub struct FieldInfo {
     #[serde(rename = "type")]
     #[cfg_attr(
         feature = "tsify",
-        tsify(type = "\"bool\" | \"int\" | \"number\" | \"money\" | \"percent\" | \"date\" | \"text\" | \"code\" | \"enum\"")
+        tsify(
+            type = "\"bool\" | \"int\" | \"number\" | \"money\" | \"percent\" | \"date\" | \"text\" | \"code\" | \"enum\""
+        )
     )]
     pub ty: String,
     /// For enums, the allowed values with their labels.
