@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 JOBS="${JOBS:-2}"
+# A fresh checkout gains nothing from incremental artefacts (gigabytes on disk); keep them off
+# unless the caller asks.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -17,6 +20,7 @@ cargo clippy -j "$JOBS" -p clausula-wasm --no-default-features -- -D warnings
 
 step "rust: tests (unit, integration, snapshots, property tests, doctests)"
 cargo test -j "$JOBS" --workspace
+du -sh target 2>/dev/null || true
 
 step "fuzz: every target briefly (when the nightly toolchain is present); the regressions ran in cargo test"
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
@@ -82,4 +86,6 @@ step "javascript: the npm package (wasm), node tests over the API and the confor
 bash bindings-wasm/test.sh
 
 echo
+# What the run left on disk (the CI disk is finite; a fresh run's target was ~21 GB with full debug info).
+du -sh target fuzz/target 2>/dev/null || true
 echo "all suites passed"
