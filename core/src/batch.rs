@@ -828,13 +828,22 @@ impl ColumnBatchBuilder<'_> {
             .get(slot as usize)
             .cloned()
             .unwrap_or(Val::Unknown);
+        // The field itself, for its declared range (one lookup per column).
+        let field = g.entities.iter().filter(|e| !e.is_list).find_map(|e| {
+            let k = slot.checked_sub(e.base)?;
+            e.fields.get(k as usize)
+        });
         let mut values_out = Vec::with_capacity(self.batch.rows);
         let mut bad = Vec::new();
         for (row, v) in values.into_iter().enumerate() {
             if row >= self.batch.rows {
                 return Err(column_length(path, self.batch.rows));
             }
-            match facts::typed(g, &v, ty, path) {
+            let checked = facts::typed(g, &v, ty, path).and_then(|val| match field {
+                Some(f) => facts::check_range(g, f, &val, path).map(|()| val),
+                None => Ok(val),
+            });
+            match checked {
                 Ok(Val::Unknown) => values_out.push(default.clone()),
                 Ok(val) => values_out.push(val),
                 Err(e) => {

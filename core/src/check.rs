@@ -231,6 +231,7 @@ pub(crate) fn check(
                 label: lab(&f.label),
                 ty,
                 default: None,
+                range: None,
             });
         }
         entities.push(Entity {
@@ -417,6 +418,32 @@ pub(crate) fn check(
                 .and_then(|en| en.fields.get_mut(idx as usize))
             {
                 field.default = value;
+            }
+        }
+    }
+
+    // ---- declared ranges (after defaults: a default must lie in its range)
+    for (e, (file, d)) in c.inputs.iter().enumerate() {
+        for f in &d.fields {
+            let Some(r) = &f.range else { continue };
+            let Some(idx) = env.field_index(u32::try_from(e).unwrap_or(u32::MAX), &f.name.name)
+            else {
+                continue;
+            };
+            let Some(field) = env
+                .entities
+                .get(e)
+                .and_then(|en| en.fields.get(idx as usize))
+            else {
+                continue;
+            };
+            let range = field_range(&env, field, r, *file, &mut diags);
+            if let Some(field) = env
+                .entities
+                .get_mut(e)
+                .and_then(|en| en.fields.get_mut(idx as usize))
+            {
+                field.range = range;
             }
         }
     }
@@ -800,4 +827,122 @@ fn check_outcome(
         requirements,
         amounts,
     }
+}
+
+/// Checks a field's `in LOW..HIGH` (R4): bounds of the field's type, at least one bound,
+/// LOW <= HIGH, and the default inside. Every failure is `check/bad-range` at the range.
+fn field_range(
+    env: &Env,
+    field: &Field,
+    r: &ast::RangeDecl,
+    file: FileId,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<FieldRange> {
+    let bad = |span: Span, message: String, help: Option<&str>, diags: &mut Vec<Diagnostic>| {
+        let mut d = Diagnostic::error(codes::BAD_RANGE, span, message).in_file(file);
+        if let Some(h) = help {
+            d = d.with_help(h);
+        }
+        diags.push(d);
+        None
+    };
+    let ty = field.ty;
+    let is_date = ty == Type::Date;
+    if !(ty.is_numeric() || is_date) {
+        if ty == Type::Error {
+            return None;
+        }
+        return bad(
+            r.span,
+            format!(
+                "a range on `{}`, which is not a number or a date",
+                field.name
+            ),
+            Some("ranges are for int, number, money, percent and date fields"),
+            diags,
+        );
+    }
+    if r.low.is_none() && r.high.is_none() {
+        return bad(
+            r.span,
+            "a range needs at least one bound".to_string(),
+            Some("write `in 0..15`, `in 0..` or `in ..100%`"),
+            diags,
+        );
+    }
+    let bound = |b: &Option<ast::Expr>, diags: &mut Vec<Diagnostic>| -> Result<Option<Const>, ()> {
+        let Some(b) = b else { return Ok(None) };
+        let b_is_date = matches!(b.kind, ast::ExprKind::Date(_));
+        if b_is_date != is_date {
+            bad(
+                b.span,
+                format!(
+                    "this bound is {}, but `{}` is {}",
+                    if b_is_date { "a date" } else { "a number" },
+                    field.name,
+                    if is_date { "a date" } else { "a number" }
+                ),
+                None,
+                diags,
+            );
+            return Err(());
+        }
+        let before = diags.len();
+        match expr::constant(env, b, ty, file, diags) {
+            Some(c) => Ok(Some(c)),
+            None => {
+                // Same diagnostic, under the range's code: an int field with a fractional bound.
+                for d in diags.iter_mut().skip(before) {
+                    d.code = codes::BAD_RANGE;
+                }
+                Err(())
+            }
+        }
+    };
+    let low = bound(&r.low, diags);
+    let high = bound(&r.high, diags);
+    let (Ok(low), Ok(high)) = (low, high) else {
+        return None;
+    };
+    let order = |c: &Const| match c {
+        Const::Num(d) => Some(crate::value::Val::Num(*d)),
+        Const::Date(d) => Some(crate::value::Val::Date(*d)),
+        _ => None,
+    };
+    let range = FieldRange {
+        low,
+        high,
+        text: r.text.clone(),
+    };
+    let inverted = match (&range.low, &range.high) {
+        (Some(Const::Num(l)), Some(Const::Num(h))) => l > h,
+        (Some(Const::Date(l)), Some(Const::Date(h))) => l > h,
+        _ => false,
+    };
+    if inverted {
+        return bad(
+            r.span,
+            format!(
+                "the range `{}` is empty: its low bound is above its high bound",
+                r.text
+            ),
+            None,
+            diags,
+        );
+    }
+    if let Some(d) = &field.default
+        && let Some(v) = order(d)
+        && !range.admits(&v)
+    {
+        return bad(
+            r.span,
+            format!(
+                "the default of `{}` lies outside its range `{}`",
+                field.name, r.text
+            ),
+            None,
+            diags,
+        );
+    }
+    Some(range)
 }

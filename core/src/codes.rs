@@ -3,6 +3,9 @@
 
 // ---- check/: the policy is well-formed text but does not make sense.
 
+/// A declared range that cannot hold: LOW > HIGH, no bound, a bound of another type, a range
+/// on a field that is not a number or a date, or a default outside it.
+pub const BAD_RANGE: &str = "check/bad-range";
 /// A name that is declared nowhere in scope.
 pub const UNKNOWN_NAME: &str = "check/unknown-name";
 /// `entity.field` where the entity has no such field.
@@ -95,6 +98,8 @@ pub const WRONG_TYPE: &str = "facts/wrong-type";
 pub const INVALID_DATE: &str = "facts/invalid-date";
 /// An enum value not among the allowed ones.
 pub const INVALID_ENUM_VALUE: &str = "facts/unknown-enum-value";
+/// A number or date outside the field's declared range `in LOW..HIGH`.
+pub const OUT_OF_RANGE: &str = "facts/out-of-range";
 /// A number that is not a valid exact decimal (`NaN`, `1e400`, too many digits).
 pub const INVALID_NUMBER: &str = "facts/invalid-number";
 /// An `int` fact with a fractional part.

@@ -66,6 +66,7 @@ pub(crate) fn compile(p: &Program) -> Graph {
                     label: f.label.clone(),
                     ty: f.ty,
                     default: f.default.clone(),
+                    range: f.range.clone(),
                 })
                 .collect(),
             base,

@@ -96,6 +96,29 @@ pub struct Compare {
     /// The right side's human form.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub right_display: Option<String>,
+    /// When the left side is unknown but bounded by declared ranges (`in 0..15`): the
+    /// interval it lies in; `left_display` then shows it (`66..81`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub left_bounds: Option<Bounds>,
+    /// The same for the right side.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub right_bounds: Option<Bounds>,
+}
+
+/// The interval an unknown value lies in, from declared ranges; an unbounded end is absent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct Bounds {
+    /// The least value it can take.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub min: Option<String>,
+    /// The greatest value it can take.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub max: Option<String>,
 }
 
 /// What kind of named value an entry of `values` is.

@@ -81,6 +81,9 @@ pub(crate) struct Frame {
     /// Per list: the row of each item.
     pub(crate) item_row: Vec<Vec<u32>>,
     pub(crate) errors: Vec<ErrRec>,
+    /// For a single decision: the intervals of row values that stayed unknown but are
+    /// bounded by declared ranges (see `intervals`), for explanations.
+    pub(crate) bounds: Vec<(NodeId, crate::intervals::Iv)>,
 }
 
 const UNKNOWN: Val = Val::Unknown;
@@ -89,6 +92,11 @@ impl Frame {
     /// The value of `node` at position `pos` (a row, or an item of the node's list).
     pub(crate) fn value(&self, node: NodeId, pos: usize) -> &Val {
         self.column(node).get(pos).unwrap_or(&UNKNOWN)
+    }
+
+    /// Sets the value of `node` at position `pos` (nothing for an unknown node).
+    pub(crate) fn set(&mut self, node: NodeId, pos: usize, v: Val) {
+        set(self, node, pos, v);
     }
 
     pub(crate) fn column(&self, node: NodeId) -> &[Val] {
@@ -163,6 +171,12 @@ pub(crate) struct Plan {
     guards: Vec<NodeId>,
     /// Per node: its scope (a compact copy, for laying out a frame).
     scopes: Vec<u32>,
+    /// Declared ranges, when the policy has any (else empty): per fact slot, its interval.
+    ranges: Vec<Option<crate::intervals::Iv>>,
+    /// With ranges: the nodes a decision reads, in evaluation order; and the nodes whose
+    /// unknown value sends a row through interval refinement.
+    order: Vec<NodeId>,
+    watch: Vec<NodeId>,
 }
 
 impl Plan {
@@ -223,22 +237,51 @@ impl Plan {
             }
         }
         let ids = (0..n).filter_map(|i| u32::try_from(i).ok());
-        let first = ids
+        let first: Vec<NodeId> = ids
             .clone()
             .filter(|&i| in_first.get(i as usize).copied().unwrap_or(false))
             .collect();
-        let rest = ids
+        let rest: Vec<NodeId> = ids
             .filter(|&i| {
                 !in_first.get(i as usize).copied().unwrap_or(false)
                     && owner.get(i as usize).copied().unwrap_or(UNREAD) != UNREAD
             })
             .collect();
+        let mut ranges = Vec::new();
+        let (mut order, mut watch) = (Vec::new(), Vec::new());
+        if g.entities
+            .iter()
+            .any(|e| !e.is_list && e.fields.iter().any(|f| f.range.is_some()))
+        {
+            for e in g.entities.iter().filter(|e| !e.is_list) {
+                for (k, f) in e.fields.iter().enumerate() {
+                    let slot = (e.base as usize).saturating_add(k);
+                    if ranges.len() <= slot {
+                        ranges.resize(slot + 1, None);
+                    }
+                    if let Some(s) = ranges.get_mut(slot) {
+                        *s = f.range.as_ref().map(crate::intervals::Iv::of_range);
+                    }
+                }
+            }
+            order = first.iter().chain(rest.iter()).copied().collect();
+            for o in &g.outcomes {
+                for q in &o.requirements {
+                    watch.push(q.cond);
+                    watch.extend(q.guard);
+                }
+                watch.extend(o.amounts.iter().map(|a| a.node));
+            }
+        }
         Plan {
             first,
             rest,
             owner,
             guards,
             scopes: g.nodes.iter().map(|n| n.scope).collect(),
+            ranges,
+            order,
+            watch,
         }
     }
 }
@@ -298,6 +341,7 @@ pub(crate) fn run<S: Source + ?Sized>(g: &Graph, plan: &Plan, rows: &S, as_of: i
         list_present,
         item_row,
         errors: Vec::new(),
+        bounds: Vec::new(),
     };
     let one = f.uniform == Some(1);
     let eval_node = |f: &mut Frame, id: NodeId| {
@@ -323,6 +367,9 @@ pub(crate) fn run<S: Source + ?Sized>(g: &Graph, plan: &Plan, rows: &S, as_of: i
             continue;
         }
         eval_node(&mut f, id);
+    }
+    if !plan.ranges.is_empty() {
+        crate::intervals::refine(g, &mut f, &plan.ranges, &plan.order, &plan.watch, n, as_of);
     }
     f
 }
@@ -367,8 +414,36 @@ fn step1<S: Source + ?Sized>(
         return true;
     };
     let errors = &mut f.errors;
+    if let Op::Fact(slot) = op {
+        rows.fill(*slot, std::slice::from_mut(out));
+        return true;
+    }
     // Children come before their parents in a validated graph.
-    let at = |c: &NodeId| done.get(*c as usize).unwrap_or(&UNKNOWN);
+    let Some(v) = scalar(
+        g,
+        id,
+        op,
+        |c| done.get(*c as usize).unwrap_or(&UNKNOWN),
+        as_of,
+        errors,
+    ) else {
+        return false;
+    };
+    *out = v;
+    true
+}
+
+/// The value of a row-scope operator from its operands' values, with the scalar kernels
+/// `step` uses; `None` for facts, tables and what only list items use. New errors go to
+/// `errors`.
+pub(crate) fn scalar<'v>(
+    g: &Graph,
+    id: NodeId,
+    op: &Op,
+    at: impl Fn(&NodeId) -> &'v Val,
+    as_of: i32,
+    errors: &mut Vec<ErrRec>,
+) -> Option<Val> {
     let v = match op {
         Op::Const(c) => g
             .consts
@@ -410,14 +485,11 @@ fn step1<S: Source + ?Sized>(
         Op::DirGet(d, key, col) => dir_get(g.directories.get(*d as usize), at(key), *col),
         Op::Within(x, p) => within(at(x), at(p)),
         Op::WithinDir(d, x) => within_dir(g.directories.get(*d as usize), at(x)),
-        Op::Fact(slot) => {
-            rows.fill(*slot, std::slice::from_mut(out));
-            return true;
+        Op::Fact(_) | Op::ItemFact { .. } | Op::Broadcast(_) | Op::Table(_) | Op::Agg { .. } => {
+            return None;
         }
-        Op::ItemFact { .. } | Op::Broadcast(_) | Op::Table(_) | Op::Agg { .. } => return false,
     };
-    *out = v;
-    true
+    Some(v)
 }
 
 /// The node's own output column, its children's columns, and the error list.
@@ -984,7 +1056,7 @@ fn set(f: &mut Frame, id: NodeId, i: usize, v: Val) {
 }
 
 /// One table lookup at position `i` under a hit policy.
-fn table_at(f: &Frame, hit: Hit, rows: &[crate::graph::RowG], i: usize) -> Res {
+pub(crate) fn table_at(f: &Frame, hit: Hit, rows: &[crate::graph::RowG], i: usize) -> Res {
     let truth = |r: &crate::graph::RowG| -> Val {
         r.cond.map_or(Val::Bool(true), |c| f.value(c, i).clone())
     };

@@ -403,7 +403,32 @@ impl Walker<'_> {
         };
         let ty = if ty == Type::Scalar { Type::Number } else { ty };
         let (va, vb) = (self.f.value(a, self.row), self.f.value(b, self.row));
-        let (left_display, right_display) = crate::display::compare_pair(self.g, va, vb, ty);
+        let (mut left_display, mut right_display) =
+            crate::display::compare_pair(self.g, va, vb, ty);
+        // An unknown side bounded by declared ranges shows its interval (`66..81`).
+        let bounded = |n: NodeId, shown: &mut Option<String>| -> Option<Bounds> {
+            let (_, iv) = self.f.bounds.iter().find(|(id, _)| *id == n)?;
+            let end = |v: Option<&Val>| v.and_then(|v| display(self.g, v, ty));
+            let show = |v: Option<&Val>| {
+                v.and_then(|v| crate::display::display(self.g, v, ty))
+                    .unwrap_or_default()
+            };
+            *shown = Some(format!("{}..{}", show(iv.lo()), show(iv.hi())));
+            Some(Bounds {
+                min: end(iv.lo()),
+                max: end(iv.hi()),
+            })
+        };
+        let left_bounds = if va.is_known() {
+            None
+        } else {
+            bounded(a, &mut left_display)
+        };
+        let right_bounds = if vb.is_known() {
+            None
+        } else {
+            bounded(b, &mut right_display)
+        };
         Some(Compare {
             left: display(self.g, va, ty),
             op: op.as_str().to_string(),
@@ -411,6 +436,8 @@ impl Walker<'_> {
             ty: ty.name().to_string(),
             left_display,
             right_display,
+            left_bounds,
+            right_bounds,
         })
     }
 }

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::codes;
 use crate::decision::ErrorReport;
 use crate::eval::FactRow;
-use crate::graph::{EntitySchema, Graph};
+use crate::graph::{EntitySchema, FieldSchema, Graph};
 use crate::policy::FactValue;
 use crate::types::Type;
 use crate::value::{Val, days_from_date, parse_date};
@@ -646,6 +646,31 @@ fn value<D: Doc>(g: &Graph, v: &D, ty: Type, path: FactPath<'_>) -> Result<Val, 
     typed_inner(g, cell, ty, path)
 }
 
+/// R4: a known number or date outside the field's declared range is `facts/out-of-range`,
+/// naming the value and the range as written (`local_points = 16, allowed 0..15`).
+pub(crate) fn check_range(
+    g: &Graph,
+    f: &FieldSchema,
+    v: &Val,
+    path: impl fmt::Display,
+) -> Result<(), Box<ErrorReport>> {
+    let Some(r) = &f.range else { return Ok(()) };
+    if r.admits(v) {
+        return Ok(());
+    }
+    let shown = crate::display::display(g, v, f.ty).unwrap_or_default();
+    let mut e = error(
+        codes::OUT_OF_RANGE,
+        path,
+        format!("{shown} is outside the allowed range {}", r.text),
+    );
+    e.expected = Some(format!("{} in {}", expected(g, f.ty), r.text));
+    if f.ty == Type::Percent {
+        e.help = Some("a percentage is given as a fraction (0.05) or as text (\"5%\")".to_string());
+    }
+    Err(Box::new(e))
+}
+
 fn wrong_type(g: &Graph, ty: Type, path: FactPath<'_>, found: &str) -> ErrorReport {
     let mut e = error(
         codes::WRONG_TYPE,
@@ -809,8 +834,13 @@ fn record<'v, D: Doc + 'v>(
         let path = prefix.field(k);
         match ent.fields.iter().position(|f| f.name == *k) {
             Some(fi) => {
-                let ty = ent.fields.get(fi).map_or(Type::Error, |f| f.ty);
-                match value(g, v, ty, path) {
+                let field = ent.fields.get(fi);
+                let ty = field.map_or(Type::Error, |f| f.ty);
+                let checked = value(g, v, ty, path).and_then(|val| match field {
+                    Some(f) => check_range(g, f, &val, path).map(|()| val).map_err(|e| *e),
+                    None => Ok(val),
+                });
+                match checked {
                     Ok(val) => {
                         if let Some(slot) = out.get_mut(fi) {
                             *slot = val;

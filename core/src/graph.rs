@@ -119,6 +119,8 @@ pub(crate) struct FieldSchema {
     pub(crate) label: Option<String>,
     pub(crate) ty: Type,
     pub(crate) default: Option<Const>,
+    /// The declared range, if any (format 4).
+    pub(crate) range: Option<crate::ir::FieldRange>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -293,7 +295,8 @@ const MAGIC: &[u8; 4] = b"CLAG";
 /// 2: a CRC-32 of the body follows the version.
 /// 3: rules keep their names (`named`), tables and params their labels, table versions their
 ///    citations, lines their ids and amounts their formulas — for explanations.
-pub(crate) const FORMAT: u16 = 3;
+/// 4: input fields keep their declared ranges.
+pub(crate) const FORMAT: u16 = 4;
 
 /// Largest compiled graph accepted, in bytes (256 MiB).
 pub const MAX_GRAPH_BYTES: usize = 256 * 1024 * 1024;

@@ -71,6 +71,36 @@ pub(crate) struct Field {
     pub(crate) label: Option<String>,
     pub(crate) ty: Type,
     pub(crate) default: Option<Const>,
+    /// `in LOW..HIGH`, checked: bounds of the field's type, LOW <= HIGH.
+    pub(crate) range: Option<FieldRange>,
+}
+
+/// A field's declared range (inclusive; a missing bound is unbounded).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct FieldRange {
+    pub(crate) low: Option<Const>,
+    pub(crate) high: Option<Const>,
+    /// As written (`0%..100%`), for messages.
+    pub(crate) text: String,
+}
+
+impl FieldRange {
+    /// Whether `v` (a known number or date) lies in the range. Other values are not
+    /// compared (the type check has already refused them).
+    pub(crate) fn admits(&self, v: &crate::value::Val) -> bool {
+        use crate::value::Val;
+        let below = |c: &Const| match (v, c) {
+            (Val::Num(x), Const::Num(l)) => x < l,
+            (Val::Date(x), Const::Date(l)) => x < l,
+            _ => false,
+        };
+        let above = |c: &Const| match (v, c) {
+            (Val::Num(x), Const::Num(h)) => x > h,
+            (Val::Date(x), Const::Date(h)) => x > h,
+            _ => false,
+        };
+        !(self.low.as_ref().is_some_and(below) || self.high.as_ref().is_some_and(above))
+    }
 }
 
 #[derive(Clone, Debug)]

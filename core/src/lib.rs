@@ -18,6 +18,7 @@ mod eval;
 mod explain;
 mod facts;
 mod graph;
+mod intervals;
 #[cfg_attr(
     not(feature = "parser"),
     expect(
@@ -50,9 +51,9 @@ pub use compare::{
     LineChange, OutcomeComparison, OutcomeRows, Transition,
 };
 pub use decision::{
-    Amount, AmountLine, Compare, Decision, DecisionSummary, ErrorReport, Line, LineError, LineKind,
-    LineStatus, OrderedMap, OutcomeBrief, OutcomeDecision, Recourse, RecourseBound, Status,
-    ValueEntry, ValueKind,
+    Amount, AmountLine, Bounds, Compare, Decision, DecisionSummary, ErrorReport, Line, LineError,
+    LineKind, LineStatus, OrderedMap, OutcomeBrief, OutcomeDecision, Recourse, RecourseBound,
+    Status, ValueEntry, ValueKind,
 };
 pub use display::display_text;
 pub use dot::{GraphNode, GraphView};

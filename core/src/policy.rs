@@ -704,6 +704,7 @@ fn schema_id(g: &Graph) -> u64 {
                 }
             }
             eat(&format!("{:?}", f.default));
+            eat(&format!("{:?}", f.range));
         }
     }
     h

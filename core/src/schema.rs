@@ -68,6 +68,15 @@ pub struct FieldInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "tsify", tsify(type = "string | boolean", optional))]
     pub default: Option<serde_json::Value>,
+    /// The least value allowed (`in LOW..HIGH`): a decimal string (a percent as its
+    /// fraction) or a date; a fact below it is `facts/out-of-range`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub min: Option<String>,
+    /// The greatest value allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub max: Option<String>,
     /// Outcomes whose decision this field can affect.
     pub outcomes: Vec<String>,
 }
@@ -163,6 +172,28 @@ fn field_schema(f: &FieldInfo) -> serde_json::Value {
             o.insert("default".into(), d);
         }
         o.insert("x-clausula-type".into(), f.ty.clone().into());
+        // A declared range bounds the number forms (a decimal string is checked by the engine).
+        let limits = [("minimum", &f.min), ("maximum", &f.max)];
+        for (key, b) in limits {
+            let Some(n) = b
+                .as_deref()
+                .and_then(|b| b.parse::<serde_json::Number>().ok())
+            else {
+                continue;
+            };
+            match o.get_mut("anyOf").and_then(|a| a.as_array_mut()) {
+                Some(branches) => {
+                    for br in branches.iter_mut().filter(|b| b["type"] == "number") {
+                        if let Some(bo) = br.as_object_mut() {
+                            bo.insert(key.into(), n.clone().into());
+                        }
+                    }
+                }
+                None => {
+                    o.insert(key.into(), n.into());
+                }
+            }
+        }
         if let Some(d) = &f.directory {
             o.insert("x-clausula-directory".into(), d.clone().into());
         }
@@ -447,6 +478,9 @@ pub(crate) fn schema(g: &Graph) -> Schema {
                 .iter()
                 .find(|(k, _)| *k == fact)
                 .and_then(|(_, d)| g.directories.get(*d as usize));
+            let bound = |c: Option<&crate::value::Const>| {
+                c.and_then(|c| crate::explain::display(g, &c.to_val(), f.ty))
+            };
             let default = f.default.as_ref().and_then(|c| {
                 let v = c.to_val();
                 match v {
@@ -469,6 +503,8 @@ pub(crate) fn schema(g: &Graph) -> Schema {
                 directory: dir.map(|d| d.name.clone()),
                 suggestions: dir.and_then(|d| suggestions(g, d)),
                 default,
+                min: bound(f.range.as_ref().and_then(|r| r.low.as_ref())),
+                max: bound(f.range.as_ref().and_then(|r| r.high.as_ref())),
                 outcomes,
             });
         }

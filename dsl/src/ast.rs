@@ -151,11 +151,26 @@ pub struct FieldDecl {
     pub name: Ident,
     /// Its type.
     pub ty: TypeExpr,
+    /// `in LOW..HIGH`: the values a fact may take.
+    pub range: Option<RangeDecl>,
     /// Value used when the fact is absent.
     pub default: Option<Expr>,
     /// Label shown to users.
     pub label: Option<StrLit>,
     /// The whole field.
+    pub span: Span,
+}
+
+/// A declared range `in LOW..HIGH` (inclusive; either bound may be left out).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RangeDecl {
+    /// The lower bound: a number or date literal, possibly negated.
+    pub low: Option<Expr>,
+    /// The upper bound.
+    pub high: Option<Expr>,
+    /// The range as written, without spaces (`0%..100%`), for messages.
+    pub text: String,
+    /// From `in` to the last bound.
     pub span: Span,
 }
 

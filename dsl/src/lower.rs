@@ -322,6 +322,10 @@ impl<'c> Lowerer<'c> {
         let mut it = p.into_inner().peekable();
         let name = self.ident(self.next(&mut it, Rule::ident, span, "field")?);
         let ty = self.type_expr(self.next(&mut it, Rule::type_expr, span, "field type")?)?;
+        let range = match self.take(&mut it, Rule::field_range) {
+            Some(r) => Some(self.field_range(r)?),
+            None => None,
+        };
         let default = match self.take(&mut it, Rule::default_value) {
             Some(d) => {
                 let dspan = self.span(&d);
@@ -335,8 +339,70 @@ impl<'c> Lowerer<'c> {
         Ok(FieldDecl {
             name,
             ty,
+            range,
             default,
             label,
+            span,
+        })
+    }
+
+    /// `in LOW..HIGH`: each bound becomes a literal expression (a negative number is `-n`).
+    fn field_range(&self, p: Pair<'_, Rule>) -> Res<RangeDecl> {
+        let span = self.span(&p);
+        let (mut low, mut high) = (None, None);
+        let (mut low_text, mut high_text) = (String::new(), String::new());
+        for b in p.into_inner() {
+            let rule = b.as_rule();
+            if rule == Rule::kw_in {
+                continue;
+            }
+            let bspan = self.span(&b);
+            let text = b.as_str().to_string();
+            let lit = b
+                .into_inner()
+                .next()
+                .ok_or_else(|| self.internal(bspan, "range bound"))?;
+            let e = match lit.as_rule() {
+                Rule::date => Expr {
+                    kind: ExprKind::Date(self.date(lit)?.value),
+                    span: bspan,
+                },
+                Rule::data_number => {
+                    let mut it = lit.into_inner().peekable();
+                    let negative = self.take(&mut it, Rule::neg).is_some();
+                    let n = self.next(&mut it, Rule::number, bspan, "range bound")?;
+                    let nspan = self.span(&n);
+                    let num = Expr {
+                        kind: ExprKind::Number(self.number(&n)?),
+                        span: nspan,
+                    };
+                    if negative {
+                        Expr {
+                            kind: ExprKind::Unary(UnaryOp::Neg, Box::new(num)),
+                            span: bspan,
+                        }
+                    } else {
+                        num
+                    }
+                }
+                _ => return Err(self.internal(bspan, "range bound")),
+            };
+            match rule {
+                Rule::range_low => {
+                    low = Some(e);
+                    low_text = text;
+                }
+                Rule::range_high => {
+                    high = Some(e);
+                    high_text = text;
+                }
+                _ => return Err(self.internal(bspan, "range")),
+            }
+        }
+        Ok(RangeDecl {
+            low,
+            high,
+            text: format!("{low_text}..{high_text}"),
             span,
         })
     }

@@ -390,6 +390,7 @@ fn rule_word(rule: Rule) -> Option<(u8, String)> {
         Rule::op_neg => kw("-"),
         Rule::type_expr | Rule::enum_type => w("a type"),
         Rule::field_decl => w("a field"),
+        Rule::field_range => w("a range `in LOW..HIGH`"),
         Rule::enum_variant => w("an enum value"),
         Rule::param_step => kw("from"),
         Rule::table_row => w("a row (`when … =>` or `otherwise =>`)"),

@@ -265,6 +265,9 @@ impl<'a> Printer<'a> {
         self.open(0, d.span.start, first, &head);
         for f in &d.fields {
             let mut t = format!("{}: {}", f.name.name, type_expr(&f.ty, 1));
+            if let Some(r) = &f.range {
+                t.push_str(&format!(" in {}", r.text));
+            }
             if let Some(def) = &f.default {
                 t.push_str(&format!(" = {}", expr(def, 0)));
             }

@@ -77,6 +77,40 @@ fn number() -> impl Strategy<Value = NumberLit> {
     })
 }
 
+/// A range bound as written, with the expression the parser gives it.
+fn bound() -> impl Strategy<Value = (String, Expr)> {
+    prop_oneof![
+        (number(), any::<bool>()).prop_map(|(n, negative)| {
+            let text = if negative {
+                format!("-{}", n.text)
+            } else {
+                n.text.clone()
+            };
+            let num = e(ExprKind::Number(n));
+            let x = if negative {
+                e(ExprKind::Unary(UnaryOp::Neg, Box::new(num)))
+            } else {
+                num
+            };
+            (text, x)
+        }),
+        date().prop_map(|d| (d.to_string(), e(ExprKind::Date(d)))),
+    ]
+}
+
+/// `in LOW..HIGH` with either bound left out (both only in fixtures: it does not check).
+fn range() -> impl Strategy<Value = RangeDecl> {
+    (prop::option::of(bound()), prop::option::of(bound())).prop_map(|(low, high)| {
+        let text = |b: &Option<(String, Expr)>| b.as_ref().map_or(String::new(), |b| b.0.clone());
+        RangeDecl {
+            text: format!("{}..{}", text(&low), text(&high)),
+            low: low.map(|b| b.1),
+            high: high.map(|b| b.1),
+            span: sp(),
+        }
+    })
+}
+
 fn e(kind: ExprKind) -> Expr {
     Expr { kind, span: sp() }
 }
@@ -258,7 +292,13 @@ fn item() -> impl Strategy<Value = Item> {
             any::<bool>(),
             lab(),
             prop::collection::vec(
-                (ident(), type_expr(), prop::option::of(expr()), lab()),
+                (
+                    ident(),
+                    type_expr(),
+                    prop::option::of(range()),
+                    prop::option::of(expr()),
+                    lab()
+                ),
                 0..4
             )
         )
@@ -268,9 +308,10 @@ fn item() -> impl Strategy<Value = Item> {
                 label,
                 fields: fields
                     .into_iter()
-                    .map(|(name, ty, default, label)| FieldDecl {
+                    .map(|(name, ty, range, default, label)| FieldDecl {
                         name,
                         ty,
+                        range,
                         default,
                         label,
                         span: sp()

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ClausulaError",
+    "Bounds",
     "Compare",
     "CompileError",
     "Decision",
@@ -321,12 +322,15 @@ class _FieldInfoRequired(TypedDict):
 
 class FieldInfo(_FieldInfoRequired, total=False):
     """One fact of an input (`Policy.inputs`): its path, type, label, the outcomes it can
-    affect, and when it has them its choices, directory, suggestions and default."""
+    affect, and when it has them its choices, directory, suggestions, default and declared
+    range (`min`/`max`: a decimal string, a percent as its fraction, or a date)."""
 
     choices: List[ChoiceInfo]
     directory: str
     suggestions: List[ChoiceInfo]
     default: Union[str, bool]
+    min: str
+    max: str
 
 
 class InputInfo(TypedDict):
@@ -366,9 +370,19 @@ class Schema(TypedDict):
     outcomes: List[OutcomeInfo]
 
 
+class Bounds(TypedDict, total=False):
+    """The interval an unknown value lies in, from declared ranges (`in 0..15`); an unbounded
+    end is absent."""
+
+    min: str
+    max: str
+
+
 @dataclass(frozen=True)
 class Compare:
-    """Both sides of a comparison; `type` says how to read them (`percent`, `money`…)."""
+    """Both sides of a comparison; `type` says how to read them (`percent`, `money`…). An
+    unknown side bounded by declared ranges has `left_bounds`/`right_bounds`, and its
+    display shows the interval (`66..81`)."""
 
     left: Optional[str]
     op: str
@@ -376,6 +390,8 @@ class Compare:
     type: str
     left_display: Optional[str] = None
     right_display: Optional[str] = None
+    left_bounds: Optional[Bounds] = None
+    right_bounds: Optional[Bounds] = None
 
 
 @dataclass(frozen=True)

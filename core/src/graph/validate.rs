@@ -40,6 +40,11 @@ pub(super) fn validate(g: &mut Graph) -> Result<(), String> {
             if let Some(c) = &f.default {
                 check_const(c)?;
             }
+            if let Some(r) = &f.range {
+                for c in r.low.iter().chain(r.high.iter()) {
+                    check_const(c)?;
+                }
+            }
         }
         if e.is_list {
             ensure(g.lists.get(e.base as usize) == Some(&(i as u32)), || {

@@ -209,6 +209,11 @@ impl Erase for FieldDecl {
     fn erase(&mut self) {
         self.name.erase();
         self.ty.erase();
+        if let Some(r) = &mut self.range {
+            r.low.erase();
+            r.high.erase();
+            r.span.erase();
+        }
         self.default.erase();
         self.label.erase();
         self.span.erase();
