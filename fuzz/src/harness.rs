@@ -540,6 +540,8 @@ pub(crate) struct Case {
     as_of: u16,
     /// Drop this fact to test monotonicity.
     drop: u8,
+    /// Declare ranges on the number, percent and date fields (interval reasoning, R1).
+    ranged: bool,
 }
 
 const FIELDS: [&str; 9] = ["ok", "flag", "m", "base", "n", "p", "d", "c", "k"];
@@ -591,7 +593,15 @@ fn object(pairs: &[(&str, Option<String>)]) -> String {
 
 impl Case {
     fn source(&self) -> String {
-        let mut s = String::from(SCHEMA);
+        let mut s = if self.ranged {
+            SCHEMA
+                .replacen("  m: money\n", "  m: money in -1亿..1亿\n", 1)
+                .replacen("  n: int\n", "  n: int in -5..100\n", 1)
+                .replacen("  p: percent\n", "  p: percent in 0%..200%\n", 1)
+                .replacen("  d: date\n", "  d: date in 2000-01-01..2030-12-31\n", 1)
+        } else {
+            String::from(SCHEMA)
+        };
         let mut p = Printer { rules: Vec::new() };
         for (i, r) in self.rules.iter().take(8).enumerate() {
             let (body, kind) = match r {
