@@ -71,6 +71,11 @@ fixture!(
 fixture!(a_policy_needs_a_header, "no_policy.cla");
 fixture!(imports_missing_and_cyclic, "imports/main.cla");
 fixture!(csv_rows_are_checked_in_the_csv, "csv_directory.cla");
+fixture!(
+    chained_comparisons_say_they_do_not_chain,
+    "chained_comparison.cla"
+);
+fixture!(ranges_that_cannot_hold, "ranges.cla");
 
 #[test]
 fn every_check_code_is_exercised() {
@@ -86,6 +91,8 @@ fn every_check_code_is_exercised() {
         "no_policy.cla",
         "imports/main.cla",
         "csv_directory.cla",
+        "chained_comparison.cla",
+        "ranges.cla",
     ]
     .iter()
     .map(|f| diagnostics(f))
@@ -113,6 +120,7 @@ fn every_check_code_is_exercised() {
         "check/unused-column",
         "check/missing-policy",
         "check/invalid-example",
+        "check/bad-range",
     ] {
         assert!(all.contains(code), "no fixture produces {code}");
     }

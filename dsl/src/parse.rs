@@ -153,6 +153,14 @@ fn pest_error(
     }
     let rest = text.get(pos..).unwrap_or("");
     let at_end = rest.trim().is_empty();
+    // `x in 0..8`: the parser took the first `.` for a field access; point at `..`.
+    let (pos, rest) = if rest.starts_with('.') && text.get(..pos).is_some_and(|t| t.ends_with('.'))
+    {
+        let p = pos.saturating_sub(1);
+        (p, text.get(p..).unwrap_or(rest))
+    } else {
+        (pos, rest)
+    };
     let (found, found_len, char_help) = describe_found(rest);
     let span = if at_end {
         // Point just after the last thing written, not at the next declaration.
@@ -236,7 +244,7 @@ fn pest_error(
             format!("expected {list}, found {where_}")
         };
         (codes::UNEXPECTED_END, message)
-    } else if char_help.is_some() {
+    } else if char_help.is_some() && !rest.starts_with("..") {
         (codes::INVALID_CHARACTER, format!("unexpected {found}"))
     } else if list.is_empty() {
         (codes::UNEXPECTED_TOKEN, format!("unexpected {found}"))
@@ -328,6 +336,34 @@ fn describe_found(rest: &str) -> (String, usize, Option<String>) {
             format!("fullwidth `{c}`"),
             len,
             Some(format!("outside strings, write the ASCII `{ascii}`")),
+        );
+    }
+    if rest.starts_with("..") {
+        return (
+            "`..`".to_string(),
+            2,
+            Some(
+                "a range `LOW..HIGH` is declared on an input field (`n: int in 0..8`); in an \
+                 expression write `LOW <= x and x <= HIGH`"
+                    .to_string(),
+            ),
+        );
+    }
+    // Mathematical operators typed from a word processor or an input method.
+    let ascii_op = match c {
+        '≥' | '⩾' => Some(">="),
+        '≤' | '⩽' => Some("<="),
+        '≠' => Some("!="),
+        '×' | '✕' => Some("*"),
+        '÷' => Some("/"),
+        '−' | '–' | '—' => Some("-"),
+        _ => None,
+    };
+    if let Some(op) = ascii_op {
+        return (
+            format!("`{c}`"),
+            len,
+            Some(format!("write the operator `{c}` as `{op}`")),
         );
     }
     if c.is_control() && !c.is_whitespace() {

@@ -602,6 +602,30 @@ impl<'e, 'd> Cx<'e, 'd> {
                             ""
                         }
                     );
+                    // `0 <= x <= 8` reads `(0 <= x) <= 8`: say so.
+                    let chained = matches!(
+                        &a.kind,
+                        ExprKind::Binary(
+                            BinaryOp::Lt
+                                | BinaryOp::Le
+                                | BinaryOp::Gt
+                                | BinaryOp::Ge
+                                | BinaryOp::Eq
+                                | BinaryOp::Ne,
+                            ..
+                        )
+                    );
+                    if chained {
+                        let d = Diagnostic::error(codes::TYPE_MISMATCH, e.span, message)
+                            .in_file(self.file)
+                            .with_label(l.span, "this comparison is already a bool")
+                            .with_help(
+                                "comparisons do not chain: write `lo <= x and x <= hi`, or declare \
+                                 the field's range (`x: int in 0..8`)",
+                            );
+                        self.push(d);
+                        return self.poisoned(e);
+                    }
                     return self.mismatch(e, message, &l, &r);
                 }
                 let cmp = match op {

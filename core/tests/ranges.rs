@@ -1,0 +1,123 @@
+//! Declared ranges (`in LOW..HIGH`): out-of-range facts in every input path, the range in
+//! the schemas, and decisions that intervals make (the conformance corpus has the JSON).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use clausula_core::{FactValue, NaiveDate, Policy, Status};
+use serde_json::json;
+
+const POLICY: &str = r#"policy scoring "评分"
+
+input ent "企业" {
+  known: int "已得分"
+  local_points: int in 0..15 "地方特色指标得分"
+  rd_ratio: percent in 0%..100% "研发费用占比"
+}
+
+outcome ok "合格" {
+  require ent.known + ent.local_points >= 60 "总分不低于60分"
+  require ent.rd_ratio >= 3% "研发费用占比不低于3%"
+}
+"#;
+
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+}
+
+#[test]
+fn out_of_range_is_an_error_of_that_row_only_in_every_batch_path() {
+    let p = Policy::compile(POLICY).unwrap();
+    let rows = [
+        json!({"ent": {"known": 66, "local_points": 16, "rd_ratio": 0.05}}),
+        json!({"ent": {"known": 66, "rd_ratio": 0.05}}),
+        json!({"ent": {"known": 40, "local_points": 15, "rd_ratio": "5%"}}),
+    ];
+    let by_rows = p.decide_batch(&rows, day()).unwrap();
+    let mut b = p.column_batch(3);
+    b.set(
+        "ent.known",
+        [66, 66, 40].map(|n| FactValue::Decimal(n.into())),
+    )
+    .unwrap();
+    b.set(
+        "ent.local_points",
+        [
+            FactValue::Decimal(16.into()),
+            FactValue::Null,
+            FactValue::Decimal(15.into()),
+        ],
+    )
+    .unwrap();
+    b.set(
+        "ent.rd_ratio",
+        [
+            FactValue::Text("5%".into()),
+            FactValue::Text("5%".into()),
+            FactValue::Text("5%".into()),
+        ],
+    )
+    .unwrap();
+    let by_columns = p.evaluate_columns(&b.build(), day()).unwrap();
+    for r in [&by_rows, &by_columns] {
+        assert_eq!(r.errors[0].len(), 1);
+        assert_eq!(r.errors[0][0].code, "facts/out-of-range");
+        assert_eq!(r.errors[0][0].path.as_deref(), Some("ent.local_points"));
+        assert!(
+            r.errors[0][0].message.contains("0..15"),
+            "{}",
+            r.errors[0][0].message
+        );
+        let o = &r.outcomes[0];
+        assert_eq!(o.statuses[0], None);
+        // 66 known and 0..15 unknown: eligible; 40 + 15 < 60: ineligible.
+        assert_eq!(o.statuses[1], Some(Status::Eligible));
+        assert_eq!(o.statuses[2], Some(Status::Ineligible));
+        assert!(r.errors[1].is_empty() && r.errors[2].is_empty());
+    }
+    // A percent given as a bare 5 is 500%.
+    let d = p.decide(&json!({"ent": {"rd_ratio": 5}}), day());
+    assert_eq!(d.errors[0].code, "facts/out-of-range");
+    assert!(
+        d.errors[0].message.contains("500%"),
+        "{}",
+        d.errors[0].message
+    );
+}
+
+#[test]
+fn the_66_points_case_is_eligible_with_nothing_missing() {
+    let p = Policy::compile(POLICY).unwrap();
+    let d = p.decide(&json!({"ent": {"known": 66, "rd_ratio": "5%"}}), day());
+    let o = d.outcome("ok").unwrap();
+    assert_eq!(o.status, Status::Eligible);
+    assert!(o.missing.is_empty());
+    let c = o.requirements[0].compare.as_ref().unwrap();
+    assert_eq!(c.left, None);
+    assert_eq!(c.left_display.as_deref(), Some("66..81"));
+    let b = c.left_bounds.as_ref().unwrap();
+    assert_eq!(
+        (b.min.as_deref(), b.max.as_deref()),
+        (Some("66"), Some("81"))
+    );
+    // 50 points: the item can still decide, so it is asked for.
+    let d = p.decide(&json!({"ent": {"known": 50, "rd_ratio": "5%"}}), day());
+    let o = d.outcome("ok").unwrap();
+    assert_eq!(o.status, Status::Undetermined);
+    assert_eq!(o.missing, ["ent.local_points"]);
+}
+
+#[test]
+fn schemas_carry_the_range() {
+    let p = Policy::compile(POLICY).unwrap();
+    let s = p.inputs();
+    let f = s.inputs[0]
+        .fields
+        .iter()
+        .find(|f| f.name == "rd_ratio")
+        .unwrap();
+    assert_eq!((f.min.as_deref(), f.max.as_deref()), (Some("0"), Some("1")));
+    let js = s.json_schema();
+    let lp = &js["properties"]["ent"]["properties"]["local_points"];
+    assert_eq!(lp["minimum"], json!(0));
+    assert_eq!(lp["maximum"], json!(15));
+}
