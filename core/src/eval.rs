@@ -419,18 +419,17 @@ fn step1<S: Source + ?Sized>(
         return true;
     }
     // Children come before their parents in a validated graph.
-    let Some(v) = scalar(
-        g,
-        id,
-        op,
-        |c| done.get(*c as usize).unwrap_or(&UNKNOWN),
-        as_of,
-        errors,
-    ) else {
+    let Some(v) = scalar(g, id, op, in_slice(done), as_of, errors) else {
         return false;
     };
     *out = v;
     true
+}
+
+/// Reads operand values from a slice indexed by node id (one application's values). One
+/// function, so that `scalar` is compiled once for `step1` and for `intervals`.
+pub(crate) fn in_slice<'v>(vals: &'v [Val]) -> impl Fn(&NodeId) -> &'v Val {
+    move |c| vals.get(*c as usize).unwrap_or(&UNKNOWN)
 }
 
 /// The value of a row-scope operator from its operands' values, with the scalar kernels

@@ -176,7 +176,7 @@ fn end2(r: Res) -> Option<Val> {
 
 /// Maps both ends through `f` (an unbounded end stays unbounded, `swap` exchanges them for
 /// a non-increasing `f`); any failing end makes the result unbounded.
-fn map1(a: &Iv, swap: bool, f: impl Fn(&Val) -> Res) -> Iv {
+fn map1(a: &Iv, swap: bool, f: &dyn Fn(&Val) -> Res) -> Iv {
     let end = |x: &Option<Val>| -> Result<Option<Val>, ()> {
         match x {
             None => Ok(None),
@@ -301,7 +301,7 @@ fn mul_div(div: bool, a: &Iv, b: &Iv) -> Iv {
 }
 
 /// Both ends through a monotone non-decreasing binary operation: `lo = f(a.lo, b.lo)`.
-fn up2(a: &Iv, b: &Iv, f: impl Fn(&Val, &Val) -> Res) -> Iv {
+fn up2(a: &Iv, b: &Iv, f: &dyn Fn(&Val, &Val) -> Res) -> Iv {
     let end = |x: &Option<Val>, y: &Option<Val>| -> Result<Option<Val>, ()> {
         match (x, y) {
             (Some(x), Some(y)) => end2(f(x, y)).map(Some).ok_or(()),
@@ -315,7 +315,7 @@ fn up2(a: &Iv, b: &Iv, f: impl Fn(&Val, &Val) -> Res) -> Iv {
 }
 
 /// Non-decreasing in `a`, non-increasing in `b`: `lo = f(a.lo, b.hi)`.
-fn up_down(a: &Iv, b: &Iv, f: impl Fn(&Val, &Val) -> Res) -> Iv {
+fn up_down(a: &Iv, b: &Iv, f: &dyn Fn(&Val, &Val) -> Res) -> Iv {
     up2(
         a,
         &Iv {
@@ -400,13 +400,13 @@ fn interval(g: &Graph, f: &Frame, ranges: &[Option<Iv>], ivs: &[Iv], id: NodeId,
         Op::Arith(op, a, b) => {
             let (a, b) = (at(*a), at(*b));
             match op {
-                ArithOp::Add => up2(&a, &b, |x, y| eval::arith(ArithOp::Add, x, y)),
-                ArithOp::Sub => up_down(&a, &b, |x, y| eval::arith(ArithOp::Sub, x, y)),
+                ArithOp::Add => up2(&a, &b, &|x, y| eval::arith(ArithOp::Add, x, y)),
+                ArithOp::Sub => up_down(&a, &b, &|x, y| eval::arith(ArithOp::Sub, x, y)),
                 ArithOp::Mul => mul_div(false, &a, &b),
                 ArithOp::Div => mul_div(true, &a, &b),
             }
         }
-        Op::Neg(a) => map1(&at(*a), true, eval::neg),
+        Op::Neg(a) => map1(&at(*a), true, &eval::neg),
         Op::Abs(a) => abs(&at(*a)),
         Op::MinMax { max, args } => {
             let mut it = g.args(*args).iter().map(|c| at(*c));
@@ -440,7 +440,7 @@ fn interval(g: &Graph, f: &Frame, ranges: &[Option<Iv>], ivs: &[Iv], id: NodeId,
                 }
             })
         }
-        Op::Round { x, places, mode } => map1(&at(*x), false, |v| eval::round(v, *places, *mode)),
+        Op::Round { x, places, mode } => map1(&at(*x), false, &|v| eval::round(v, *places, *mode)),
         Op::If(c, a, b) => match f.value(*c, r) {
             Val::Bool(true) => at(*a),
             Val::Bool(false) => at(*b),
@@ -449,24 +449,24 @@ fn interval(g: &Graph, f: &Frame, ranges: &[Option<Iv>], ivs: &[Iv], id: NodeId,
         Op::DateShift { date, by, negate } => {
             let by = f.value(*by, r);
             if by.is_known() {
-                map1(&at(*date), false, |v| eval::date_shift(v, by, *negate))
+                map1(&at(*date), false, &|v| eval::date_shift(v, by, *negate))
             } else {
                 Iv::ANY
             }
         }
-        Op::DateDiff(a, b) => up_down(&at(*a), &at(*b), |x, y| Res::V(eval::date_diff(x, y))),
+        Op::DateDiff(a, b) => up_down(&at(*a), &at(*b), &|x, y| Res::V(eval::date_diff(x, y))),
         Op::DaysArith { sub, a, b } => {
             let (a, b) = (at(*a), at(*b));
             if *sub {
-                up_down(&a, &b, |x, y| eval::days_arith(true, x, y))
+                up_down(&a, &b, &|x, y| eval::days_arith(true, x, y))
             } else {
-                up2(&a, &b, |x, y| eval::days_arith(false, x, y))
+                up2(&a, &b, &|x, y| eval::days_arith(false, x, y))
             }
         }
         // Whole years (months) from a to b: non-increasing in a, non-decreasing in b.
         Op::YearsBetween(a, b) | Op::MonthsBetween(a, b) => {
             let years = matches!(node.op, Op::YearsBetween(..));
-            up_down(&at(*b), &at(*a), |y, x| Res::V(eval::between(x, y, years)))
+            up_down(&at(*b), &at(*a), &|y, x| Res::V(eval::between(x, y, years)))
         }
         // A table may match no row (or two), an aggregate may run over an empty list.
         Op::Table(_) | Op::Agg { .. } => Iv::UNSURE,
@@ -478,7 +478,7 @@ fn interval(g: &Graph, f: &Frame, ranges: &[Option<Iv>], ivs: &[Iv], id: NodeId,
 
 /// Re-evaluates node `id` at row `r` from the (refined) frame with the evaluator's own
 /// kernels; `Some` when it is now known without a new error.
-fn again(g: &Graph, f: &Frame, id: NodeId, r: usize, as_of: i32) -> Option<Val> {
+fn again(g: &Graph, f: &Frame, row: &[Val], id: NodeId, r: usize, as_of: i32) -> Option<Val> {
     let node = g.nodes.get(id as usize)?;
     let v = match &node.op {
         Op::Table(t) => {
@@ -492,7 +492,7 @@ fn again(g: &Graph, f: &Frame, id: NodeId, r: usize, as_of: i32) -> Option<Val> 
         }
         op => {
             let mut errors = Vec::new();
-            let v = eval::scalar(g, id, op, |c| f.value(*c, r), as_of, &mut errors)?;
+            let v = eval::scalar(g, id, op, eval::in_slice(row), as_of, &mut errors)?;
             if !errors.is_empty() {
                 return None;
             }
@@ -516,9 +516,17 @@ pub(crate) fn refine(
     as_of: i32,
 ) {
     let mut ivs = vec![Iv::ANY; g.nodes.len()];
+    // The row's values by node id (row-scope nodes; the rest unknown), kept in step with
+    // the frame, for the evaluator's kernels.
+    let mut row = vec![Val::Unknown; g.nodes.len()];
     for r in 0..rows {
         if !watch.iter().any(|&w| *f.value(w, r) == Val::Unknown) {
             continue;
+        }
+        for &id in order {
+            if let Some(slot) = row.get_mut(id as usize) {
+                *slot = f.value(id, r).clone();
+            }
         }
         for &id in order {
             let Some(node) = g.nodes.get(id as usize) else {
@@ -541,7 +549,7 @@ pub(crate) fn refine(
                 // An error stays (only `and`/`or` may still decide past one).
                 _ if !is_unknown && !matches!(node.op, Op::And(_) | Op::Or(_)) => None,
                 Op::Fact(_) | Op::Const(_) | Op::Param(_) | Op::AsOf => None,
-                Op::Cmp(op, a, b) => again(g, f, id, r, as_of).or_else(|| {
+                Op::Cmp(op, a, b) => again(g, f, &row, id, r, as_of).or_else(|| {
                     let (a, b) = (
                         ivs.get(*a as usize).cloned().unwrap_or_default(),
                         ivs.get(*b as usize).cloned().unwrap_or_default(),
@@ -552,9 +560,12 @@ pub(crate) fn refine(
                         decide(*op, &a, &b).map(Val::Bool)
                     }
                 }),
-                _ => again(g, f, id, r, as_of),
+                _ => again(g, f, &row, id, r, as_of),
             };
             if let Some(val) = decided {
+                if let Some(slot) = row.get_mut(id as usize) {
+                    *slot = val.clone();
+                }
                 f.set(id, r, val);
             }
             let iv = interval(g, f, ranges, &ivs, id, r);
