@@ -51,7 +51,11 @@ fn value_line(s: &Style, key: &str, e: &ValueEntry) -> String {
         (Some(l), _) if l != key => format!("{l} ({key})"),
         _ => key.to_string(),
     };
-    let shown = e.display.as_deref().unwrap_or("?");
+    let shown = e
+        .display
+        .as_deref()
+        .or(e.bounds.as_ref().map(|b| b.display.as_str()))
+        .unwrap_or("?");
     let mut detail = Vec::new();
     match e.kind {
         ValueKind::Table => {
@@ -113,7 +117,12 @@ fn working(
             facts.push(format!(
                 "{} = {}",
                 visible(name),
-                visible(e.display.as_deref().unwrap_or("?"))
+                visible(
+                    e.display
+                        .as_deref()
+                        .or(e.bounds.as_ref().map(|b| b.display.as_str()))
+                        .unwrap_or("?")
+                )
             ));
             continue;
         }

@@ -119,6 +119,8 @@ pub struct Bounds {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     #[cfg_attr(feature = "tsify", tsify(optional))]
     pub max: Option<String>,
+    /// Its human form: `66..81`, `0%..100%`, `2000-01-01..`.
+    pub display: String,
 }
 
 /// What kind of named value an entry of `values` is.
@@ -178,6 +180,11 @@ pub struct ValueEntry {
     /// For a directory lookup, the key looked up.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub key: Option<String>,
+    /// For an unknown value that declared ranges bound (a fact `in 0..15`, a sum of such):
+    /// the interval it lies in (R1).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub bounds: Option<Bounds>,
     /// The keys of `values` it was computed from, in reading order.
     pub uses: Vec<String>,
 }

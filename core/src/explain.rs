@@ -387,6 +387,22 @@ impl Walker<'_> {
         OrderedMap(out)
     }
 
+    /// The interval an unknown node's value lies in, from declared ranges (single
+    /// decisions keep them, see `intervals`).
+    fn bounds_of(&self, n: NodeId, ty: Type) -> Option<Bounds> {
+        let (_, iv) = self.f.bounds.iter().find(|(id, _)| *id == n)?;
+        let end = |v: Option<&Val>| v.and_then(|v| display(self.g, v, ty));
+        let show = |v: Option<&Val>| {
+            v.and_then(|v| crate::display::display(self.g, v, ty))
+                .unwrap_or_default()
+        };
+        Some(Bounds {
+            min: end(iv.lo()),
+            max: end(iv.hi()),
+            display: format!("{}..{}", show(iv.lo()), show(iv.hi())),
+        })
+    }
+
     fn compare(&self, cond: NodeId) -> Option<Compare> {
         let node = self.g.nodes.get(cond as usize)?;
         let Op::Cmp(op, a, b) = node.op else {
@@ -407,17 +423,9 @@ impl Walker<'_> {
             crate::display::compare_pair(self.g, va, vb, ty);
         // An unknown side bounded by declared ranges shows its interval (`66..81`).
         let bounded = |n: NodeId, shown: &mut Option<String>| -> Option<Bounds> {
-            let (_, iv) = self.f.bounds.iter().find(|(id, _)| *id == n)?;
-            let end = |v: Option<&Val>| v.and_then(|v| display(self.g, v, ty));
-            let show = |v: Option<&Val>| {
-                v.and_then(|v| crate::display::display(self.g, v, ty))
-                    .unwrap_or_default()
-            };
-            *shown = Some(format!("{}..{}", show(iv.lo()), show(iv.hi())));
-            Some(Bounds {
-                min: end(iv.lo()),
-                max: end(iv.hi()),
-            })
+            let b = self.bounds_of(n, ty)?;
+            *shown = Some(b.display.clone());
+            Some(b)
         };
         let left_bounds = if va.is_known() {
             None
@@ -658,6 +666,11 @@ impl Walker<'_> {
             version: None,
             from: None,
             key: None,
+            bounds: if v.is_known() {
+                None
+            } else {
+                self.bounds_of(n, ty)
+            },
             uses: Vec::new(),
         };
         match b {

@@ -99,6 +99,15 @@ fn the_66_points_case_is_eligible_with_nothing_missing() {
         (b.min.as_deref(), b.max.as_deref()),
         (Some("66"), Some("81"))
     );
+    // The unknown fact's entry in the working carries its range.
+    let v = o.values.get("ent.local_points").unwrap();
+    assert_eq!(v.value, None);
+    let b = v.bounds.as_ref().unwrap();
+    assert_eq!(b.display, "0..15");
+    assert_eq!(
+        (b.min.as_deref(), b.max.as_deref()),
+        (Some("0"), Some("15"))
+    );
     // 50 points: the item can still decide, so it is asked for.
     let d = p.decide(&json!({"ent": {"known": 50, "rd_ratio": "5%"}}), day());
     let o = d.outcome("ok").unwrap();

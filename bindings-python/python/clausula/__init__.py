@@ -376,6 +376,7 @@ class Bounds(TypedDict, total=False):
 
     min: str
     max: str
+    display: str
 
 
 @dataclass(frozen=True)
@@ -414,6 +415,7 @@ class Value:
     version: Optional[str] = None
     from_: Optional[str] = None
     key_value: Optional[str] = None
+    bounds: Optional[Bounds] = None
 
 
 @dataclass(frozen=True)
@@ -580,6 +582,7 @@ def _value(key: str, v: Dict[str, Any]) -> Value:
         version=v.get("version"),
         from_=v.get("from"),
         key_value=v.get("key"),
+        bounds=v.get("bounds"),
     )
 
 
