@@ -81,7 +81,7 @@ pub struct Compare {
     /// `>=`, `<`, `==`, …
     #[cfg_attr(
         feature = "tsify",
-        tsify(type = "\">\" | \">=\" | \"<\" | \"<=\" | \"==\" | \"!=\"")
+        tsify(type = "\">\" | \">=\" | \"<\" | \"<=\" | \"==\" | \"!=\" | \"in\"")
     )]
     pub op: String,
     /// Right side, `None` when unknown.

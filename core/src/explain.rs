@@ -403,10 +403,59 @@ impl Walker<'_> {
         })
     }
 
+    /// `LOW <= x and x <= HIGH` (how `x in LOW..HIGH` compiles, R5) as one comparison:
+    /// `{"left": "8", "op": "in", "right": "3..4"}`.
+    fn range_compare(&self, cond: NodeId) -> Option<Compare> {
+        let Op::And(args) = self.g.nodes.get(cond as usize)?.op else {
+            return None;
+        };
+        let [c1, c2] = self.g.args(args) else {
+            return None;
+        };
+        let cmp = |c: NodeId| match self.g.nodes.get(c as usize).map(|n| &n.op) {
+            Some(Op::Cmp(crate::ir::CmpOp::Le, a, b)) => Some((*a, *b)),
+            _ => None,
+        };
+        let ((lo, x), (x2, hi)) = (cmp(*c1)?, cmp(*c2)?);
+        if x != x2 {
+            return None;
+        }
+        let tx = self.node_ty(x);
+        let ty = if [tx, self.node_ty(lo), self.node_ty(hi)].contains(&Type::Percent) {
+            Type::Percent
+        } else if tx == Type::Scalar {
+            Type::Number
+        } else {
+            tx
+        };
+        let (vx, vl, vh) = (
+            self.f.value(x, self.row),
+            self.f.value(lo, self.row),
+            self.f.value(hi, self.row),
+        );
+        let both = |f: &dyn Fn(&Val) -> Option<String>| Some(format!("{}..{}", f(vl)?, f(vh)?));
+        let left_bounds = if vx.is_known() {
+            None
+        } else {
+            self.bounds_of(x, ty)
+        };
+        Some(Compare {
+            left: display(self.g, vx, ty),
+            op: "in".to_string(),
+            right: both(&|v| display(self.g, v, ty)),
+            ty: ty.name().to_string(),
+            left_display: crate::display::display(self.g, vx, ty)
+                .or_else(|| left_bounds.as_ref().map(|b| b.display.clone())),
+            right_display: both(&|v| crate::display::display(self.g, v, ty)),
+            left_bounds,
+            right_bounds: None,
+        })
+    }
+
     fn compare(&self, cond: NodeId) -> Option<Compare> {
         let node = self.g.nodes.get(cond as usize)?;
         let Op::Cmp(op, a, b) = node.op else {
-            return None;
+            return self.range_compare(cond);
         };
         let (ta, tb) = (self.node_ty(a), self.node_ty(b));
         // A ratio compared with a percentage reads as a percentage.

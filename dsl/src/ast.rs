@@ -704,6 +704,8 @@ pub enum BinaryOp {
     Mul,
     /// `/`
     Div,
+    /// `..`, only as the right side of `in`/`not in`: `x in 3..8`.
+    Range,
 }
 
 impl BinaryOp {
@@ -725,6 +727,7 @@ impl BinaryOp {
             BinaryOp::Sub => "-",
             BinaryOp::Mul => "*",
             BinaryOp::Div => "/",
+            BinaryOp::Range => "..",
         }
     }
 
@@ -743,8 +746,9 @@ impl BinaryOp {
             | BinaryOp::In
             | BinaryOp::NotIn
             | BinaryOp::Within => 4,
-            BinaryOp::Add | BinaryOp::Sub => 5,
-            BinaryOp::Mul | BinaryOp::Div => 6,
+            BinaryOp::Range => 5,
+            BinaryOp::Add | BinaryOp::Sub => 6,
+            BinaryOp::Mul | BinaryOp::Div => 7,
         }
     }
 
@@ -757,6 +761,6 @@ impl BinaryOp {
 /// Precedence of prefix `not`: looser than comparisons, tighter than `and`.
 pub const NOT_PRECEDENCE: u8 = 3;
 /// Precedence of prefix `-`: tighter than every infix operator.
-pub const NEG_PRECEDENCE: u8 = 7;
+pub const NEG_PRECEDENCE: u8 = 8;
 
 mod spans;

@@ -173,7 +173,7 @@ fn pest_error(
     let mut expected: BTreeSet<(u8, String)> = BTreeSet::new();
     if let Some(attempts) = e.parse_attempts() {
         // Punctuation the grammar expected here; keywords come from the rule names below.
-        const SYMBOLS: &[&str] = &["{", "}", "(", ")", "[", "]", ":", ",", "=", "=>", ".."];
+        const SYMBOLS: &[&str] = &["{", "}", "(", ")", "[", "]", ":", ",", "=", "=>"];
         for t in attempts.expected_tokens() {
             let token = t.to_string();
             if SYMBOLS.contains(&token.as_str()) {
@@ -343,8 +343,8 @@ fn describe_found(rest: &str) -> (String, usize, Option<String>) {
             "`..`".to_string(),
             2,
             Some(
-                "a range `LOW..HIGH` is declared on an input field (`n: int in 0..8`); in an \
-                 expression write `LOW <= x and x <= HIGH`"
+                "in an expression a range needs both bounds (`x in 3..8`); write `x >= 3` for an \
+                 open end, or declare the range on the field (`n: int in 3..`)"
                     .to_string(),
             ),
         );

@@ -688,7 +688,7 @@ fn flatten<'e>(e: &'e Expr, op: BinaryOp, out: &mut Vec<&'e Expr>) {
     }
 }
 
-const POSTFIX_PRECEDENCE: u8 = 8;
+const POSTFIX_PRECEDENCE: u8 = 9;
 
 /// The base of `.field` or `[index]`; a number literal needs parentheses (`(5).x`).
 fn postfix_base(base: &Expr) -> String {
@@ -730,14 +730,23 @@ fn expr(e: &Expr, min: u8) -> String {
                 // `and` inside `or` always gets parentheses; a left `or` chain stays bare.
                 BinaryOp::Or if matches!(l.kind, ExprKind::Binary(BinaryOp::Or, ..)) => (1, 3),
                 BinaryOp::Or => (3, 3),
-                // Comparisons never chain bare.
-                _ if op.is_comparison() => (p + 1, p + 1),
+                // Comparisons never chain bare, nor do ranges.
+                _ if op.is_comparison() || *op == BinaryOp::Range => (p + 1, p + 1),
                 _ => (p, p + 1),
             };
-            (
-                format!("{} {} {}", expr(l, lmin), op.as_str(), expr(r, rmin)),
-                p,
-            )
+            let text = if *op == BinaryOp::Range {
+                // `..` followed by a string reads as an open range before a label.
+                let right = expr(r, rmin);
+                let right = if right.starts_with('"') {
+                    format!("({})", expr(r, 0))
+                } else {
+                    right
+                };
+                format!("{}..{}", expr(l, lmin), right)
+            } else {
+                format!("{} {} {}", expr(l, lmin), op.as_str(), expr(r, rmin))
+            };
+            (text, p)
         }
         ExprKind::If(c, a, b) => (
             format!("if {} then {} else {}", expr(c, 0), expr(a, 0), expr(b, 0)),

@@ -153,6 +153,7 @@ fn binop() -> impl Strategy<Value = BinaryOp> {
         BinaryOp::Sub,
         BinaryOp::Mul,
         BinaryOp::Div,
+        BinaryOp::Range,
     ])
 }
 

@@ -644,6 +644,18 @@ impl<'e, 'd> Cx<'e, 'd> {
                     t
                 }
             }
+            BinaryOp::Range => {
+                let d = self
+                    .error(
+                        codes::TYPE_MISMATCH,
+                        e,
+                        "a range `LOW..HIGH` is only a test's right side: `x in LOW..HIGH`"
+                            .to_string(),
+                    )
+                    .with_help("compare with `>=` and `<=` to use a bound on its own");
+                self.push(d);
+                self.poisoned(e)
+            }
             BinaryOp::Within => {
                 let x = self.expr(a, None);
                 if !(x.ty.is_stringy() || x.ty == Type::Error) {
@@ -736,6 +748,33 @@ impl<'e, 'd> Cx<'e, 'd> {
     }
 
     fn membership(&mut self, a: &Expr, b: &Expr, e: &Expr) -> TExpr {
+        // `x in LOW..HIGH` (R5) is `LOW <= x and x <= HIGH`; `x` is one node of the graph.
+        if let ExprKind::Binary(BinaryOp::Range, lo, hi) = &b.kind {
+            let x = self.expr(a, None);
+            let l = self.expr(lo, Some(x.ty));
+            let h = self.expr(hi, Some(x.ty));
+            for side in [&l, &h] {
+                if !Type::orderable(x.ty, side.ty) {
+                    let message = format!(
+                        "cannot test {} against a range of {}",
+                        describe(self.env, x.ty),
+                        describe(self.env, side.ty)
+                    );
+                    return self.mismatch(e, message, &x, side);
+                }
+            }
+            let lower = self.mk(
+                TKind::Cmp(CmpOp::Le, Box::new(l), Box::new(x.clone())),
+                Type::Bool,
+                e,
+            );
+            let upper = self.mk(
+                TKind::Cmp(CmpOp::Le, Box::new(x), Box::new(h)),
+                Type::Bool,
+                e,
+            );
+            return self.mk(TKind::And(Box::new(lower), Box::new(upper)), Type::Bool, e);
+        }
         if let ExprKind::Name(n) = &b.kind
             && let Some(Sym::Dir(d)) = self.env.globals.get(n).copied()
         {

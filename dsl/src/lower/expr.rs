@@ -28,6 +28,7 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
             | Op::infix(Rule::op_in, Assoc::Left)
             | Op::infix(Rule::op_not_in, Assoc::Left)
             | Op::infix(Rule::op_within, Assoc::Left))
+        .op(Op::infix(Rule::op_range, Assoc::Left))
         .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
         .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
         .op(Op::prefix(Rule::op_neg))
@@ -148,6 +149,7 @@ impl Lowerer<'_> {
                     Rule::op_sub => BinaryOp::Sub,
                     Rule::op_mul => BinaryOp::Mul,
                     Rule::op_div => BinaryOp::Div,
+                    Rule::op_range => BinaryOp::Range,
                     _ => return Err(self.internal(self.span(&op), "operator")),
                 };
                 let span = lhs.expr.span.to(rhs.expr.span);
