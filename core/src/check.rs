@@ -51,6 +51,8 @@ pub(crate) struct Env {
     pub(crate) param_types: Vec<Type>,
     pub(crate) table_types: Vec<Type>,
     pub(crate) directories: Vec<DirectoryDef>,
+    /// Outcome names, for the message when an expression names one.
+    pub(crate) outcome_names: std::collections::HashSet<String>,
     /// What messages about unknown names consult, built on first use (once per check,
     /// however many unknown names there are).
     pub(crate) lookups: std::cell::OnceCell<Lookups>,
@@ -392,6 +394,11 @@ pub(crate) fn check(
         param_types,
         table_types: vec![Type::Error; c.tables.len()],
         directories,
+        outcome_names: c
+            .outcomes
+            .iter()
+            .map(|(_, o)| o.name.name.clone())
+            .collect(),
         lookups: std::cell::OnceCell::new(),
     };
 

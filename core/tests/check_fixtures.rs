@@ -76,6 +76,7 @@ fixture!(
     "chained_comparison.cla"
 );
 fixture!(ranges_that_cannot_hold, "ranges.cla");
+fixture!(an_outcome_read_as_a_value_is_named, "outcome_as_value.cla");
 
 #[test]
 fn every_check_code_is_exercised() {

@@ -397,6 +397,21 @@ impl<'e, 'd> Cx<'e, 'd> {
             .chain(lookups.globals.iter().map(String::as_str))
             .take(clausula_dsl::suggest::MAX_SUGGEST_CANDIDATES)
             .collect();
+        if self.env.outcome_names.contains(n) {
+            let d = self
+                .error(
+                    codes::UNKNOWN_NAME,
+                    e,
+                    format!(
+                        "`{n}` is an outcome: its status is not a value an expression can read"
+                    ),
+                )
+                .with_help(
+                    "write the conditions it shares as a `rule` and use the rule in both places",
+                );
+            self.push(d);
+            return self.poisoned(e);
+        }
         let mut d = self.error(codes::UNKNOWN_NAME, e, format!("unknown name `{n}`"));
         let owner = lookups.enum_of_value.get(n).cloned();
         d = match owner {
