@@ -51,8 +51,8 @@ pub(crate) struct Env {
     pub(crate) param_types: Vec<Type>,
     pub(crate) table_types: Vec<Type>,
     pub(crate) directories: Vec<DirectoryDef>,
-    /// Outcome names, for the message when an expression names one.
-    pub(crate) outcome_names: std::collections::HashSet<String>,
+    /// Outcomes by name (the first of a name), for `eligible(o)` and messages.
+    pub(crate) outcome_ids: HashMap<String, OutcomeId>,
     /// What messages about unknown names consult, built on first use (once per check,
     /// however many unknown names there are).
     pub(crate) lookups: std::cell::OnceCell<Lookups>,
@@ -394,11 +394,14 @@ pub(crate) fn check(
         param_types,
         table_types: vec![Type::Error; c.tables.len()],
         directories,
-        outcome_names: c
-            .outcomes
-            .iter()
-            .map(|(_, o)| o.name.name.clone())
-            .collect(),
+        outcome_ids: {
+            let mut ids = HashMap::new();
+            for (i, (_, o)) in c.outcomes.iter().enumerate() {
+                ids.entry(o.name.name.clone())
+                    .or_insert_with(|| u32::try_from(i).unwrap_or(u32::MAX));
+            }
+            ids
+        },
         lookups: std::cell::OnceCell::new(),
     };
 
@@ -509,7 +512,7 @@ pub(crate) fn check(
     }
 
     // ---- 3. dependencies and cycles
-    let order = deps::order(&env, &c.rules, &c.tables, &mut diags);
+    let order = deps::order(&env, &c.rules, &c.tables, &c.outcomes, &mut diags);
 
     // ---- 4. rules and tables in dependency order
     let mut rules: Vec<Option<RuleDef>> = vec![None; c.rules.len()];

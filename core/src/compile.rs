@@ -26,6 +26,8 @@ struct Builder<'p> {
     intern: HashMap<(Op, Type, u32), NodeId>,
     rule_nodes: Vec<Option<NodeId>>,
     table_nodes: Vec<Option<NodeId>>,
+    /// `eligible(o)` per outcome, built on first use.
+    status_nodes: Vec<Option<NodeId>>,
     slot_of: HashMap<(u32, u32), u32>,
     list_of: HashMap<u32, u32>,
     directories: Vec<DirG>,
@@ -99,6 +101,7 @@ pub(crate) fn compile(p: &Program) -> Graph {
         text_ids: HashMap::new(),
         intern: HashMap::new(),
         rule_nodes: vec![None; p.rules.len()],
+        status_nodes: vec![None; p.outcomes.len()],
         table_nodes: vec![None; p.tables.len()],
         slot_of,
         list_of,
@@ -432,6 +435,25 @@ impl Builder<'_> {
             TKind::Param(p) => {
                 let n = self.push_raw(Op::Param(*p), ty, ROW, text);
                 self.at(n, ty, scope)
+            }
+            TKind::Eligible(o) => {
+                let node = match self.status_nodes.get(*o as usize).copied().flatten() {
+                    Some(n) => n,
+                    None => {
+                        let n = match self.p.outcomes.get(*o as usize) {
+                            Some(def) => {
+                                let passes = status_expr(def, e.span);
+                                self.lower(&passes, ROW)
+                            }
+                            None => return self.const_node(Const::Bool(false), ty, scope),
+                        };
+                        if let Some(slot) = self.status_nodes.get_mut(*o as usize) {
+                            *slot = Some(n);
+                        }
+                        n
+                    }
+                };
+                self.at(node, ty, scope)
             }
             TKind::Table(t) => match self.table_nodes.get(*t as usize).copied().flatten() {
                 Some(n) => self.at(n, ty, scope),
@@ -839,4 +861,36 @@ fn dependencies(g: &mut Graph) {
     for (o, d) in g.outcomes.iter_mut().zip(deps) {
         o.deps = d;
     }
+}
+
+/// An outcome's status as one truth value (R9): the `and` of its lines' passing, where a
+/// requirement passes when its condition holds and an exception when it does not, and a
+/// guarded line also passes when its guard is false. Kleene's rules then give exactly the
+/// outcome's status: false when a line fails, true when every line passes, else unknown.
+fn status_expr(o: &crate::ir::OutcomeDef, span: clausula_dsl::Span) -> TExpr {
+    let mk = |kind: TKind| TExpr {
+        kind,
+        ty: Type::Bool,
+        span,
+        text: None,
+    };
+    let mut acc: Option<TExpr> = None;
+    for q in &o.requirements {
+        let pass = match q.kind {
+            crate::ir::ReqKind::Require => q.cond.clone(),
+            crate::ir::ReqKind::Unless => mk(TKind::Not(Box::new(q.cond.clone()))),
+        };
+        let pass = match &q.guard {
+            Some(g) => mk(TKind::Or(
+                Box::new(mk(TKind::Not(Box::new(g.clone())))),
+                Box::new(pass),
+            )),
+            None => pass,
+        };
+        acc = Some(match acc {
+            Some(a) => mk(TKind::And(Box::new(a), Box::new(pass))),
+            None => pass,
+        });
+    }
+    acc.unwrap_or_else(|| mk(TKind::Const(Const::Bool(true))))
 }

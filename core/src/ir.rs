@@ -14,6 +14,7 @@ pub(crate) type RuleId = u32;
 pub(crate) type ParamId = u32;
 pub(crate) type TableId = u32;
 pub(crate) type DirId = u32;
+pub(crate) type OutcomeId = u32;
 
 /// Where an expression is evaluated: once per application, or once per item of a list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -311,6 +312,9 @@ pub(crate) enum TKind {
     Rule(RuleId),
     Param(ParamId),
     Table(TableId),
+    /// `eligible(o)`: true, false or unknown as outcome `o` is eligible, ineligible or
+    /// undetermined (R9).
+    Eligible(OutcomeId),
     AsOf,
     Not(Box<TExpr>),
     Neg(Box<TExpr>),

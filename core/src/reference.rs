@@ -104,6 +104,8 @@ pub(crate) struct RefOutcome {
     pub(crate) lines: Vec<LineStatus>,
     pub(crate) amounts: Vec<Option<Decimal>>,
     pub(crate) errors: Vec<String>,
+    /// The errors of lines alone (those that can leave the status undetermined).
+    pub(crate) line_errors: Vec<String>,
 }
 
 pub(crate) struct Reference<'p> {
@@ -147,7 +149,65 @@ impl<'p> Reference<'p> {
         self.p.outcomes.iter().map(|o| self.outcome(o)).collect()
     }
 
+    /// `eligible(o)`: the outcome's status as a truth value; an undetermined outcome whose
+    /// lines failed with an error is that error.
+    fn eligible(&self, o: u32) -> R {
+        let Some(def) = self.p.outcomes.get(o as usize) else {
+            return R::Unknown;
+        };
+        let (lines, errors) = self.lines(def);
+        match Self::status(def, &lines) {
+            Status::Eligible => R::Bool(true),
+            Status::Ineligible => R::Bool(false),
+            Status::Undetermined => errors.first().map_or(R::Unknown, |c| R::Err(c)),
+        }
+    }
+
+    fn status(o: &OutcomeDef, lines: &[LineStatus]) -> Status {
+        let fails = o.requirements.iter().zip(lines).any(|(r, s)| {
+            matches!(
+                (r.kind, s),
+                (ReqKind::Require, LineStatus::False) | (ReqKind::Unless, LineStatus::True)
+            )
+        });
+        if fails {
+            Status::Ineligible
+        } else if lines.contains(&LineStatus::Unknown) {
+            Status::Undetermined
+        } else {
+            Status::Eligible
+        }
+    }
+
     fn outcome(&self, o: &OutcomeDef) -> RefOutcome {
+        let (lines, line_errors) = self.lines(o);
+        let mut errors: Vec<String> = line_errors.iter().map(|c| c.to_string()).collect();
+        let line_errors = errors.clone();
+        let status = Self::status(o, &lines);
+        let mut amounts = Vec::new();
+        for a in &o.amounts {
+            match self.eval(&a.value, None) {
+                R::Num(d) => amounts.push(Some(d)),
+                R::Err(code) => {
+                    errors.push(code.to_string());
+                    amounts.push(None);
+                }
+                _ => amounts.push(None),
+            }
+        }
+        errors.sort_unstable();
+        errors.dedup();
+        RefOutcome {
+            status,
+            lines,
+            amounts,
+            errors,
+            line_errors,
+        }
+    }
+
+    /// Each line's status, and the errors of the lines left unknown by one.
+    fn lines(&self, o: &OutcomeDef) -> (Vec<LineStatus>, Vec<&'static str>) {
         let mut lines = Vec::new();
         let mut errors = Vec::new();
         for r in &o.requirements {
@@ -170,44 +230,13 @@ impl<'p> Reference<'p> {
             if status == LineStatus::Unknown {
                 for v in std::iter::once(&c).chain(g.as_ref()) {
                     if let R::Err(code) = v {
-                        errors.push(code.to_string());
+                        errors.push(*code);
                     }
                 }
             }
             lines.push(status);
         }
-        let fails = o.requirements.iter().zip(&lines).any(|(r, s)| {
-            matches!(
-                (r.kind, s),
-                (ReqKind::Require, LineStatus::False) | (ReqKind::Unless, LineStatus::True)
-            )
-        });
-        let status = if fails {
-            Status::Ineligible
-        } else if lines.contains(&LineStatus::Unknown) {
-            Status::Undetermined
-        } else {
-            Status::Eligible
-        };
-        let mut amounts = Vec::new();
-        for a in &o.amounts {
-            match self.eval(&a.value, None) {
-                R::Num(d) => amounts.push(Some(d)),
-                R::Err(code) => {
-                    errors.push(code.to_string());
-                    amounts.push(None);
-                }
-                _ => amounts.push(None),
-            }
-        }
-        errors.sort_unstable();
-        errors.dedup();
-        RefOutcome {
-            status,
-            lines,
-            amounts,
-            errors,
-        }
+        (lines, errors)
     }
 
     fn rule(&self, r: RuleId, item: Option<(EntityId, usize)>) -> R {
@@ -369,6 +398,7 @@ impl<'p> Reference<'p> {
                     .map_or(R::Unknown, of_val)
             }
             TKind::Rule(r) => self.rule(*r, item),
+            TKind::Eligible(o) => self.eligible(*o),
             TKind::Param(p) => {
                 let Some(def) = self.p.params.get(*p as usize) else {
                     return R::Unknown;

@@ -1,4 +1,7 @@
 //! What each rule and table refers to, cycles among them, and an order to check them in.
+//! Outcomes take part in the cycle search through `eligible(o)` (R9): an outcome depends on
+//! what its lines read, so a line that reads its own outcome, directly or through rules,
+//! is a cycle.
 //!
 //! Everything here is iterative: a policy may chain thousands of rules.
 
@@ -13,8 +16,14 @@ use crate::ir::{Decl, Scope};
 
 const AGGREGATES: &[&str] = &["sum", "count", "any", "all", "min", "max"];
 
-/// The rules and tables an expression refers to.
-fn refs(env: &Env, e: &Expr, scope: Scope, out: &mut Vec<Decl>) {
+/// What an expression refers to: rules, tables, and outcomes (through `eligible`).
+enum Ref {
+    Decl(Decl),
+    Outcome(u32),
+}
+
+/// What an expression refers to: rules, tables and outcomes.
+fn refs_all(env: &Env, e: &Expr, scope: Scope, out: &mut Vec<Ref>) {
     let mut stack: Vec<(&Expr, Scope)> = vec![(e, scope)];
     while let Some((e, scope)) = stack.pop() {
         match &e.kind {
@@ -24,13 +33,13 @@ fn refs(env: &Env, e: &Expr, scope: Scope, out: &mut Vec<Decl>) {
                         continue;
                     }
                     if let Some(r) = env.item_rules.get(&(list, n.clone())) {
-                        out.push(Decl::Rule(*r));
+                        out.push(Ref::Decl(Decl::Rule(*r)));
                         continue;
                     }
                 }
                 match env.globals.get(n) {
-                    Some(Sym::Rule(r)) => out.push(Decl::Rule(*r)),
-                    Some(Sym::Table(t)) => out.push(Decl::Table(*t)),
+                    Some(Sym::Rule(r)) => out.push(Ref::Decl(Decl::Rule(*r))),
+                    Some(Sym::Table(t)) => out.push(Ref::Decl(Decl::Table(*t))),
                     _ => {}
                 }
             }
@@ -50,6 +59,14 @@ fn refs(env: &Env, e: &Expr, scope: Scope, out: &mut Vec<Decl>) {
                 stack.push((b, scope));
             }
             ExprKind::Call(name, args) => {
+                if name.name == "eligible"
+                    && let [a] = args.as_slice()
+                    && let ExprKind::Name(o) = &a.value.kind
+                    && let Some(id) = env.outcome_ids.get(o)
+                {
+                    out.push(Ref::Outcome(*id));
+                    continue;
+                }
                 let list = match args.first().map(|a| &a.value.kind) {
                     Some(ExprKind::Name(l)) if AGGREGATES.contains(&name.name.as_str()) => {
                         match env.globals.get(l) {
@@ -101,10 +118,19 @@ pub(super) fn order(
     env: &Env,
     rules: &[(FileId, &ast::RuleDecl)],
     tables: &[(FileId, &ast::TableDecl)],
+    outcomes: &[(FileId, &ast::OutcomeDecl)],
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Decl> {
     let n_rules = rules.len();
-    let n = n_rules + tables.len();
+    let n_decls = n_rules + tables.len();
+    // Outcomes come after the rules and tables: nodes of the cycle search, never checked here.
+    let n = n_decls + outcomes.len();
+    let at = |r: Ref| -> usize {
+        match r {
+            Ref::Decl(d) => index(d, n_rules),
+            Ref::Outcome(o) => n_decls + o as usize,
+        }
+    };
     let decl_of = |i: usize| -> Decl {
         if i < n_rules {
             Decl::Rule(u32::try_from(i).unwrap_or(u32::MAX))
@@ -116,9 +142,9 @@ pub(super) fn order(
     for (i, (_, r)) in rules.iter().enumerate() {
         let scope = env.rule_scopes.get(i).copied().unwrap_or(Scope::Row);
         let mut out = Vec::new();
-        refs(env, &r.value, scope, &mut out);
+        refs_all(env, &r.value, scope, &mut out);
         if let Some(d) = deps.get_mut(i) {
-            *d = dedup(out.into_iter().map(|d| index(d, n_rules)).collect());
+            *d = dedup(out.into_iter().map(at).collect());
         }
     }
     for (j, (_, t)) in tables.iter().enumerate() {
@@ -129,12 +155,28 @@ pub(super) fn order(
         };
         for row in rows {
             if let Some(c) = &row.condition {
-                refs(env, c, Scope::Row, &mut out);
+                refs_all(env, c, Scope::Row, &mut out);
             }
-            refs(env, &row.value, Scope::Row, &mut out);
+            refs_all(env, &row.value, Scope::Row, &mut out);
         }
         if let Some(d) = deps.get_mut(n_rules + j) {
-            *d = dedup(out.into_iter().map(|d| index(d, n_rules)).collect());
+            *d = dedup(out.into_iter().map(at).collect());
+        }
+    }
+    // An outcome's status depends on its lines (not its amounts: an amount may read
+    // `eligible` of its own outcome).
+    for (k, (_, o)) in outcomes.iter().enumerate() {
+        let mut out = Vec::new();
+        for item in &o.items {
+            if let ast::OutcomeItem::Require(q) | ast::OutcomeItem::Unless(q) = item {
+                refs_all(env, &q.condition, Scope::Row, &mut out);
+                if let Some(g) = &q.guard {
+                    refs_all(env, g, Scope::Row, &mut out);
+                }
+            }
+        }
+        if let Some(d) = deps.get_mut(n_decls + k) {
+            *d = dedup(out.into_iter().map(at).collect());
         }
     }
 
@@ -149,11 +191,17 @@ pub(super) fn order(
                     };
                     (name, *f, r.name.span)
                 })
-        } else {
+        } else if i < n_decls {
             tables
                 .get(i - n_rules)
                 .map_or((String::new(), FileId(0), Span::default()), |(f, t)| {
                     (t.name.name.clone(), *f, t.name.span)
+                })
+        } else {
+            outcomes
+                .get(i - n_decls)
+                .map_or((String::new(), FileId(0), Span::default()), |(f, o)| {
+                    (o.name.name.clone(), *f, o.name.span)
                 })
         }
     };
@@ -238,7 +286,9 @@ pub(super) fn order(
         .collect();
     let mut order = Vec::with_capacity(n);
     while let Some(i) = ready.pop() {
-        order.push(decl_of(i));
+        if i < n_decls {
+            order.push(decl_of(i));
+        }
         for u in users.get(i).cloned().unwrap_or_default() {
             if let Some(r) = remaining.get_mut(u) {
                 *r -= 1;
@@ -277,7 +327,10 @@ fn report_cycle(
         },
     )
     .in_file(file)
-    .with_help("a rule or table cannot use itself, directly or through others");
+    .with_help(
+        "a rule, table or outcome cannot use itself, directly or through others (an outcome's \
+         amounts may read `eligible` of it)",
+    );
     for (n, f, s) in names.iter().skip(1) {
         d = d.with_label_in(*f, *s, format!("`{n}` is part of the cycle"));
     }

@@ -26,6 +26,7 @@ const FUNCTIONS: &[&str] = &[
     "abs",
     "years_between",
     "months_between",
+    "eligible",
 ];
 
 /// Checking context: where we are and where errors go.
@@ -397,18 +398,17 @@ impl<'e, 'd> Cx<'e, 'd> {
             .chain(lookups.globals.iter().map(String::as_str))
             .take(clausula_dsl::suggest::MAX_SUGGEST_CANDIDATES)
             .collect();
-        if self.env.outcome_names.contains(n) {
+        if self.env.outcome_ids.contains_key(n) {
             let d = self
                 .error(
                     codes::UNKNOWN_NAME,
                     e,
-                    format!(
-                        "`{n}` is an outcome: its status is not a value an expression can read"
-                    ),
+                    format!("`{n}` is an outcome, not a value"),
                 )
-                .with_help(
-                    "write the conditions it shares as a `rule` and use the rule in both places",
-                );
+                .with_help(format!(
+                    "`eligible({n})` is true, false or unknown as `{n}` is eligible, \
+                     ineligible or undetermined"
+                ));
             self.push(d);
             return self.poisoned(e);
         }
@@ -906,6 +906,45 @@ impl<'e, 'd> Cx<'e, 'd> {
 
     fn call(&mut self, name: &str, args: &[Arg], e: &Expr) -> TExpr {
         match name {
+            "eligible" => {
+                let target = match args {
+                    [a] if a.filter.is_none() => match &a.value.kind {
+                        ExprKind::Name(o) => Some((o, self.env.outcome_ids.get(o).copied())),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                match target {
+                    Some((_, Some(id))) => self.mk(TKind::Eligible(id), Type::Bool, e),
+                    Some((o, None)) => {
+                        let names: Vec<&str> =
+                            self.env.outcome_ids.keys().map(String::as_str).collect();
+                        let d = with_suggestion(
+                            self.error(
+                                codes::UNKNOWN_OUTCOME,
+                                e,
+                                format!("`{o}` is not an outcome of this policy"),
+                            ),
+                            o,
+                            &names,
+                            "",
+                        );
+                        self.push(d);
+                        self.poisoned(e)
+                    }
+                    None => {
+                        let d = self
+                            .error(
+                                codes::WRONG_ARGUMENTS,
+                                e,
+                                "`eligible` takes the name of one outcome",
+                            )
+                            .with_help("usage: `eligible(outcome_name)`");
+                        self.push(d);
+                        self.poisoned(e)
+                    }
+                }
+            }
             "sum" | "count" | "any" | "all" => self.aggregate(name, args, e),
             "min" | "max" if args.first().and_then(|a| self.list_arg(a)).is_some() => {
                 self.aggregate(name, args, e)
