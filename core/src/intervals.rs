@@ -37,6 +37,10 @@ pub(crate) struct Iv {
     lo: Option<Val>,
     hi: Option<Val>,
     err: bool,
+    /// Values inside may carry a long fraction (a quotient: `x / 3`), so a sum or product
+    /// of them may need more digits than a decimal holds (`eval/precision`) where the ends
+    /// do not: arithmetic on such an interval decides nothing.
+    long: bool,
 }
 
 impl Iv {
@@ -45,12 +49,14 @@ impl Iv {
         lo: None,
         hi: None,
         err: false,
+        long: false,
     };
     /// Any value, or an error.
     const UNSURE: Iv = Iv {
         lo: None,
         hi: None,
         err: true,
+        long: false,
     };
 
     fn point(v: &Val) -> Iv {
@@ -59,6 +65,7 @@ impl Iv {
                 lo: Some(v.clone()),
                 hi: Some(v.clone()),
                 err: false,
+                long: false,
             },
             _ => Iv::ANY,
         }
@@ -74,6 +81,7 @@ impl Iv {
             lo: end(&r.low),
             hi: end(&r.high),
             err: false,
+            long: false,
         }
     }
 
@@ -85,6 +93,16 @@ impl Iv {
     /// The upper end (`None`: unbounded).
     pub(crate) fn hi(&self) -> Option<&Val> {
         self.hi.as_ref()
+    }
+
+    fn is_point(&self) -> bool {
+        self.lo.is_some() && self.lo == self.hi
+    }
+
+    /// Whether values inside may have a long fraction: marked so, or an end has one.
+    fn is_long(&self) -> bool {
+        let long_end = |v: &Option<Val>| matches!(v, Some(Val::Num(d)) if d.scale() > 10);
+        self.long || long_end(&self.lo) || long_end(&self.hi)
     }
 
     fn is_any(&self) -> bool {
@@ -188,8 +206,14 @@ fn map1(a: &Iv, swap: bool, f: &dyn Fn(&Val) -> Res) -> Iv {
             lo: hi,
             hi: lo,
             err: false,
+            long: false,
         },
-        (Ok(lo), Ok(hi)) => Iv { lo, hi, err: false },
+        (Ok(lo), Ok(hi)) => Iv {
+            lo,
+            hi,
+            err: false,
+            long: false,
+        },
         _ => Iv::UNSURE,
     }
 }
@@ -297,6 +321,7 @@ fn mul_div(div: bool, a: &Iv, b: &Iv) -> Iv {
         lo: back(lo),
         hi: back(hi),
         err: false,
+        long: false,
     }
 }
 
@@ -309,7 +334,12 @@ fn up2(a: &Iv, b: &Iv, f: &dyn Fn(&Val, &Val) -> Res) -> Iv {
         }
     };
     match (end(&a.lo, &b.lo), end(&a.hi, &b.hi)) {
-        (Ok(lo), Ok(hi)) => Iv { lo, hi, err: false },
+        (Ok(lo), Ok(hi)) => Iv {
+            lo,
+            hi,
+            err: false,
+            long: false,
+        },
         _ => Iv::UNSURE,
     }
 }
@@ -322,6 +352,7 @@ fn up_down(a: &Iv, b: &Iv, f: &dyn Fn(&Val, &Val) -> Res) -> Iv {
             lo: b.hi.clone(),
             hi: b.lo.clone(),
             err: b.err,
+            long: b.long,
         },
         f,
     )
@@ -339,6 +370,7 @@ fn hull(a: &Iv, b: &Iv) -> Iv {
         lo: pick(&a.lo, &b.lo, true),
         hi: pick(&a.hi, &b.hi, false),
         err: a.err || b.err,
+        long: a.long || b.long,
     }
 }
 
@@ -371,6 +403,7 @@ fn abs(a: &Iv) -> Iv {
         lo: back(l),
         hi: back(h),
         err: false,
+        long: false,
     }
 }
 
@@ -399,12 +432,18 @@ fn interval(g: &Graph, f: &Frame, ranges: &[Option<Iv>], ivs: &[Iv], id: NodeId,
             .unwrap_or_default(),
         Op::Arith(op, a, b) => {
             let (a, b) = (at(*a), at(*b));
-            match op {
+            let points = a.is_point() && b.is_point();
+            if !points && *op != ArithOp::Div && (a.is_long() || b.is_long()) {
+                return Iv::UNSURE;
+            }
+            let mut r = match op {
                 ArithOp::Add => up2(&a, &b, &|x, y| eval::arith(ArithOp::Add, x, y)),
                 ArithOp::Sub => up_down(&a, &b, &|x, y| eval::arith(ArithOp::Sub, x, y)),
                 ArithOp::Mul => mul_div(false, &a, &b),
                 ArithOp::Div => mul_div(true, &a, &b),
-            }
+            };
+            r.long = *op == ArithOp::Div && !points;
+            r
         }
         Op::Neg(a) => map1(&at(*a), true, &eval::neg),
         Op::Abs(a) => abs(&at(*a)),
@@ -430,12 +469,14 @@ fn interval(g: &Graph, f: &Frame, ranges: &[Option<Iv>], ivs: &[Iv], id: NodeId,
                         lo: loses(&acc.lo, &x.lo, false),
                         hi: wins(&acc.hi, &x.hi, false),
                         err: false,
+                        long: false,
                     }
                 } else {
                     Iv {
                         lo: wins(&acc.lo, &x.lo, true),
                         hi: loses(&acc.hi, &x.hi, true),
                         err: false,
+                        long: false,
                     }
                 }
             })
@@ -473,6 +514,13 @@ fn interval(g: &Graph, f: &Frame, ranges: &[Option<Iv>], ivs: &[Iv], id: NodeId,
         _ => Iv::ANY,
     };
     iv.err |= kids_err;
+    // A long fraction survives everything but rounding.
+    if !matches!(node.op, Op::Round { .. }) {
+        iv.long |= g
+            .children(&node.op)
+            .iter()
+            .any(|c| ivs.get(*c as usize).is_some_and(|i| i.long));
+    }
     iv
 }
 

@@ -104,8 +104,8 @@ pub(crate) struct RefOutcome {
     pub(crate) lines: Vec<LineStatus>,
     pub(crate) amounts: Vec<Option<Decimal>>,
     pub(crate) errors: Vec<String>,
-    /// The errors of lines alone (those that can leave the status undetermined).
-    pub(crate) line_errors: Vec<String>,
+    /// Per line: whether its condition is an evaluation error.
+    pub(crate) cond_errors: Vec<bool>,
 }
 
 pub(crate) struct Reference<'p> {
@@ -182,7 +182,11 @@ impl<'p> Reference<'p> {
     fn outcome(&self, o: &OutcomeDef) -> RefOutcome {
         let (lines, line_errors) = self.lines(o);
         let mut errors: Vec<String> = line_errors.iter().map(|c| c.to_string()).collect();
-        let line_errors = errors.clone();
+        let cond_errors = o
+            .requirements
+            .iter()
+            .map(|r| matches!(self.eval(&r.cond, None), R::Err(_)))
+            .collect();
         let status = Self::status(o, &lines);
         let mut amounts = Vec::new();
         for a in &o.amounts {
@@ -202,7 +206,7 @@ impl<'p> Reference<'p> {
             lines,
             amounts,
             errors,
-            line_errors,
+            cond_errors,
         }
     }
 
