@@ -55,9 +55,15 @@ test("the schema refuses what the engine refuses, with labels as titles", () => 
   assert.ok(validate({ project: { category: "XXXX" } }));
   assert.ok(validate({ project: { total_investment: "185000000", category: "ZZLC" } }));
   assert.ok(validate({ project: { total_investment: 185000000, fixed_asset_investment: null } }));
+  // Money as the language writes it: the schema and the engine both accept it.
+  assert.ok(validate({ project: { total_investment: "1.85亿", fixed_asset_investment: "1500万" } }));
+  assert.equal(
+    policy.evaluate({ project: { total_investment: "1.85亿" } }, "2026-03-01").errors.length,
+    0,
+  );
   for (const bad of [
     { project: { totl_investment: "1" } },
-    { project: { total_investment: "3亿" } },
+    { project: { total_investment: "3亿元" } },
     { project: { category: 7 } },
     { enterprise: { credit_good: "yes" } },
     { unknown: {} },

@@ -735,13 +735,30 @@ fn typed_inner(g: &Graph, v: Cell<'_>, ty: Type, path: FactPath<'_>) -> Result<V
             let d = match v {
                 Cell::Decimal(d) => d,
                 Cell::Text(s) => {
-                    let (body, percent) = match s.strip_suffix('%') {
-                        Some(b) if ty == Type::Percent => (b, true),
-                        _ => (s, false),
+                    // `"3.65%"` for a percent; `"200万"`, `"1.5亿"` for money, numbers and ints, as the
+                    // policy language writes them (exactly: a decimal times 10⁴ or 10⁸).
+                    let (body, percent, unit) = match s.strip_suffix('%') {
+                        Some(b) if ty == Type::Percent => (b, true, None),
+                        _ => match (s.strip_suffix('万'), s.strip_suffix('亿')) {
+                            (Some(b), _)
+                                if matches!(ty, Type::Money | Type::Number | Type::Int) =>
+                            {
+                                (b, false, Some(Decimal::from(10_000)))
+                            }
+                            (_, Some(b))
+                                if matches!(ty, Type::Money | Type::Number | Type::Int) =>
+                            {
+                                (b, false, Some(Decimal::from(100_000_000)))
+                            }
+                            _ => (s, false, None),
+                        },
                     };
                     let d = decimal(body).ok_or_else(|| invalid_number(g, ty, path, s))?;
                     if percent {
                         percent_fraction(d).ok_or_else(|| invalid_number(g, ty, path, s))?
+                    } else if let Some(k) = unit {
+                        d.checked_mul(k)
+                            .ok_or_else(|| invalid_number(g, ty, path, s))?
                     } else {
                         d
                     }

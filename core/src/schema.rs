@@ -91,8 +91,9 @@ pub struct Choice {
     pub label: Option<String>,
 }
 
-/// A decimal string as facts JSON accepts it (no exponent, no separators).
-const DECIMAL_PATTERN: &str = "^-?[0-9]+(\\.[0-9]+)?$";
+/// A decimal string as facts JSON accepts it (no separators), with `万` or `亿` as the
+/// language writes them.
+const DECIMAL_PATTERN: &str = "^-?[0-9]+(\\.[0-9]+)?(万|亿)?$";
 /// A percent string: a decimal followed by `%`.
 const PERCENT_PATTERN: &str = "^-?[0-9]+(\\.[0-9]+)?%$";
 /// A date: `YYYY-MM-DD`.
