@@ -390,7 +390,8 @@ impl Walker<'_> {
     /// The interval an unknown node's value lies in, from declared ranges (single
     /// decisions keep them, see `intervals`).
     fn bounds_of(&self, n: NodeId, ty: Type) -> Option<Bounds> {
-        let (_, iv) = self.f.bounds.iter().find(|(id, _)| *id == n)?;
+        let i = self.f.bounds.binary_search_by_key(&n, |(id, _)| *id).ok()?;
+        let (_, iv) = self.f.bounds.get(i)?;
         let end = |v: Option<&Val>| v.and_then(|v| display(self.g, v, ty));
         let show = |v: Option<&Val>| {
             v.and_then(|v| crate::display::display(self.g, v, ty))

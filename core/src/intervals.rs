@@ -125,34 +125,25 @@ fn decide(op: CmpOp, a: &Iv, b: &Iv) -> Option<bool> {
     if a.err || b.err {
         return None;
     }
-    // `x >= y` is true when lo(x) ≥ hi(y), false when hi(x) < lo(y).
-    let ge = |x: &Iv, y: &Iv| -> Option<bool> {
+    // `x >= y` is true when lo(x) ≥ hi(y), false when hi(x) < lo(y); `x > y` (strict) is
+    // true when lo(x) > hi(y), false when hi(x) ≤ lo(y).
+    let order = |x: &Iv, y: &Iv, strict: bool| -> Option<bool> {
+        let holds = if strict { lt } else { le };
+        let fails = if strict { le } else { lt };
         if let (Some(xl), Some(yh)) = (&x.lo, &y.hi)
-            && le(yh, xl)?
+            && holds(yh, xl)?
         {
             return Some(true);
         }
         if let (Some(xh), Some(yl)) = (&x.hi, &y.lo)
-            && lt(xh, yl)?
+            && fails(xh, yl)?
         {
             return Some(false);
         }
         None
     };
-    // `x > y` is true when lo(x) > hi(y), false when hi(x) ≤ lo(y).
-    let gt = |x: &Iv, y: &Iv| -> Option<bool> {
-        if let (Some(xl), Some(yh)) = (&x.lo, &y.hi)
-            && lt(yh, xl)?
-        {
-            return Some(true);
-        }
-        if let (Some(xh), Some(yl)) = (&x.hi, &y.lo)
-            && le(xh, yl)?
-        {
-            return Some(false);
-        }
-        None
-    };
+    let ge = |x: &Iv, y: &Iv| order(x, y, false);
+    let gt = |x: &Iv, y: &Iv| order(x, y, true);
     let eq = |x: &Iv, y: &Iv| -> Option<bool> {
         let disjoint = |p: &Iv, q: &Iv| match (&p.hi, &q.lo) {
             (Some(ph), Some(ql)) => lt(ph, ql).unwrap_or(false),
