@@ -148,5 +148,9 @@ def test_amount_columns_have_one_scale_and_never_lose_digits() -> None:
     # 3 / 3 = 1; 3.0123 / 3 = 1.0041; 1 / 3 needs more than 10 decimals: null and an error.
     c = policy.evaluate_batch(pa.table({"e.x": ["1"], "e.ok": [True]}), as_of="2024-01-01")
     assert c.column("o.third").to_pylist() == [None]
-    assert "eval/precision" in c.column("error").to_pylist()[0]
+    # The amount alone is without a value: the row is decided, the error is in its list.
+    assert c.column("error").to_pylist() == [None]
+    assert c.column("o.status").to_pylist() == ["eligible"]
+    [err] = c.column("errors").to_pylist()[0]
+    assert (err["code"], err["outcome"], err["scope"]) == ("eval/precision", "o", "amount")
     assert c.column("o.double").to_pylist() == [Decimal("2")]

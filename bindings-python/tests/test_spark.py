@@ -78,7 +78,10 @@ def test_spark_scores_like_evaluate_batch(session, policy):
     assert a[0] == Decimal("3832500")
     # 12.345 × 3.333333% × 35% = 0.1440249855975 has 13 decimals: the row says so, in both.
     assert a[4] is None
-    assert scored["error"][4].startswith("[eval/precision] `shandong_tech_loan_subsidy.annual_interest_subsidy` = 0.1440249855975")
+    # ...and the row stays decided (R11): no row error, the amount's error is in its list.
+    assert scored["error"][4] is None or pd.isna(scored["error"][4])
+    assert scored["errors"][4][0]["message"].startswith("`shandong_tech_loan_subsidy.annual_interest_subsidy` = 0.1440249855975")
+    assert scored["errors"][4][0]["scope"] == "amount"
     assert scored[f"{S}.status"].tolist()[:2] == ["eligible", "ineligible"]
     assert scored["error"][2].startswith("[facts/invalid-number] loan.lpr_1y")
     assert scored[f"{S}.status"][3] == "undetermined"

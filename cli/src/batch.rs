@@ -67,10 +67,7 @@ fn row_error(code: &str, message: String) -> ErrorReport {
     ErrorReport {
         code: code.to_string(),
         message,
-        path: None,
-        expected: None,
-        outcome: None,
-        help: None,
+        ..Default::default()
     }
 }
 
@@ -233,6 +230,8 @@ fn error_items(errors: &[ErrorReport]) -> Vec<Value> {
                 "code": e.code,
                 "path": e.path,
                 "message": e.message,
+                "outcome": e.outcome,
+                "scope": e.scope,
             })
         })
         .collect()
@@ -356,7 +355,7 @@ pub(crate) fn run(
         for i in 0..result.len() {
             row_no += 1;
             let line_no = line_numbers.get(i).copied().unwrap_or(0);
-            let err = result.first_error(i);
+            let err = result.row_error(i);
             if err.is_some() {
                 with_errors += 1;
             }
@@ -643,7 +642,7 @@ impl Tally {
             .map(|(n, c)| format!("{n}: {c} eligible"))
             .collect();
         eprintln!(
-            "scored {} rows in {secs:.2} s ({rate:.0} rows/s); {} with errors; {}",
+            "scored {} rows in {secs:.2} s ({rate:.0} rows/s); {} not decided (bad facts); {}",
             self.rows,
             self.with_errors,
             per_outcome.join(", ")

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use clausula_core::{Diagnostics, FsLoader, Policy, read_source};
+use clausula_core::{Diagnostics, ErrorReport, FsLoader, Policy, read_source};
 
 use crate::render;
 use crate::style::Style;
@@ -201,7 +201,9 @@ pub(crate) fn eval(
     } else {
         out!("{}", render::decision(style, &policy, &decision));
     }
-    Ok(if decision.errors.is_empty() {
+    // Errors scoped to a line or an amount (R11) leave the decision standing: it is shown
+    // with them, and the run succeeds; bad facts or a date outside the window do not.
+    Ok(if decision.errors.iter().all(ErrorReport::is_scoped) {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -2,7 +2,8 @@
 
 use clausula_core::visible;
 use clausula_core::{
-    Decision, Line, LineKind, LineStatus, OutcomeDecision, Policy, Status, ValueEntry, ValueKind,
+    Decision, ErrorScope, Line, LineKind, LineStatus, OutcomeDecision, Policy, Status, ValueEntry,
+    ValueKind,
 };
 
 use crate::style::Style;
@@ -192,9 +193,10 @@ pub(crate) fn outcome(s: &Style, name: &str, o: &OutcomeDecision) -> String {
             .as_deref()
             .map(|c| s.dim(&format!("  [{}]", visible(c))))
             .unwrap_or_default();
-        let note = match l.status {
-            LineStatus::NotApplicable => s.dim(" (does not apply)"),
-            LineStatus::Unknown => s.yellow(" (not known yet)"),
+        let note = match (l.status, &l.error) {
+            (LineStatus::NotApplicable, _) => s.dim(" (does not apply)"),
+            (LineStatus::Unknown, Some(e)) => s.red(&format!(" (— {})", visible(&e.message))),
+            (LineStatus::Unknown, None) => s.yellow(" (not known yet)"),
             _ => String::new(),
         };
         out.push_str(&format!(
@@ -274,10 +276,27 @@ pub(crate) fn decision(s: &Style, policy: &Policy, d: &Decision) -> String {
         out.push_str(&format!("{}\n", s.dim(&visible(src))));
     }
     for e in &d.errors {
+        // A scoped error (R11) says what it reached; the decision below stands.
+        let reach = match (&e.outcome, e.scope) {
+            (Some(o), ErrorScope::Line) => {
+                let lines: Vec<String> = e
+                    .lines
+                    .iter()
+                    .filter_map(|i| d.outcome(o)?.requirements.get(*i))
+                    .map(|l| format!("“{}”", l.message))
+                    .collect();
+                format!(" (in `{o}`: {} undecided)", lines.join(", "))
+            }
+            (Some(o), ErrorScope::Amount) => {
+                format!(" (in `{o}`: {} without a value)", e.amounts.join(", "))
+            }
+            _ => String::new(),
+        };
         out.push_str(&format!(
-            "{} {}\n",
+            "{} {}{}\n",
             s.red("error:"),
-            visible(&e.to_string())
+            visible(&e.to_string()),
+            s.dim(&visible(&reach))
         ));
     }
     for (name, o) in d.outcomes.iter() {

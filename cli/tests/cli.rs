@@ -132,6 +132,98 @@ fn bad_facts_name_the_path_and_fail() {
     assert_eq!(v["outcomes"], serde_json::json!({}));
 }
 
+const GROWTH: &str = r#"policy growth "成长性"
+
+input fin "财务" {
+  assets_1: money "第一年净资产"
+  assets_2: money "第二年净资产"
+  score: int in 0..100 "得分"
+}
+
+outcome scored "得分" {
+  require fin.score >= 60 "得分不低于60"
+  amount rate "增长率" = fin.assets_2 / fin.assets_1 - 1
+}
+"#;
+
+#[test]
+fn an_amounts_error_leaves_the_decision_standing_in_eval_and_batch() {
+    let policy = tmp("growth.cla");
+    std::fs::write(&policy, GROWTH).unwrap();
+    let facts = tmp("growth.json");
+    std::fs::write(
+        &facts,
+        r#"{"fin": {"assets_1": 0, "assets_2": 100, "score": 70}}"#,
+    )
+    .unwrap();
+    let args = |format: &str| {
+        clausula(&[
+            "eval",
+            policy.to_str().unwrap(),
+            "--facts",
+            facts.to_str().unwrap(),
+            "--as-of",
+            "2026-01-01",
+            "--format",
+            format,
+        ])
+    };
+    // Decided, with the error in `errors` scoped to the amount: exit 0 (R11).
+    let out = args("json");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["outcomes"]["scored"]["status"], "eligible");
+    assert_eq!(v["errors"][0]["scope"], "amount");
+    assert_eq!(v["errors"][0]["amounts"], serde_json::json!(["rate"]));
+    let out = args("text");
+    assert_eq!(out.status.code(), Some(0));
+    let t = text(&out.stdout);
+    assert!(
+        t.contains(
+            "division by zero in `fin.assets_2 / fin.assets_1` (in `scored`: rate without a value)"
+        ),
+        "{t}"
+    );
+
+    // A batch row with only a scoped error is a decided row: no `error`, the list has it.
+    let rows = tmp("growth.csv");
+    std::fs::write(
+        &rows,
+        "fin.assets_1,fin.assets_2,fin.score\n0,100,70\n50,100,70\n50,100,700\n",
+    )
+    .unwrap();
+    let out_csv = tmp("growth-out.csv");
+    let out = clausula(&[
+        "batch",
+        policy.to_str().unwrap(),
+        "--input",
+        rows.to_str().unwrap(),
+        "--as-of",
+        "2026-01-01",
+        "--output",
+        out_csv.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("1 not decided (bad facts)"),
+        "{}",
+        text(&out.stderr)
+    );
+    let mut r = csv::Reader::from_path(&out_csv).unwrap();
+    let header = r.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let recs: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(recs[0].get(col("scored.status")), Some("eligible"));
+    assert_eq!(recs[0].get(col("scored.rate")), Some(""));
+    assert_eq!(recs[0].get(col("error.code")), Some(""));
+    let listed: serde_json::Value =
+        serde_json::from_str(recs[0].get(col("errors")).unwrap()).unwrap();
+    assert_eq!(listed[0]["code"], "eval/division-by-zero");
+    assert_eq!(recs[1].get(col("scored.rate")), Some("1"));
+    assert_eq!(recs[2].get(col("scored.status")), Some(""));
+    assert_eq!(recs[2].get(col("error.code")), Some("facts/out-of-range"));
+}
+
 #[test]
 fn outside_the_window_is_an_error_naming_it() {
     let out = clausula(&[

@@ -8,8 +8,8 @@
 //! named as [`Policy::batch_columns`] names them, are `<outcome>.status` (text),
 //! `<outcome>.<amount>` (exact `decimal128(38, 10)`), with `lines` each line's status and
 //! `<outcome>.failed` (a list of line ids), then `error`, `error.code`, `error.path`,
-//! `error.message` (the first error of the row) and `errors` (all of them, a list of
-//! structs).
+//! `error.message` (the error that left the row undecided: bad facts) and `errors` (all of
+//! them, evaluation errors scoped to a line or an amount included, a list of structs).
 
 use std::sync::Arc;
 
@@ -59,10 +59,7 @@ impl ArrowBatchError {
             ArrowBatchError::Internal(message) => vec![ErrorReport {
                 code: "internal".to_string(),
                 message: message.clone(),
-                path: None,
-                expected: None,
-                outcome: None,
-                help: None,
+                ..Default::default()
             }],
         }
     }
@@ -73,9 +70,7 @@ fn column_error(path: &str, message: String) -> ErrorReport {
         code: "facts/wrong-type".to_string(),
         message,
         path: Some(path.to_string()),
-        expected: None,
-        outcome: None,
-        help: None,
+        ..Default::default()
     }
 }
 
@@ -476,10 +471,11 @@ pub fn result_columns(results: &[BatchResult]) -> Vec<(String, ArrayRef)> {
                             .map(decimal_text)
                             .unwrap_or_default()
                     ),
-                    path: None,
-                    expected: None,
                     outcome: Some(o.name.clone()),
-                    help: None,
+                    // The amount alone is without a value: the row stays decided (R11).
+                    scope: crate::decision::ErrorScope::Amount,
+                    amounts: vec![amount.clone()],
+                    ..Default::default()
                 });
             }
             out.push((name, column));
@@ -526,7 +522,7 @@ pub fn result_columns(results: &[BatchResult]) -> Vec<(String, ArrayRef)> {
     let first = |f: &dyn Fn(&ErrorReport) -> Option<String>| -> ArrayRef {
         Arc::new(StringArray::from(
             rows.iter()
-                .map(|e| e.first().and_then(f))
+                .map(|e| e.iter().find(|e| !e.is_scoped()).and_then(f))
                 .collect::<Vec<_>>(),
         ))
     };
@@ -541,13 +537,16 @@ pub fn result_columns(results: &[BatchResult]) -> Vec<(String, ArrayRef)> {
     out
 }
 
-/// Every error of every row: `list<struct<code, path, message>>`, an empty list when the row
+/// Every error of every row: `list<struct<code, path, message, outcome, scope>>`, an empty
+/// list when the row
 /// is fine.
 fn error_lists(rows: &[Vec<ErrorReport>]) -> ArrayRef {
     let fields = Fields::from(vec![
         Field::new("code", DataType::Utf8, false),
         Field::new("path", DataType::Utf8, true),
         Field::new("message", DataType::Utf8, false),
+        Field::new("outcome", DataType::Utf8, true),
+        Field::new("scope", DataType::Utf8, false),
     ]);
     let mut list = ListBuilder::new(StructBuilder::from_fields(fields.clone(), 0)).with_field(
         Arc::new(Field::new("item", DataType::Struct(fields), false)),
@@ -563,6 +562,12 @@ fn error_lists(rows: &[Vec<ErrorReport>]) -> ArrayRef {
             }
             if let Some(b) = item.field_builder::<StringBuilder>(2) {
                 b.append_value(&e.message);
+            }
+            if let Some(b) = item.field_builder::<StringBuilder>(3) {
+                b.append_option(e.outcome.as_deref());
+            }
+            if let Some(b) = item.field_builder::<StringBuilder>(4) {
+                b.append_value(e.scope.as_str());
             }
             item.append(true);
         }

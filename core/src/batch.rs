@@ -104,6 +104,15 @@ impl BatchResult {
     pub fn first_error(&self, row: usize) -> Option<&ErrorReport> {
         self.errors.get(row).and_then(|e| e.first())
     }
+
+    /// The error that left row `row` without a decision (bad facts), if any. Evaluation
+    /// errors scoped to a line or an amount (R11) leave the row decided: they are in
+    /// `errors`, never here.
+    pub fn row_error(&self, row: usize) -> Option<&ErrorReport> {
+        self.errors
+            .get(row)
+            .and_then(|e| e.iter().find(|e| !e.is_scoped()))
+    }
 }
 
 impl BatchResult {
@@ -398,9 +407,10 @@ fn dense_errors(
     out
 }
 
-/// The error columns every batch result has after its outcome columns: the first error's
-/// code, path and message (the columns an analyst groups by), the rendered first error, and
-/// the list of all of a row's errors.
+/// The error columns every batch result has after its outcome columns: the rendered error
+/// that left the row undecided (bad facts), its code, path and message (the columns an
+/// analyst groups by), and the list of all of a row's errors, evaluation errors scoped to a
+/// line or an amount (R11) included.
 pub const ERROR_COLUMNS: [&str; 5] = [
     "error",
     "error.code",
@@ -453,6 +463,7 @@ impl Policy {
             expected: None,
             outcome: None,
             help,
+            ..Default::default()
         };
         let spellings = other_spellings(g);
         let mut errors = Vec::new();
@@ -540,6 +551,7 @@ impl Policy {
                     "name fact columns by their paths (`{example}`), or by struct columns \
                      named after an input"
                 )),
+                ..Default::default()
             });
         }
         if errors.is_empty() {
@@ -560,6 +572,7 @@ fn slot_of(g: &crate::graph::Graph, path: &str) -> Result<(u32, crate::types::Ty
         expected: None,
         outcome: None,
         help,
+        ..Default::default()
     };
     let Some(ent) = g.entities.iter().find(|e| e.name == entity && !e.is_list) else {
         let names: Vec<&str> = g.entities.iter().map(|e| e.name.as_str()).collect();
@@ -887,9 +900,7 @@ impl ColumnBatchBuilder<'_> {
                 code: codes::UNKNOWN_ENTITY.to_string(),
                 message: format!("`{entity}` is not a list input of this policy"),
                 path: Some(entity.to_string()),
-                expected: None,
-                outcome: None,
-                help: None,
+                ..Default::default()
             });
         };
         let mut col = Vec::with_capacity(self.batch.rows);
@@ -943,9 +954,7 @@ fn column_length(path: &str, rows: usize) -> ErrorReport {
         code: codes::FACTS_TOO_LARGE.to_string(),
         message: format!("column `{path}` does not have exactly {rows} values"),
         path: Some(path.to_string()),
-        expected: None,
-        outcome: None,
-        help: None,
+        ..Default::default()
     }
 }
 

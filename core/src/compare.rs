@@ -370,9 +370,7 @@ impl Comparer {
                     code: codes::COLUMN_CLASH.to_string(),
                     message: format!("column `{n}` has the name of a comparison column; rename it"),
                     path: Some((*n).to_string()),
-                    expected: None,
-                    outcome: None,
-                    help: None,
+                    ..Default::default()
                 });
             }
         }

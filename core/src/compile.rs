@@ -880,10 +880,12 @@ fn status_expr(o: &crate::ir::OutcomeDef, span: clausula_dsl::Span) -> TExpr {
             crate::ir::ReqKind::Require => q.cond.clone(),
             crate::ir::ReqKind::Unless => mk(TKind::Not(Box::new(q.cond.clone()))),
         };
+        // The condition first, then the guard: an undecided line carries its condition's
+        // error before its guard's, as the line itself reports it.
         let pass = match &q.guard {
             Some(g) => mk(TKind::Or(
-                Box::new(mk(TKind::Not(Box::new(g.clone())))),
                 Box::new(pass),
+                Box::new(mk(TKind::Not(Box::new(g.clone())))),
             )),
             None => pass,
         };

@@ -254,6 +254,10 @@ pub struct Line {
     /// fact can, or the inversion is not exact: never a guess).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub recourse: Vec<Recourse>,
+    /// Why an undecided line has no truth value, when its condition (or guard) raised an
+    /// evaluation error (so that an undetermined outcome whose `missing` is empty says why).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<LineError>,
 }
 
 /// One way to flip a blocking line: every value `v` of `fact` with `v op value` (and, for a
@@ -349,9 +353,38 @@ impl TryFrom<String> for Amount {
     }
 }
 
+/// How far an error reaches (R11): what of the decision it leaves without an answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub enum ErrorScope {
+    /// It stops the whole decision (bad facts, `as_of` outside the window): no outcomes.
+    #[default]
+    Decision,
+    /// It leaves one or more lines of an outcome undecided (and so perhaps its status).
+    Line,
+    /// It leaves only amounts without a value; every status is decided without it.
+    Amount,
+    /// A bad fact set aside as unknown when deciding with field errors (a form while the
+    /// user types): every outcome is decided without it.
+    Field,
+}
+
+impl ErrorScope {
+    /// `decision`, `line` or `amount`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorScope::Decision => "decision",
+            ErrorScope::Line => "line",
+            ErrorScope::Amount => "amount",
+            ErrorScope::Field => "field",
+        }
+    }
+}
+
 /// A problem reported with a decision: bad facts, an `as_of` outside the window, or an
 /// evaluation error (overflow, division by zero, …) in an outcome.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct ErrorReport {
     /// Stable code (`facts/wrong-type`, `eval/division-by-zero`, …).
@@ -370,6 +403,35 @@ pub struct ErrorReport {
     /// How to fix it.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub help: Option<String>,
+    /// How far it reaches: `decision` (no outcomes are decided), `line` (it leaves lines of
+    /// `outcome` undecided), `amount` (only amounts of `outcome` are without a value) or
+    /// `field` (a bad fact set aside as unknown when deciding with field errors).
+    #[serde(default)]
+    pub scope: ErrorScope,
+    /// For an evaluation error: the 0-based indices into the outcome's `requirements` of
+    /// the lines it leaves undecided.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub lines: Vec<usize>,
+    /// For an evaluation error: the amounts of the outcome it leaves without a value.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub amounts: Vec<String>,
+}
+
+impl ErrorReport {
+    /// An error that stops the decision, with its code and message and nothing else.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> ErrorReport {
+        ErrorReport {
+            code: code.into(),
+            message: message.into(),
+            ..ErrorReport::default()
+        }
+    }
+
+    /// Whether it leaves the decision standing: an evaluation error whose reach is a line
+    /// or an amount, not the whole decision.
+    pub fn is_scoped(&self) -> bool {
+        self.scope != ErrorScope::Decision
+    }
 }
 
 impl std::fmt::Display for ErrorReport {

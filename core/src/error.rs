@@ -43,15 +43,14 @@ impl EvalError {
                 help: Some(
                     "evaluate with an as_of inside the window the policy was in force".to_string(),
                 ),
+                ..Default::default()
             }],
             EvalError::Facts(list) => list.clone(),
             EvalError::ForeignFacts => vec![ErrorReport {
                 code: codes::FOREIGN_SCHEMA.to_string(),
                 message: self.to_string(),
-                path: None,
-                expected: None,
-                outcome: None,
                 help: Some("build facts with the same policy you evaluate".to_string()),
+                ..Default::default()
             }],
         }
     }

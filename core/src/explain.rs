@@ -77,37 +77,72 @@ pub(crate) fn statuses(g: &Graph, f: &Frame, row: usize) -> Vec<Status> {
 }
 
 /// The evaluation errors row `row`'s decision reports, in its order: per outcome, the
-/// conditions then guards of its undecided lines, then its unknown amounts (each error once
-/// per outcome). The same list [`decide`] puts in `errors`, without explaining anything.
+/// conditions then guards of its undecided lines, then its unknown amounts — each error once
+/// per outcome, with the lines and amounts it reaches there and so its scope (R11). The same
+/// list [`decide`] puts in `errors`, without explaining anything.
 pub(crate) fn reported_errors(g: &Graph, f: &Frame, row: usize, as_of: i32) -> Vec<ErrorReport> {
-    let mut out = Vec::new();
+    let mut out: Vec<(u32, ErrorReport)> = Vec::new();
     if f.errors.is_empty() {
-        return out;
+        return Vec::new();
     }
-    let mut errs = Vec::new();
+    // (error, what it reaches) in reading order.
+    let mut errs: Vec<(u32, Reach)> = Vec::new();
+    // Where each error of this outcome is in `out`.
+    let mut at_of: FxHashMap<u32, usize> = FxHashMap::default();
     for o in &g.outcomes {
         errs.clear();
-        for q in &o.requirements {
+        at_of.clear();
+        for (i, q) in o.requirements.iter().enumerate() {
             let cond = f.value(q.cond, row);
             let guard = q.guard.map(|gd| f.value(gd, row));
             if line_status(q.kind, cond, guard) == LineStatus::Unknown {
-                errs.extend(err_of(cond));
-                errs.extend(guard.and_then(err_of));
+                errs.extend(err_of(cond).map(|e| (e, Reach::Line(i))));
+                errs.extend(guard.and_then(err_of).map(|e| (e, Reach::Line(i))));
             }
         }
-        for a in &o.amounts {
-            errs.extend(err_of(f.value(a.node, row)));
+        for (i, a) in o.amounts.iter().enumerate() {
+            errs.extend(err_of(f.value(a.node, row)).map(|e| (e, Reach::Amount(i))));
         }
-        let mut seen = FxHashSet::default();
-        for e in &errs {
-            if seen.insert(*e)
-                && let Some(rec) = f.errors.get(*e as usize)
-            {
-                out.push(error_report(g, rec, Some(&o.name), as_of));
+        for (e, reach) in &errs {
+            let at = match at_of.get(e) {
+                Some(k) => *k,
+                None => {
+                    let Some(rec) = f.errors.get(*e as usize) else {
+                        continue;
+                    };
+                    let mut r = error_report(g, rec, Some(&o.name), as_of);
+                    r.scope = ErrorScope::Amount;
+                    out.push((*e, r));
+                    at_of.insert(*e, out.len() - 1);
+                    out.len() - 1
+                }
+            };
+            let Some((_, r)) = out.get_mut(at) else {
+                continue;
+            };
+            match *reach {
+                Reach::Line(i) => {
+                    r.scope = ErrorScope::Line;
+                    if r.lines.last() != Some(&i) {
+                        r.lines.push(i);
+                    }
+                }
+                Reach::Amount(i) => {
+                    if let Some(a) = o.amounts.get(i) {
+                        r.amounts.push(a.name.clone());
+                    }
+                }
             }
         }
     }
-    out
+    out.into_iter().map(|(_, r)| r).collect()
+}
+
+/// What of an outcome an evaluation error reaches.
+#[derive(Clone, Copy)]
+enum Reach {
+    Line(usize),
+    Amount(usize),
 }
 
 /// A fact's path as written in facts JSON and `missing`.
@@ -963,10 +998,8 @@ pub(crate) fn error_report(
     ErrorReport {
         code: e.code.to_string(),
         message,
-        path: None,
-        expected: None,
         outcome: outcome.map(str::to_string),
-        help: None,
+        ..Default::default()
     }
 }
 
@@ -1004,6 +1037,17 @@ fn err_of(v: &Val) -> Option<u32> {
     }
 }
 
+/// Evaluation error `e` as a line or an amount carries it.
+fn line_error(w: &Walker<'_>, e: u32, outcome: &str) -> Option<LineError> {
+    w.f.errors.get(e as usize).map(|rec| {
+        let r = error_report(w.g, rec, Some(outcome), w.as_of);
+        LineError {
+            code: r.code,
+            message: r.message,
+        }
+    })
+}
+
 fn outcome(w: &mut Walker<'_>, o: &OutcomeG) -> OutcomeDecision {
     let (f, row) = (w.f, w.row);
     let mut vals = Values {
@@ -1039,6 +1083,14 @@ fn outcome(w: &mut Walker<'_>, o: &OutcomeG) -> OutcomeDecision {
         );
         let read: Vec<(NodeId, usize)> = roots.iter().map(|r| (*r, row)).collect();
         let uses = w.uses_of(&mut vals, &read, true);
+        // An undecided line whose condition (or guard) failed says why (R11).
+        let error = if status == LineStatus::Unknown {
+            err_of(cond)
+                .or_else(|| guard.and_then(err_of))
+                .and_then(|e| line_error(w, e, &o.name))
+        } else {
+            None
+        };
         lines.push(Line {
             id: r.id.clone(),
             uses,
@@ -1050,6 +1102,7 @@ fn outcome(w: &mut Walker<'_>, o: &OutcomeG) -> OutcomeDecision {
             facts: w.facts(&roots),
             compare: if applies { w.compare(r.cond) } else { None },
             recourse: Vec::new(),
+            error,
         });
     }
     let status = outcome_status(
@@ -1070,16 +1123,7 @@ fn outcome(w: &mut Walker<'_>, o: &OutcomeG) -> OutcomeDecision {
         let ty = w.node_ty(a.node);
         let ty = if ty == Type::Scalar { Type::Number } else { ty };
         let uses = w.uses_of(&mut vals, &[(a.node, row)], true);
-        let error = match v {
-            Val::Err(e) => f.errors.get(*e as usize).map(|rec| {
-                let r = error_report(w.g, rec, Some(&o.name), w.as_of);
-                LineError {
-                    code: r.code,
-                    message: r.message,
-                }
-            }),
-            _ => None,
-        };
+        let error = err_of(v).and_then(|e| line_error(w, e, &o.name));
         amount_lines.push(AmountLine {
             name: a.name.clone(),
             label: a.label.clone(),

@@ -33,9 +33,7 @@ fn error(code: &str, path: impl fmt::Display, message: String) -> ErrorReport {
         code: code.to_string(),
         message,
         path: (!path.is_empty()).then_some(path),
-        expected: None,
-        outcome: None,
-        help: None,
+        ..Default::default()
     }
 }
 

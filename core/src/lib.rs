@@ -51,9 +51,9 @@ pub use compare::{
     LineChange, OutcomeComparison, OutcomeRows, Transition,
 };
 pub use decision::{
-    Amount, AmountLine, Bounds, Compare, Decision, DecisionSummary, ErrorReport, Line, LineError,
-    LineKind, LineStatus, OrderedMap, OutcomeBrief, OutcomeDecision, Recourse, RecourseBound,
-    Status, ValueEntry, ValueKind,
+    Amount, AmountLine, Bounds, Compare, Decision, DecisionSummary, ErrorReport, ErrorScope, Line,
+    LineError, LineKind, LineStatus, OrderedMap, OutcomeBrief, OutcomeDecision, Recourse,
+    RecourseBound, Status, ValueEntry, ValueKind,
 };
 pub use display::display_text;
 pub use dot::{GraphNode, GraphView};

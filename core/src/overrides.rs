@@ -52,6 +52,7 @@ fn report(code: &str, message: String, help: Option<String>) -> ErrorReport {
         expected: None,
         outcome: None,
         help,
+        ..Default::default()
     }
 }
 

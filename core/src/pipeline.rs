@@ -112,6 +112,8 @@ impl Policy {
                             outcome,
                             status,
                             amounts,
+                            amount_errors,
+                            values,
                             missing,
                             ..
                         } => {
@@ -144,6 +146,46 @@ impl Policy {
                                     )),
                                 }
                             }
+                            for (name, code) in amount_errors {
+                                match o.amount_lines.iter().find(|a| a.name == *name) {
+                                    Some(a) => match (&a.value, &a.error) {
+                                        (None, Some(e)) if e.code == *code => {}
+                                        (None, Some(e)) => failures.push(format!(
+                                            "`{outcome}.{name}`: expected error `{code}`, got `{}`",
+                                            e.code
+                                        )),
+                                        (Some(v), _) => failures.push(format!(
+                                            "`{outcome}.{name}`: expected error `{code}`, got the value {v}"
+                                        )),
+                                        (None, None) => failures.push(format!(
+                                            "`{outcome}.{name}`: expected error `{code}`, but it is only unknown"
+                                        )),
+                                    },
+                                    None => failures.push(format!(
+                                        "`{outcome}` has no amount `{name}`"
+                                    )),
+                                }
+                            }
+                            for (key, want) in values {
+                                match o.values.get(key) {
+                                    Some(e) if want.matches(e.value.as_deref()) => {}
+                                    Some(e) => failures.push(format!(
+                                        "`{outcome}`: expected value `{key}` = {}, got {}",
+                                        want.text(),
+                                        e.value.as_deref().unwrap_or("no value")
+                                    )),
+                                    None => {
+                                        let keys: Vec<&str> =
+                                            o.values.iter().map(|(k, _)| k).collect();
+                                        failures.push(format!(
+                                            "`{outcome}`: no value `{key}` was read{}",
+                                            clausula_dsl::suggest::closest(key, &keys)
+                                                .map(|s| format!(" (did you mean `{s}`?)"))
+                                                .unwrap_or_default()
+                                        ));
+                                    }
+                                }
+                            }
                             if let Some(m) = missing
                                 && *m != o.missing
                             {
@@ -155,8 +197,25 @@ impl Policy {
                         }
                     }
                 }
-                if !expects_error && !decision.errors.is_empty() {
-                    for e in &decision.errors {
+                if !expects_error {
+                    // An amount's error the example names (`NAME error "code"`) is expected.
+                    let named = |e: &crate::ErrorReport| {
+                        ex.expects.iter().any(|x| match x {
+                            Expect::Outcome {
+                                outcome,
+                                amount_errors,
+                                ..
+                            } => {
+                                e.outcome.as_deref() == Some(outcome.as_str())
+                                    && e.lines.is_empty()
+                                    && e.amounts.iter().all(|a| {
+                                        amount_errors.iter().any(|(n, c)| n == a && *c == e.code)
+                                    })
+                            }
+                            Expect::Error { .. } => false,
+                        })
+                    };
+                    for e in decision.errors.iter().filter(|e| !named(e)) {
                         failures.push(format!("unexpected error: {e}"));
                     }
                 }

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::decision::{
-    Amount, Decision, DecisionSummary, ErrorReport, OrderedMap, OutcomeBrief, Status,
+    Amount, Decision, DecisionSummary, ErrorReport, ErrorScope, OrderedMap, OutcomeBrief, Status,
 };
 use crate::error::{EvalError, FactErrors, LoadError};
 use crate::eval::{self, FactRow};
@@ -131,9 +131,8 @@ impl FactsBuilder<'_> {
             code: code.to_string(),
             message,
             path: Some(path.to_string()),
-            expected: None,
-            outcome: None,
             help: Some("a fact path is `entity.field` or `list[index].field`".to_string()),
+            ..Default::default()
         });
         self
     }
@@ -576,6 +575,10 @@ impl Policy {
             match read(self, &doc) {
                 Ok(f) => {
                     let mut d = self.decide_facts(&f, as_of);
+                    // Each was set aside as unknown: the decision stands without it.
+                    for e in &mut field_errors {
+                        e.scope = ErrorScope::Field;
+                    }
                     field_errors.append(&mut d.errors);
                     d.errors = field_errors;
                     return d;

@@ -14,10 +14,8 @@ fn refuse(code: &str, message: String, help: Option<&str>) -> ErrorReport {
     ErrorReport {
         code: code.to_string(),
         message,
-        path: None,
-        expected: None,
-        outcome: None,
         help: help.map(str::to_string),
+        ..Default::default()
     }
 }
 

@@ -472,6 +472,10 @@ pub enum Expectation {
         status: ExpectedStatus,
         /// Expected amounts.
         amounts: Vec<(Ident, DataNumber)>,
+        /// `NAME error "code"`: amounts expected to have no value and to carry that error.
+        amount_errors: Vec<(Ident, StrLit)>,
+        /// `value KEY = V`: expected `values` entries (KEY as written, without quotes).
+        values: Vec<(StrLit, DataValue)>,
         /// Expected `missing` list, when given.
         missing: Option<Vec<StrLit>>,
         /// The whole line.

@@ -903,6 +903,8 @@ impl<'c> Lowerer<'c> {
                     }
                 };
                 let mut amounts = Vec::new();
+                let mut amount_errors = Vec::new();
+                let mut values = Vec::new();
                 let mut missing = None;
                 for part in bi {
                     let pspan = self.span(&part);
@@ -918,6 +920,41 @@ impl<'c> Lowerer<'c> {
                             let n =
                                 self.next(&mut ai, Rule::data_number, pspan, "expected amount")?;
                             amounts.push((name, self.data_number(n)?));
+                        }
+                        Rule::expect_amount_error => {
+                            let mut ai = part.into_inner().peekable();
+                            let name = self.ident(self.next(
+                                &mut ai,
+                                Rule::ident,
+                                pspan,
+                                "expected amount",
+                            )?);
+                            self.take(&mut ai, Rule::kw_error);
+                            let code = self.string(self.next(
+                                &mut ai,
+                                Rule::string,
+                                pspan,
+                                "error code",
+                            )?)?;
+                            amount_errors.push((name, code));
+                        }
+                        Rule::expect_value => {
+                            let mut ai =
+                                part.into_inner().filter(|p| p.as_rule() != Rule::kw_value);
+                            let (Some(k), Some(v)) = (ai.next(), ai.next()) else {
+                                return Err(self.internal(pspan, "expect value"));
+                            };
+                            let key = match k.as_rule() {
+                                Rule::ident => {
+                                    let i = self.ident(k);
+                                    StrLit {
+                                        value: i.name,
+                                        span: i.span,
+                                    }
+                                }
+                                _ => self.string(k)?,
+                            };
+                            values.push((key, self.data(v)?));
                         }
                         Rule::expect_missing => {
                             let mut list = Vec::new();
@@ -935,6 +972,8 @@ impl<'c> Lowerer<'c> {
                     outcome,
                     status,
                     amounts,
+                    amount_errors,
+                    values,
                     missing,
                     span,
                 })

@@ -524,12 +524,24 @@ impl<'a> Printer<'a> {
                     outcome,
                     status,
                     amounts,
+                    amount_errors,
+                    values,
                     missing,
                     span,
                 } => {
                     let mut t = format!("expect {} {}", outcome.name, status.as_str());
                     for (name, value) in amounts {
                         t.push_str(&format!(" {} = {}", name.name, value.text));
+                    }
+                    for (name, code) in amount_errors {
+                        t.push_str(&format!(" {} error {}", name.name, quote(&code.value)));
+                    }
+                    for (key, value) in values {
+                        t.push_str(&format!(
+                            " value {} = {}",
+                            data_key(&key.value),
+                            data_inline(value)
+                        ));
                     }
                     if let Some(m) = missing {
                         let items: Vec<String> = m.iter().map(|s| quote(&s.value)).collect();

@@ -222,15 +222,19 @@ fn data_number() -> impl Strategy<Value = DataNumber> {
     })
 }
 
-fn data() -> impl Strategy<Value = DataValue> {
-    let leaf = prop_oneof![
+/// A scalar of example data (what `expect … value KEY = V` takes).
+fn data_leaf() -> impl Strategy<Value = DataValue> {
+    prop_oneof![
         Just(DataValue::Null(sp())),
         any::<bool>().prop_map(|b| DataValue::Bool(b, sp())),
         data_number().prop_map(DataValue::Number),
         strlit().prop_map(DataValue::Str),
         datelit().prop_map(DataValue::Date),
-    ];
-    leaf.prop_recursive(3, 24, 4, |inner| {
+    ]
+}
+
+fn data() -> impl Strategy<Value = DataValue> {
+    data_leaf().prop_recursive(3, 24, 4, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(|v| DataValue::Array(v, sp())),
             prop::collection::vec((strlit(), inner), 0..4).prop_map(|v| DataValue::Object(v, sp())),
@@ -474,17 +478,23 @@ fn item() -> impl Strategy<Value = Item> {
                             ExpectedStatus::Undetermined
                         ]),
                         prop::collection::vec((ident(), data_number()), 0..3),
+                        prop::collection::vec((ident(), strlit()), 0..2),
+                        prop::collection::vec((strlit(), data_leaf()), 0..2),
                         prop::option::of(prop::collection::vec(strlit(), 0..3))
                     )
-                        .prop_map(|(outcome, status, amounts, missing)| {
-                            Expectation::Outcome {
-                                outcome,
-                                status,
-                                amounts,
-                                missing,
-                                span: sp(),
+                        .prop_map(
+                            |(outcome, status, amounts, amount_errors, values, missing)| {
+                                Expectation::Outcome {
+                                    outcome,
+                                    status,
+                                    amounts,
+                                    amount_errors,
+                                    values,
+                                    missing,
+                                    span: sp(),
+                                }
                             }
-                        }),
+                        ),
                 ],
                 0..3
             )

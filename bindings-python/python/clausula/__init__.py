@@ -139,13 +139,21 @@ class CompileError(ClausulaError, ValueError):
 
 @dataclass(frozen=True)
 class FactIssue:
-    """One problem with the facts: code, the fact path, what was expected."""
+    """One problem reported with a decision: code, the fact path, what was expected. An
+    evaluation error (``eval/division-by-zero``) names the ``outcome`` it reached, the
+    ``lines`` (indices into its requirements) and ``amounts`` it left undecided, and its
+    ``scope``: ``decision`` (no outcome decided: bad facts), ``line``, ``amount``, or
+    ``field`` (a bad fact set aside when deciding with field errors)."""
 
     code: str
     message: str
     path: Optional[str] = None
     expected: Optional[str] = None
     help: Optional[str] = None
+    outcome: Optional[str] = None
+    scope: str = "decision"
+    lines: List[int] = field(default_factory=list)
+    amounts: List[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
@@ -213,6 +221,10 @@ def _issue_list(items: List[Dict[str, Any]]) -> List[FactIssue]:
             path=e.get("path"),
             expected=e.get("expected"),
             help=e.get("help"),
+            outcome=e.get("outcome"),
+            scope=e.get("scope", "decision"),
+            lines=list(e.get("lines", [])),
+            amounts=list(e.get("amounts", [])),
         )
         for e in items
     ]
@@ -420,7 +432,8 @@ class Value:
 
 @dataclass(frozen=True)
 class LineError:
-    """Why an amount (or a line) has no value: the evaluation error's code and message."""
+    """Why an amount has no value, or a line no truth value: the evaluation error's code and
+    message."""
 
     code: str
     message: str
@@ -475,6 +488,7 @@ class Requirement:
     id: str = ""
     uses: List[str] = field(default_factory=list)
     recourse: List["Recourse"] = field(default_factory=list)
+    error: Optional[LineError] = None
 
     @property
     def mark(self) -> str:
@@ -639,6 +653,9 @@ class Decision:
                         )
                         for x in r.get("recourse", [])
                     ],
+                    error=LineError(code=r["error"]["code"], message=r["error"]["message"])
+                    if r.get("error")
+                    else None,
                 )
                 for r in o["requirements"]
             ]
@@ -965,9 +982,11 @@ class Policy:
         per line, `<outcome>.<line id>` (`true`/`false`/`unknown`/`not_applicable`), and
         `<outcome>.failed`, the list of the ids of the lines that block. Amounts of a row that
         is not eligible are provisional (what it would get); `eligible_only=True` makes them
-        null. Then the errors: `error` (the first, rendered), `error.code`, `error.path`,
-        `error.message`, and `errors`, the list of all (`code`, `path`, `message`). A bad
-        value makes an error in its row and every other row is still evaluated.
+        null. Then the errors: `error` (the one that left the row undecided, rendered: bad
+        facts), `error.code`, `error.path`, `error.message`, and `errors`, the list of all
+        (`code`, `path`, `message`, `outcome`, `scope`), evaluation errors scoped to a line or
+        an amount (R11) included. A bad value makes an error in its row and every other row
+        is still evaluated.
 
         `as_of` is one date for every row, or the name of a column holding each row's date.
         The GIL is released and all cores are used.

@@ -48,7 +48,9 @@ def _result_schema(policy: Policy, outcomes: Optional[Sequence[str]]) -> List[An
             fields.append(T.StructField(f"{o['name']}.{a}", T.DecimalType(38, AMOUNT_SCALE), True))
     for name in ("error", "error.code", "error.path", "error.message"):
         fields.append(T.StructField(name, T.StringType(), True))
-    item = T.StructType([T.StructField(n, T.StringType(), True) for n in ("code", "path", "message")])
+    item = T.StructType(
+        [T.StructField(n, T.StringType(), True) for n in ("code", "path", "message", "outcome", "scope")]
+    )
     fields.append(T.StructField("errors", T.ArrayType(item, True), True))
     return fields
 
@@ -65,8 +67,9 @@ def score(
     an input (`project` with fields) are read as facts; null is unknown; other columns are
     carried along. Returns the input columns plus, per outcome (all, or those named in
     `outcomes`), `<outcome>.status` and `<outcome>.<amount>` (`decimal(38, 10)`), and
-    `error`, `error.code`, `error.path`, `error.message` (its first error) and `errors`
-    (all of them): a row with a bad value keeps its place with the error set.
+    `error`, `error.code`, `error.path`, `error.message` (the error that left it undecided)
+    and `errors` (all of them, evaluation errors scoped to a line or an amount included): a
+    row with a bad value keeps its place with the error set.
     """
     from pyspark.sql import types as T
 

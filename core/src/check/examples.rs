@@ -33,11 +33,60 @@ pub(crate) enum Expect {
         outcome: String,
         status: ExpectedStatus,
         amounts: Vec<(String, Decimal, String)>,
+        /// `NAME error "code"`.
+        amount_errors: Vec<(String, String)>,
+        /// `value KEY = V`.
+        values: Vec<(String, Expected)>,
         missing: Option<Vec<String>>,
     },
     Error {
         code: String,
     },
+}
+
+/// The value a `value KEY = V` expectation wants, compared with the entry's value text.
+#[derive(Clone, Debug)]
+pub(crate) enum Expected {
+    /// `null`: the entry has no value (unknown or an error).
+    None,
+    /// A number (compared exactly, whatever its scale: `0.50` is `0.5`), with its text.
+    Number(Decimal, String),
+    /// A bool, a date or a string, as the entry's value text writes it.
+    Text(String),
+}
+
+impl Expected {
+    fn of(v: &DataValue) -> Option<Expected> {
+        Some(match v {
+            DataValue::Null(_) => Expected::None,
+            DataValue::Number(n) => Expected::Number(n.value, n.text.clone()),
+            DataValue::Bool(b, _) => Expected::Text(b.to_string()),
+            DataValue::Date(d) => Expected::Text(d.value.format("%Y-%m-%d").to_string()),
+            DataValue::Str(s) => Expected::Text(s.value.clone()),
+            DataValue::Array(..) | DataValue::Object(..) => return None,
+        })
+    }
+
+    /// Whether an entry's value (its canonical text, `None` when it has none) is this one.
+    pub(crate) fn matches(&self, got: Option<&str>) -> bool {
+        match (self, got) {
+            (Expected::None, None) => true,
+            (Expected::Number(want, _), Some(g)) => {
+                Decimal::from_str_exact(g).is_ok_and(|g| g == *want)
+            }
+            (Expected::Text(want), Some(g)) => want == g,
+            _ => false,
+        }
+    }
+
+    /// As written in the example.
+    pub(crate) fn text(&self) -> String {
+        match self {
+            Expected::None => "null".to_string(),
+            Expected::Number(_, t) => t.clone(),
+            Expected::Text(t) => format!("{t:?}"),
+        }
+    }
 }
 
 pub(super) fn check_examples(
@@ -59,6 +108,8 @@ pub(super) fn check_examples(
                     outcome,
                     status,
                     amounts,
+                    amount_errors,
+                    values,
                     missing,
                     ..
                 } => {
@@ -78,7 +129,11 @@ pub(super) fn check_examples(
                         ));
                         continue;
                     };
-                    for (name, _) in amounts {
+                    let named = amounts
+                        .iter()
+                        .map(|(n, _)| n)
+                        .chain(amount_errors.iter().map(|(n, _)| n));
+                    for name in named {
                         if !o.amounts.iter().any(|a| a.name == name.name) {
                             let names: Vec<&str> =
                                 o.amounts.iter().map(|a| a.name.as_str()).collect();
@@ -101,6 +156,14 @@ pub(super) fn check_examples(
                         amounts: amounts
                             .iter()
                             .map(|(n, v)| (n.name.clone(), v.value, v.text.clone()))
+                            .collect(),
+                        amount_errors: amount_errors
+                            .iter()
+                            .map(|(n, c)| (n.name.clone(), c.value.clone()))
+                            .collect(),
+                        values: values
+                            .iter()
+                            .filter_map(|(k, v)| Some((k.value.clone(), Expected::of(v)?)))
                             .collect(),
                         missing: missing
                             .as_ref()

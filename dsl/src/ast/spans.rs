@@ -181,6 +181,8 @@ impl Erase for Item {
                         Expectation::Outcome {
                             outcome,
                             amounts,
+                            amount_errors,
+                            values,
                             missing,
                             span,
                             ..
@@ -189,6 +191,14 @@ impl Erase for Item {
                             for (n, v) in amounts {
                                 n.erase();
                                 v.span.erase();
+                            }
+                            for (n, c) in amount_errors {
+                                n.erase();
+                                c.erase();
+                            }
+                            for (k, v) in values {
+                                k.erase();
+                                v.erase();
                             }
                             missing.erase();
                             span.erase();

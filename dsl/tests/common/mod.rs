@@ -242,12 +242,24 @@ fn dump_item(o: &mut String, item: &Item) {
                         outcome,
                         status,
                         amounts,
+                        amount_errors,
+                        values,
                         missing,
                         ..
                     } => {
                         let a: Vec<String> = amounts
                             .iter()
                             .map(|(n, v)| format!("{}={}", n.name, v.value))
+                            .chain(
+                                amount_errors
+                                    .iter()
+                                    .map(|(n, c)| format!("{} error {:?}", n.name, c.value)),
+                            )
+                            .chain(
+                                values
+                                    .iter()
+                                    .map(|(k, v)| format!("value {:?}={}", k.value, data(v))),
+                            )
                             .collect();
                         let m = missing
                             .as_ref()
