@@ -11,6 +11,7 @@ mod deps;
 mod directory;
 mod examples;
 mod expr;
+mod functions;
 mod tables;
 
 use std::collections::HashMap;
@@ -37,6 +38,8 @@ pub(crate) enum Sym {
     Param(ParamId),
     Table(TableId),
     Dir(DirId),
+    /// A rule or table with parameters (R6), by index into `Env::functions`.
+    Function(u32),
 }
 
 /// What names mean while checking expressions.
@@ -56,6 +59,15 @@ pub(crate) struct Env {
     /// What messages about unknown names consult, built on first use (once per check,
     /// however many unknown names there are).
     pub(crate) lookups: std::cell::OnceCell<Lookups>,
+    /// Each outcome's amounts as written (name, file, expression), for `o.a` (R9).
+    pub(crate) outcome_amounts: Vec<Vec<(String, FileId, ast::Expr)>>,
+    /// The type of each `o.a` once worked out; `None` while it is (a cycle, reported by
+    /// the dependency search, reads as an error type).
+    pub(crate) amount_types: std::cell::RefCell<HashMap<(OutcomeId, u32), Option<Type>>>,
+    /// Declared functions (R6).
+    pub(crate) functions: Vec<functions::FunctionDef>,
+    /// The instances of function calls made while checking.
+    pub(crate) instances: functions::SharedInstances,
 }
 
 /// Name tables for messages: sorted global names (the did-you-mean candidates), which
@@ -111,6 +123,7 @@ struct Collected<'a> {
     params: Vec<(FileId, &'a ast::ParamDecl)>,
     rules: Vec<(FileId, &'a ast::RuleDecl)>,
     tables: Vec<(FileId, &'a ast::TableDecl)>,
+    functions: Vec<(FileId, functions::FnAst)>,
     dirs: Vec<(FileId, &'a ast::DirectoryDecl, String)>,
     outcomes: Vec<(FileId, &'a ast::OutcomeDecl)>,
     examples: Vec<(FileId, &'a ast::ExampleDecl)>,
@@ -141,6 +154,7 @@ pub(crate) fn check(
         params: vec![],
         rules: vec![],
         tables: vec![],
+        functions: vec![],
         dirs: vec![],
         outcomes: vec![],
         examples: vec![],
@@ -152,6 +166,12 @@ pub(crate) fn check(
                 Item::Policy(_) | Item::Import(_) => {}
                 Item::Input(d) => c.inputs.push((f.id, d)),
                 Item::Param(d) => c.params.push((f.id, d)),
+                Item::Rule(d) if d.params.is_some() => c
+                    .functions
+                    .push((f.id, functions::FnAst::Rule((*d).clone()))),
+                Item::Table(d) if d.params.is_some() => {
+                    c.functions.push((f.id, functions::FnAst::Table(d.clone())))
+                }
                 Item::Rule(d) => c.rules.push((f.id, d)),
                 Item::Table(d) => c.tables.push((f.id, d)),
                 Item::Directory(d) => c.dirs.push((f.id, d, f.path.clone())),
@@ -173,7 +193,8 @@ pub(crate) fn check(
             .with_help("start the file with `policy NAME \"title\"` and `effective YYYY-MM-DD`"),
         );
     }
-    let declarations = c.rules.len() + c.tables.len() + c.outcomes.len() + c.params.len();
+    let declarations =
+        c.rules.len() + c.tables.len() + c.functions.len() + c.outcomes.len() + c.params.len();
     if declarations > MAX_DECLARATIONS {
         diags.push(
             Diagnostic::error(
@@ -384,6 +405,116 @@ pub(crate) fn check(
         });
     }
 
+    let mut function_defs = Vec::new();
+    for (i, (file, f)) in c.functions.iter().enumerate() {
+        let id = u32::try_from(i).unwrap_or(u32::MAX);
+        let (name, params, _) = match f {
+            functions::FnAst::Rule(r) => {
+                if let Some(list) = &r.list {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::WRONG_ARGUMENTS,
+                            list.span,
+                            "a per-item rule cannot take parameters",
+                        )
+                        .in_file(*file)
+                        .with_help("declare the function at the top level and call it on the item's fields"),
+                    );
+                }
+                (&r.name, r.params.as_deref().unwrap_or(&[]), r.span)
+            }
+            functions::FnAst::Table(t) => (&t.name, t.params.as_deref().unwrap_or(&[]), t.span),
+        };
+        if expr::FUNCTIONS.contains(&name.name.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    codes::DUPLICATE_NAME,
+                    name.span,
+                    format!("`{}` is a built-in function", name.name),
+                )
+                .in_file(*file)
+                .with_help("choose another name"),
+            );
+        } else {
+            declare(
+                &mut globals,
+                &mut where_,
+                name,
+                *file,
+                Sym::Function(id),
+                &mut diags,
+            );
+        }
+        let mut typed = Vec::new();
+        for p in params {
+            let ty = match Type::from_name(&p.ty.name) {
+                Some(t) => t,
+                None => match enums.iter().position(|e: &EnumDef| e.name == p.ty.name) {
+                    Some(e) => Type::Enum(u32::try_from(e).unwrap_or(u32::MAX)),
+                    None => {
+                        diags.push(clausula_dsl::suggest::with_suggestion(
+                            Diagnostic::error(
+                                codes::UNKNOWN_TYPE,
+                                p.ty.span,
+                                format!("`{}` is not a type a parameter can have", p.ty.name),
+                            )
+                            .in_file(*file),
+                            &p.ty.name,
+                            &Type::NAMES,
+                            &format!("a parameter is one of {}", Type::NAMES.join(", ")),
+                        ));
+                        Type::Error
+                    }
+                },
+            };
+            if typed.iter().any(|(n, _)| *n == p.name.name) {
+                diags.push(
+                    Diagnostic::error(
+                        codes::DUPLICATE_NAME,
+                        p.name.span,
+                        format!("parameter `{}` is declared twice", p.name.name),
+                    )
+                    .in_file(*file),
+                );
+            }
+            typed.push((p.name.name.clone(), ty));
+        }
+        function_defs.push(functions::FunctionDef {
+            name: name.name.clone(),
+            file: *file,
+            span: name.span,
+            params: typed,
+            ast: f.clone(),
+            ty: Type::Error,
+            display_ty: None,
+        });
+    }
+    // A parameter may not share a top-level name (R6): it would hide it.
+    for (f, (file, ast)) in function_defs.iter().zip(&c.functions) {
+        let params = match ast {
+            functions::FnAst::Rule(r) => r.params.as_deref().unwrap_or(&[]),
+            functions::FnAst::Table(t) => t.params.as_deref().unwrap_or(&[]),
+        };
+        for p in params {
+            if globals.contains_key(&p.name.name) {
+                let mut d = Diagnostic::error(
+                    codes::DUPLICATE_NAME,
+                    p.name.span,
+                    format!(
+                        "parameter `{}` of `{}` has the name of a declaration",
+                        p.name.name, f.name
+                    ),
+                )
+                .in_file(*file)
+                .with_help("rename the parameter");
+                if let Some((wf, ws)) = where_.get(&p.name.name) {
+                    d = d.with_label_in(*wf, *ws, "declared here");
+                }
+                diags.push(d);
+            }
+        }
+    }
+
     let mut env = Env {
         globals,
         entities,
@@ -403,6 +534,28 @@ pub(crate) fn check(
             ids
         },
         lookups: std::cell::OnceCell::new(),
+        outcome_amounts: c
+            .outcomes
+            .iter()
+            .map(|(file, o)| {
+                o.items
+                    .iter()
+                    .filter_map(|i| match i {
+                        ast::OutcomeItem::Amount(a) => {
+                            Some((a.name.name.clone(), *file, a.value.clone()))
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect(),
+        amount_types: std::cell::RefCell::new(HashMap::new()),
+        functions: function_defs,
+        instances: std::cell::RefCell::new(functions::Instances {
+            base_rules: u32::try_from(c.rules.len()).unwrap_or(u32::MAX),
+            base_tables: u32::try_from(c.tables.len()).unwrap_or(u32::MAX),
+            ..Default::default()
+        }),
     };
 
     // ---- defaults of input fields (constants)
@@ -511,8 +664,57 @@ pub(crate) fn check(
         }
     }
 
+    // ---- functions: each body checked once, callees first, for its errors and type (R6)
+    for fid in functions::order(&env, &mut diags) {
+        let Some(f) = env.functions.get(fid as usize).cloned() else {
+            continue;
+        };
+        let frame = std::rc::Rc::new(functions::FnFrame {
+            function: fid,
+            definition: true,
+            params: f
+                .params
+                .iter()
+                .map(|(n, t)| {
+                    let placeholder = TExpr {
+                        kind: TKind::Opaque,
+                        ty: *t,
+                        span: f.span,
+                        text: Some(n.clone()),
+                    };
+                    let written = ast::Expr {
+                        kind: ast::ExprKind::Name(n.clone()),
+                        span: f.span,
+                    };
+                    (n.clone(), placeholder, written)
+                })
+                .collect(),
+            inst_scope: Scope::Row,
+            chain: Vec::new(),
+        });
+        let (ty, display_ty) = match &f.ast {
+            functions::FnAst::Rule(r) => {
+                let body = expr::Cx::new(&env, f.file, Scope::Row, &mut diags)
+                    .in_function(Some(frame))
+                    .expr(&r.value, None);
+                let shown = display_type(&env, r, body.ty, f.file, &mut diags);
+                (body.ty, shown)
+            }
+            functions::FnAst::Table(t) => {
+                let def = tables::check_table(&env, t, f.file, &mut diags, Some(&frame));
+                (def.ty, None)
+            }
+        };
+        if let Some(slot) = env.functions.get_mut(fid as usize) {
+            slot.ty = ty;
+            slot.display_ty = display_ty;
+        }
+    }
+
     // ---- 3. dependencies and cycles
     let order = deps::order(&env, &c.rules, &c.tables, &c.outcomes, &mut diags);
+    // The program's order: each declaration after the function instances it made.
+    let mut final_order: Vec<Decl> = Vec::with_capacity(order.len());
 
     // ---- 4. rules and tables in dependency order
     let mut rules: Vec<Option<RuleDef>> = vec![None; c.rules.len()];
@@ -532,36 +734,7 @@ pub(crate) fn check(
                 if let Some(t) = env.rule_types.get_mut(id as usize) {
                     *t = body.ty;
                 }
-                // A declared type says how a dimensionless value displays (a ratio as a
-                // percentage); it must fit the value.
-                let display_ty = r.ty.as_ref().and_then(|t| {
-                    let declared = match t {
-                        ast::TypeExpr::Named(i) => Type::from_name(&i.name),
-                        _ => None,
-                    };
-                    let dimensionless = matches!(
-                        body.ty,
-                        Type::Number | Type::Percent | Type::Scalar | Type::Int | Type::Error
-                    );
-                    match declared {
-                        Some(d @ (Type::Percent | Type::Number)) if dimensionless => Some(d),
-                        _ => {
-                            diags.push(
-                                Diagnostic::error(
-                                    codes::TYPE_MISMATCH,
-                                    r.value.span,
-                                    format!(
-                                        "a rule's declared type is `percent` or `number` for a \
-                                         dimensionless value; this is {}",
-                                        expr::describe(&env, body.ty)
-                                    ),
-                                )
-                                .in_file(*file),
-                            );
-                            None
-                        }
-                    }
-                });
+                let display_ty = display_type(&env, r, body.ty, *file, &mut diags);
                 if let Some(slot) = rules.get_mut(id as usize) {
                     let name = match &r.list {
                         Some(list) => format!("{}.{}", list.name, r.name.name),
@@ -574,6 +747,7 @@ pub(crate) fn check(
                         display_ty,
                         scope,
                         body,
+                        call: None,
                     });
                 }
             }
@@ -581,7 +755,7 @@ pub(crate) fn check(
                 let Some((file, t)) = c.tables.get(id as usize) else {
                     continue;
                 };
-                let def = tables::check_table(&env, t, *file, &mut diags);
+                let def = tables::check_table(&env, t, *file, &mut diags, None);
                 if let Some(ty) = env.table_types.get_mut(id as usize) {
                     *ty = def.ty;
                 }
@@ -590,6 +764,8 @@ pub(crate) fn check(
                 }
             }
         }
+        final_order.append(&mut env.instances.borrow_mut().created);
+        final_order.push(*decl);
     }
 
     // ---- 5. outcomes
@@ -647,6 +823,9 @@ pub(crate) fn check(
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
+    // Instances made by the outcomes' lines and amounts come after every declaration.
+    let instances = env.instances.take();
+    final_order.extend(instances.created);
     let program = Program {
         name,
         title,
@@ -656,17 +835,59 @@ pub(crate) fn check(
         enums: env.enums.clone(),
         entities: env.entities.clone(),
         params,
-        rules: rules.into_iter().flatten().collect(),
-        tables: tables.into_iter().flatten().collect(),
+        rules: rules.into_iter().flatten().chain(instances.rules).collect(),
+        tables: tables
+            .into_iter()
+            .flatten()
+            .chain(instances.tables)
+            .collect(),
         directories: env.directories.clone(),
         outcomes,
-        order,
+        order: final_order,
     };
     let examples = examples::check_examples(&program, &c.examples, &mut diags);
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
     (Some(Checked { program, examples }), diags)
+}
+
+/// A rule's declared type says how a dimensionless value displays (a ratio as a
+/// percentage); it must fit the value.
+fn display_type(
+    env: &Env,
+    r: &ast::RuleDecl,
+    body_ty: Type,
+    file: FileId,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Type> {
+    let t = r.ty.as_ref()?;
+    let declared = match t {
+        ast::TypeExpr::Named(i) => Type::from_name(&i.name),
+        _ => None,
+    };
+    let dimensionless = matches!(
+        body_ty,
+        Type::Number | Type::Percent | Type::Scalar | Type::Int | Type::Error
+    );
+    match declared {
+        Some(d @ (Type::Percent | Type::Number)) if dimensionless => Some(d),
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    r.value.span,
+                    format!(
+                        "a rule's declared type is `percent` or `number` for a dimensionless \
+                         value; this is {}",
+                        expr::describe(env, body_ty)
+                    ),
+                )
+                .in_file(file),
+            );
+            None
+        }
+    }
 }
 
 /// Adds a global name, reporting a duplicate.

@@ -56,8 +56,12 @@ pub const UNUSED_COLUMN: &str = "check/unused-column";
 pub const MISSING_POLICY: &str = "check/missing-policy";
 /// The `given` facts of an example do not fit the inputs.
 pub const INVALID_EXAMPLE: &str = "check/invalid-example";
-/// More declarations or directory rows than the limits allow.
+/// More declarations or directory rows than the limits allow, or function calls that
+/// expand past the limit.
 pub const TOO_LARGE: &str = "check/too-large";
+/// A function's body reads a fact, a rule, a table, a list or an outcome: pass it as an
+/// argument instead (R6).
+pub const FUNCTION_READS_GLOBAL: &str = "check/function-reads-global";
 
 // ---- eval/: evaluation could not compute something.
 

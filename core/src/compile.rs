@@ -28,6 +28,8 @@ struct Builder<'p> {
     table_nodes: Vec<Option<NodeId>>,
     /// `eligible(o)` per outcome, built on first use.
     status_nodes: Vec<Option<NodeId>>,
+    /// The node of each outcome amount read as `o.a` (R9).
+    amount_nodes: HashMap<(u32, u32), NodeId>,
     slot_of: HashMap<(u32, u32), u32>,
     list_of: HashMap<u32, u32>,
     directories: Vec<DirG>,
@@ -102,6 +104,7 @@ pub(crate) fn compile(p: &Program) -> Graph {
         intern: HashMap::new(),
         rule_nodes: vec![None; p.rules.len()],
         status_nodes: vec![None; p.outcomes.len()],
+        amount_nodes: HashMap::new(),
         table_nodes: vec![None; p.tables.len()],
         slot_of,
         list_of,
@@ -115,8 +118,10 @@ pub(crate) fn compile(p: &Program) -> Graph {
             label: t.label.clone(),
             hit: t.hit,
             versions: Vec::new(),
+            call: None,
         })
         .collect();
+    let mut rule_calls: Vec<Option<CallG>> = vec![None; p.rules.len()];
     for decl in &p.order {
         match *decl {
             Decl::Rule(r) => {
@@ -127,6 +132,12 @@ pub(crate) fn compile(p: &Program) -> Graph {
                 let node = b.lower(&rule.body, scope);
                 if let Some(slot) = b.rule_nodes.get_mut(r as usize) {
                     *slot = Some(node);
+                }
+                if let Some(call) = &rule.call {
+                    let call = b.call(call, scope);
+                    if let Some(slot) = rule_calls.get_mut(r as usize) {
+                        *slot = Some(call);
+                    }
                 }
             }
             Decl::Table(t) => {
@@ -149,8 +160,10 @@ pub(crate) fn compile(p: &Program) -> Graph {
                         rows,
                     });
                 }
+                let call = def.call.as_ref().map(|c| b.call(c, ROW));
                 if let Some(tg) = tables.get_mut(t as usize) {
                     tg.versions = versions;
+                    tg.call = call;
                 }
                 // The table node is created after its rows, so it follows them in order.
                 let node = b.push_raw(Op::Table(t), def.ty, ROW, None);
@@ -161,17 +174,19 @@ pub(crate) fn compile(p: &Program) -> Graph {
         }
     }
     // The rules, in declaration order, by the nodes their values are in.
-    let named: Vec<NamedG> = p
+    let mut named: Vec<NamedG> = p
         .rules
         .iter()
         .zip(&b.rule_nodes)
-        .filter_map(|(r, n)| {
+        .zip(rule_calls)
+        .filter_map(|((r, n), call)| {
             Some(NamedG {
                 node: (*n)?,
                 name: r.name.clone(),
                 label: r.label.clone(),
                 formula: r.formula.clone(),
                 ty: r.display_ty,
+                call,
             })
         })
         .collect();
@@ -228,6 +243,28 @@ pub(crate) fn compile(p: &Program) -> Graph {
             effective_from: p.effective_from,
             effective_to: p.effective_to,
         },
+        named: {
+            // Outcome amounts read as `o.a` are named so (R7), after the rules.
+            let mut read: Vec<(&(u32, u32), &NodeId)> = b.amount_nodes.iter().collect();
+            read.sort_unstable();
+            for ((o, a), node) in read {
+                let Some(out) = p.outcomes.get(*o as usize) else {
+                    continue;
+                };
+                let Some(am) = out.amounts.get(*a as usize) else {
+                    continue;
+                };
+                named.push(NamedG {
+                    node: *node,
+                    name: format!("{}.{}", out.name, am.name),
+                    label: am.label.clone(),
+                    formula: am.formula.clone(),
+                    ty: None,
+                    call: None,
+                });
+            }
+            named
+        },
         enums: p
             .enums
             .iter()
@@ -247,7 +284,6 @@ pub(crate) fn compile(p: &Program) -> Graph {
         tables,
         directories: b.directories,
         outcomes,
-        named,
         named_at: Default::default(),
     };
     prune(&mut g);
@@ -366,6 +402,19 @@ impl Builder<'_> {
     }
 
     /// Lowers an expression into nodes of `scope`.
+    /// A function instance's call: its arguments lowered where its body reads them (the
+    /// same nodes, interned), for the explanation's `args`.
+    fn call(&mut self, call: &crate::ir::CallInfo, scope: u32) -> CallG {
+        CallG {
+            function: call.function.clone(),
+            args: call
+                .args
+                .iter()
+                .map(|(p, e)| (p.clone(), self.lower(e, scope)))
+                .collect(),
+        }
+    }
+
     fn lower(&mut self, e: &TExpr, scope: u32) -> NodeId {
         stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.lower_inner(e, scope))
     }
@@ -455,6 +504,27 @@ impl Builder<'_> {
                 };
                 self.at(node, ty, scope)
             }
+            TKind::OutcomeAmount { outcome, amount } => {
+                let key = (*outcome, *amount);
+                let node = match self.amount_nodes.get(&key).copied() {
+                    Some(n) => n,
+                    None => {
+                        let value = self
+                            .p
+                            .outcomes
+                            .get(*outcome as usize)
+                            .and_then(|o| o.amounts.get(*amount as usize))
+                            .map(|a| a.value.clone());
+                        let Some(value) = value else {
+                            return self.const_node(Const::Bool(false), ty, scope);
+                        };
+                        let n = self.lower(&value, ROW);
+                        self.amount_nodes.insert(key, n);
+                        n
+                    }
+                };
+                self.at(node, ty, scope)
+            }
             TKind::Table(t) => match self.table_nodes.get(*t as usize).copied().flatten() {
                 Some(n) => self.at(n, ty, scope),
                 None => self.const_node(Const::Bool(false), ty, scope),
@@ -463,6 +533,8 @@ impl Builder<'_> {
                 let n = self.push_raw(Op::AsOf, ty, ROW, None);
                 self.at(n, ty, scope)
             }
+            // Only in a function's body checked for its errors, never in a program.
+            TKind::Opaque => self.const_node(Const::Bool(false), ty, scope),
             TKind::Not(x) => {
                 let a = self.lower(x, scope);
                 if let Some(Op::Not(inner)) = self.nodes.get(a as usize).map(|n| n.op.clone()) {

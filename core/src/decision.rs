@@ -132,6 +132,8 @@ pub enum ValueKind {
     Fact,
     /// A rule (or a per-item rule, by item).
     Rule,
+    /// A call of a rule function (R6), keyed by the call as written with its arguments.
+    Function,
     /// A decision table's result.
     Table,
     /// A directory lookup `D[key].column`.
@@ -180,6 +182,18 @@ pub struct ValueEntry {
     /// For a directory lookup, the key looked up.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub key: Option<String>,
+    /// For a call of a function (a rule or a table with parameters): the function's name.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub function: Option<String>,
+    /// For a call of a function: each parameter with its argument's value (null when
+    /// unknown), in the parameters' order.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(
+        feature = "tsify",
+        tsify(optional, type = "Record<string, string | null>")
+    )]
+    pub args: Option<OrderedMap<Option<String>>>,
     /// For an unknown value that declared ranges bound (a fact `in 0..15`, a sum of such):
     /// the interval it lies in (R1).
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -546,7 +560,7 @@ impl From<&Decision> for DecisionSummary {
 }
 
 /// A map that keeps insertion order (the policy's order) and serialises as a JSON object.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderedMap<V>(pub Vec<(String, V)>);
 
 impl<V> Default for OrderedMap<V> {

@@ -751,6 +751,8 @@ impl Walker<'_> {
             version: None,
             from: None,
             key: None,
+            function: None,
+            args: None,
             bounds: if v.is_known() {
                 None
             } else {
@@ -767,6 +769,10 @@ impl Walker<'_> {
                 if let Some(r) = self.g.named(n) {
                     e.label = r.label.clone();
                     e.formula = Some(r.formula.clone());
+                    if let Some(call) = &r.call {
+                        e.kind = ValueKind::Function;
+                        self.call_entry(&mut e, call, pos);
+                    }
                 }
             }
             Boundary::Param(p) => {
@@ -788,6 +794,9 @@ impl Walker<'_> {
                 e.kind = ValueKind::Table;
                 if let Some(table) = self.g.tables.get(t as usize) {
                     e.label = table.label.clone();
+                    if let Some(call) = &table.call {
+                        self.call_entry(&mut e, call, pos);
+                    }
                     let version = self.versions.get(t as usize).copied().flatten();
                     if let Some(ver) = version.and_then(|i| table.versions.get(i)) {
                         e.version = ver.from.map(date_text);
@@ -823,6 +832,21 @@ impl Walker<'_> {
         vals.at.insert(key.clone(), at);
         vals.pending.push((at, n, pos, b));
         Some(key)
+    }
+
+    /// A function call's entry: the function and its arguments' values (R7).
+    fn call_entry(&self, e: &mut ValueEntry, call: &crate::graph::CallG, pos: usize) {
+        e.function = Some(call.function.clone());
+        let args = call
+            .args
+            .iter()
+            .map(|(p, node)| {
+                let ty = self.node_ty(*node);
+                let ty = if ty == Type::Scalar { Type::Number } else { ty };
+                (p.clone(), display(self.g, self.f.value(*node, pos), ty))
+            })
+            .collect();
+        e.args = Some(OrderedMap(args));
     }
 
     /// The label of a fact node's field.

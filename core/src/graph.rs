@@ -161,6 +161,16 @@ pub(crate) struct TableG {
     pub(crate) label: Option<String>,
     pub(crate) hit: Hit,
     pub(crate) versions: Vec<VersionG>,
+    /// For an instance of a table function: how it was called.
+    pub(crate) call: Option<CallG>,
+}
+
+/// How an instance of a function was called (R6/R7): the function and, per parameter, the
+/// node of its argument.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct CallG {
+    pub(crate) function: String,
+    pub(crate) args: Vec<(String, NodeId)>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -239,6 +249,8 @@ pub(crate) struct NamedG {
     pub(crate) formula: String,
     /// The declared type it displays as (`percent`), when declared.
     pub(crate) ty: Option<Type>,
+    /// For an instance of a rule function: how it was called.
+    pub(crate) call: Option<CallG>,
 }
 
 /// A fact a decision can depend on.
@@ -296,7 +308,8 @@ const MAGIC: &[u8; 4] = b"CLAG";
 /// 3: rules keep their names (`named`), tables and params their labels, table versions their
 ///    citations, lines their ids and amounts their formulas — for explanations.
 /// 4: input fields keep their declared ranges.
-pub(crate) const FORMAT: u16 = 4;
+/// 5: instances of functions (R6) keep their call: the function and its arguments' nodes.
+pub(crate) const FORMAT: u16 = 5;
 
 /// Largest compiled graph accepted, in bytes (256 MiB).
 pub const MAX_GRAPH_BYTES: usize = 256 * 1024 * 1024;

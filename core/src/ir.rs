@@ -123,6 +123,17 @@ pub(crate) struct RuleDef {
     pub(crate) display_ty: Option<Type>,
     pub(crate) scope: Scope,
     pub(crate) body: TExpr,
+    /// For an instance of a function: how it was called.
+    pub(crate) call: Option<CallInfo>,
+}
+
+/// How an instance of a function was called (R6/R7), for explanations.
+#[derive(Clone, Debug)]
+pub(crate) struct CallInfo {
+    /// The function's name.
+    pub(crate) function: String,
+    /// Each parameter with its argument (typed as the parameter).
+    pub(crate) args: Vec<(String, TExpr)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -143,6 +154,8 @@ pub(crate) struct TableDef {
     pub(crate) ty: Type,
     /// Versions sorted by first day; a table without versions has one with `from: None`.
     pub(crate) versions: Vec<TableVersion>,
+    /// For an instance of a table function: how it was called.
+    pub(crate) call: Option<CallInfo>,
 }
 
 #[derive(Clone, Debug)]
@@ -315,7 +328,16 @@ pub(crate) enum TKind {
     /// `eligible(o)`: true, false or unknown as outcome `o` is eligible, ineligible or
     /// undetermined (R9).
     Eligible(OutcomeId),
+    /// `o.a`: amount `a` (by position) of outcome `o` as `o` reports it, whatever its
+    /// status (R9).
+    OutcomeAmount {
+        outcome: OutcomeId,
+        amount: u32,
+    },
     AsOf,
+    /// A value known only by its type: a function's parameter (or a call in its body) while
+    /// the body is checked once for its errors. Never compiled: instances replace it.
+    Opaque,
     Not(Box<TExpr>),
     Neg(Box<TExpr>),
     And(Box<TExpr>, Box<TExpr>),

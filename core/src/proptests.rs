@@ -82,6 +82,11 @@ struct Gen {
     tables: Vec<(String, Ty)>,
     /// Outcomes whose status later lines and amounts may read (`eligible(oN)`, R9).
     outcomes_done: u32,
+    /// Money functions of two money parameters (`fm0`), and table functions of one (`ft0`).
+    rule_fns: u32,
+    table_fns: u32,
+    /// Amounts of each finished outcome, readable later as `oN.aM` (R9).
+    amounts_of: Vec<u32>,
 }
 
 impl Gen {
@@ -138,6 +143,35 @@ impl Gen {
 
     /// An expression of type `ty`; `item` allows the item fields of `items`.
     fn expr(&mut self, ty: Ty, depth: u32, item: bool) -> String {
+        // An amount of an earlier outcome (R9).
+        if ty == Ty::Money && !item && self.rng.random_bool(0.05) {
+            let with: Vec<(usize, u32)> = self
+                .amounts_of
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(o, n)| (o, *n))
+                .collect();
+            if !with.is_empty() {
+                let (o, n) = with[self.rng.random_range(0..with.len())];
+                return format!("o{o}.a{}", self.rng.random_range(0..n));
+            }
+        }
+        // A call of a function (R6): rule functions anywhere, table functions per application.
+        if ty == Ty::Money && depth > 0 && self.rng.random_bool(0.1) {
+            let tables = if item { 0 } else { self.table_fns };
+            let n = self.rule_fns + tables;
+            if n > 0 {
+                let k = self.rng.random_range(0..n);
+                let d = depth - 1;
+                return if k < self.rule_fns {
+                    let (a, b) = (self.expr(Ty::Money, d, item), self.expr(Ty::Money, d, item));
+                    format!("fm{k}({a}, {b})")
+                } else {
+                    format!("ft{}({})", k - self.rule_fns, self.expr(Ty::Money, d, item))
+                };
+            }
+        }
         let leaf = depth == 0 || self.rng.random_bool(0.3);
         if !item && let Some(r) = self.rule_of(ty) {
             return r;
@@ -340,8 +374,43 @@ impl Gen {
         }
     }
 
+    /// A money expression of a function's parameters `x` and `y` (R6): what a body may read.
+    fn fn_body(&mut self) -> String {
+        let lit = self.money_lit();
+        match self.rng.random_range(0..7) {
+            0 => "x + y".to_string(),
+            1 => "min(x, cap) - y".to_string(),
+            2 => format!("if x > y then x else y * 2 + {lit}"),
+            3 => "(x - y) / 2".to_string(),
+            4 => "round(x / 3, 2)".to_string(),
+            5 => format!("max(x, y, {lit})"),
+            _ => format!("x * D[\"A\"].r + {lit}"),
+        }
+    }
+
     fn policy(&mut self) -> String {
         let mut s = String::from(SCHEMA);
+        // Functions: bodies over their parameters, params and directories; later ones may
+        // call earlier ones.
+        for f in 0..self.rng.random_range(0..3u32) {
+            let body = if f > 0 && self.rng.random_bool(0.4) {
+                let g = self.rng.random_range(0..f);
+                format!("fm{g}(y, x) + {}", self.money_lit())
+            } else {
+                self.fn_body()
+            };
+            let _ = writeln!(s, "\nrule fm{f}(x: money, y: money) = {body}");
+            self.rule_fns = f + 1;
+        }
+        if self.rng.random_bool(0.4) {
+            let (lit, body, other) = (self.money_lit(), self.fn_body(), self.money_lit());
+            let _ = writeln!(
+                s,
+                "\ntable ft0(x: money) hit first {{\n  when x >= {lit} => {}\n  otherwise => {other}\n}}",
+                body.replace('y', "cap")
+            );
+            self.table_fns = 1;
+        }
         // Tables over entity fields only.
         for t in 0..self.rng.random_range(0..3) {
             let name = format!("t{t}");
@@ -406,10 +475,12 @@ impl Gen {
                 let _ = writeln!(s, "  {kw} {cond}{guard} \"m\"");
             }
             self.outcomes_done = o + 1;
-            for a in 0..self.rng.random_range(0..3) {
+            let n = self.rng.random_range(0..3);
+            for a in 0..n {
                 let v = self.expr(Ty::Money, 3, false);
                 let _ = writeln!(s, "  amount a{a} = {v}");
             }
+            self.amounts_of.push(n);
             s.push_str("}\n");
         }
         s
@@ -478,6 +549,9 @@ fn generator(seed: u64) -> Gen {
         item_rules: Vec::new(),
         tables: Vec::new(),
         outcomes_done: 0,
+        rule_fns: 0,
+        table_fns: 0,
+        amounts_of: Vec::new(),
     }
 }
 

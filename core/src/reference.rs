@@ -403,6 +403,15 @@ impl<'p> Reference<'p> {
             }
             TKind::Rule(r) => self.rule(*r, item),
             TKind::Eligible(o) => self.eligible(*o),
+            TKind::OutcomeAmount { outcome, amount } => match self
+                .p
+                .outcomes
+                .get(*outcome as usize)
+                .and_then(|o| o.amounts.get(*amount as usize))
+            {
+                Some(a) => self.eval(&a.value, None),
+                None => R::Unknown,
+            },
             TKind::Param(p) => {
                 let Some(def) = self.p.params.get(*p as usize) else {
                     return R::Unknown;
@@ -415,6 +424,7 @@ impl<'p> Reference<'p> {
             }
             TKind::Table(t) => self.table(*t),
             TKind::AsOf => R::Date(self.as_of),
+            TKind::Opaque => R::Unknown,
             TKind::Not(x) => match self.eval(x, item) {
                 R::Bool(b) => R::Bool(!b),
                 other => either(&other, &R::Unknown),

@@ -77,6 +77,7 @@ fixture!(
 );
 fixture!(ranges_that_cannot_hold, "ranges.cla");
 fixture!(an_outcome_read_as_a_value_is_named, "outcome_as_value.cla");
+fixture!(functions_read_only_their_arguments, "functions.cla");
 
 #[test]
 fn every_check_code_is_exercised() {
@@ -94,6 +95,7 @@ fn every_check_code_is_exercised() {
         "csv_directory.cla",
         "chained_comparison.cla",
         "ranges.cla",
+        "functions.cla",
     ]
     .iter()
     .map(|f| diagnostics(f))
@@ -122,6 +124,8 @@ fn every_check_code_is_exercised() {
         "check/missing-policy",
         "check/invalid-example",
         "check/bad-range",
+        "check/function-reads-global",
+        "check/unknown-type",
     ] {
         assert!(all.contains(code), "no fixture produces {code}");
     }

@@ -244,6 +244,8 @@ pub struct RuleDecl {
     pub list: Option<Ident>,
     /// The rule's name.
     pub name: Ident,
+    /// `(p: TYPE, …)`: the rule is a function of these parameters (R6).
+    pub params: Option<Vec<FnParam>>,
     /// Label shown to users.
     pub label: Option<StrLit>,
     /// Its declared result type (`: percent`), for display.
@@ -252,6 +254,15 @@ pub struct RuleDecl {
     pub value: Expr,
     /// The whole declaration.
     pub span: Span,
+}
+
+/// One parameter of a function: `rate: percent`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FnParam {
+    /// Its name, read in the body.
+    pub name: Ident,
+    /// Its type: a scalar type's name or a named enum.
+    pub ty: Ident,
 }
 
 /// How a decision table picks among matching rows.
@@ -295,6 +306,8 @@ impl CollectAgg {
 pub struct TableDecl {
     /// The name.
     pub name: Ident,
+    /// `(p: TYPE, …)`: the table is a function of these parameters (R6).
+    pub params: Option<Vec<FnParam>>,
     /// Label shown to users.
     pub label: Option<StrLit>,
     /// Hit policy.

@@ -489,6 +489,7 @@ impl<'c> Lowerer<'c> {
             Some(second) => (Some(first), self.ident(second)),
             None => (None, first),
         };
+        let params = self.fn_params(&mut it)?;
         let label = self.opt_string(&mut it)?;
         let ty = self
             .take(&mut it, Rule::type_expr)
@@ -498,11 +499,28 @@ impl<'c> Lowerer<'c> {
         Ok(Item::Rule(RuleDecl {
             list,
             name,
+            params,
             label,
             ty,
             value,
             span,
         }))
+    }
+
+    /// `(p: TYPE, …)`, if the next pair is one.
+    fn fn_params(&self, it: &mut Inner<'_>) -> Res<Option<Vec<FnParam>>> {
+        let Some(ps) = self.take(it, Rule::fn_params) else {
+            return Ok(None);
+        };
+        let mut out = Vec::new();
+        for p in ps.into_inner() {
+            let pspan = self.span(&p);
+            let mut pi = p.into_inner().peekable();
+            let name = self.ident(self.next(&mut pi, Rule::ident, pspan, "parameter")?);
+            let ty = self.ident(self.next(&mut pi, Rule::ident, pspan, "parameter type")?);
+            out.push(FnParam { name, ty });
+        }
+        Ok(Some(out))
     }
 
     fn table(&self, p: Pair<'_, Rule>) -> Result<TableDecl, Vec<Diagnostic>> {
@@ -511,13 +529,14 @@ impl<'c> Lowerer<'c> {
         self.take(&mut it, Rule::kw_table);
         let head = (|| -> Res<_> {
             let name = self.ident(self.next(&mut it, Rule::ident, span, "table")?);
+            let params = self.fn_params(&mut it)?;
             let label = self.opt_string(&mut it)?;
             self.take(&mut it, Rule::kw_hit);
             let hit =
                 self.hit_policy(self.next(&mut it, Rule::hit_policy, span, "hit policy")?)?;
-            Ok((name, label, hit))
+            Ok((name, params, label, hit))
         })();
-        let (name, label, hit) = head.map_err(|d: Box<Diagnostic>| vec![*d])?;
+        let (name, params, label, hit) = head.map_err(|d: Box<Diagnostic>| vec![*d])?;
         let mut rows = Vec::new();
         let mut versions = Vec::new();
         let mut errors = Vec::new();
@@ -575,6 +594,7 @@ impl<'c> Lowerer<'c> {
         };
         Ok(TableDecl {
             name,
+            params,
             label,
             hit,
             body,

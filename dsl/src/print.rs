@@ -299,23 +299,18 @@ impl<'a> Printer<'a> {
             head.push('.');
         }
         head.push_str(&d.name.name);
+        push_params(&mut head, d.params.as_deref());
         push_label(&mut head, d.label.as_ref());
         if let Some(t) = &d.ty {
             head.push_str(&format!(": {}", type_expr(t, 0)));
         }
         head.push_str(" =");
-        let value = expr(&d.value, 0);
-        let one_line = format!("{head} {value}");
-        if width(&one_line) <= WIDTH && !value.contains('\n') {
-            self.line(0, d.span, &one_line);
-        } else {
-            let body = broken_expr(&d.value, 1);
-            self.line(0, d.span, &format!("{head}\n{body}"));
-        }
+        self.line(0, d.span, &declaration(&head, &d.value, 0));
     }
 
     fn table(&mut self, d: &TableDecl) {
         let mut head = format!("table {}", d.name.name);
+        push_params(&mut head, d.params.as_deref());
         push_label(&mut head, d.label.as_ref());
         head.push_str(match d.hit {
             HitPolicy::First => " hit first",
@@ -353,10 +348,19 @@ impl<'a> Printer<'a> {
     }
 
     fn rows(&mut self, indent: usize, rows: &[TableRow]) {
+        let base = 2 * indent;
+        let cont = base + CONTINUATION;
         for r in rows {
             let t = match &r.condition {
-                Some(c) => format!("when {} => {}", expr(c, 0), expr(&r.value, 0)),
-                None => format!("otherwise => {}", expr(&r.value, 0)),
+                Some(c) => {
+                    let cond = layout(c, 0, base + 5, cont, base);
+                    let at = end_col(&cond, base + 5, base) + 4;
+                    format!("when {cond} => {}", layout(&r.value, 0, at, cont, base))
+                }
+                None => format!(
+                    "otherwise => {}",
+                    layout(&r.value, 0, base + 13, cont, base)
+                ),
             };
             self.line(indent, r.span, &t);
         }
@@ -456,14 +460,7 @@ impl<'a> Printer<'a> {
                     let mut head = format!("amount {}", a.name.name);
                     push_label(&mut head, a.label.as_ref());
                     head.push_str(" =");
-                    let value = expr(&a.value, 0);
-                    let one = format!("{head} {value}");
-                    if width(&one) + 2 <= WIDTH {
-                        self.line(1, a.span, &one);
-                    } else {
-                        let body = broken_expr(&a.value, 1);
-                        self.line(1, a.span, &format!("{head}\n{body}"));
-                    }
+                    self.line(1, a.span, &declaration(&head, &a.value, 2));
                 }
             }
         }
@@ -471,9 +468,15 @@ impl<'a> Printer<'a> {
     }
 
     fn requirement(&mut self, indent: usize, kw: &str, r: &Requirement) {
-        let mut cond = format!("{kw} {}", expr(&r.condition, 0));
+        let base = 2 * indent;
+        let cont = base + CONTINUATION;
+        let mut cond = format!(
+            "{kw} {}",
+            layout(&r.condition, 0, base + width(kw) + 1, cont, base)
+        );
         if let Some(g) = &r.guard {
-            cond.push_str(&format!(" when {}", expr(g, 0)));
+            let at = end_col(&cond, base, base) + 6;
+            cond.push_str(&format!(" when {}", layout(g, 0, at, cont, base)));
         }
         let mut tail = quote(&r.message.value);
         if let Some(c) = &r.cite {
@@ -482,11 +485,11 @@ impl<'a> Printer<'a> {
         if let Some(id) = &r.id {
             tail.push_str(&format!(" as {}", id.name));
         }
-        let one = format!("{cond} {tail}");
-        if width(&one) + 2 * indent <= WIDTH {
-            self.line(indent, r.span, &one);
+        if end_col(&cond, base, base) + 1 + width(&tail) <= WIDTH {
+            self.line(indent, r.span, &format!("{cond} {tail}"));
         } else {
-            self.line(indent, r.span, &format!("{cond}\n{INDENT}{INDENT}{tail}"));
+            let pad = " ".repeat(CONTINUATION);
+            self.line(indent, r.span, &format!("{cond}\n{pad}{tail}"));
         }
     }
 
@@ -529,25 +532,34 @@ impl<'a> Printer<'a> {
                     missing,
                     span,
                 } => {
-                    let mut t = format!("expect {} {}", outcome.name, status.as_str());
+                    // Units that stay on one line; a line too long breaks between them,
+                    // continuation lines indented four more (R18).
+                    let mut units = vec![format!("expect {} {}", outcome.name, status.as_str())];
                     for (name, value) in amounts {
-                        t.push_str(&format!(" {} = {}", name.name, value.text));
+                        units.push(format!("{} = {}", name.name, value.text));
                     }
                     for (name, code) in amount_errors {
-                        t.push_str(&format!(" {} error {}", name.name, quote(&code.value)));
+                        units.push(format!("{} error {}", name.name, quote(&code.value)));
                     }
                     for (key, value) in values {
-                        t.push_str(&format!(
-                            " value {} = {}",
+                        units.push(format!(
+                            "value {} = {}",
                             data_key(&key.value),
                             data_inline(value)
                         ));
                     }
                     if let Some(m) = missing {
-                        let items: Vec<String> = m.iter().map(|s| quote(&s.value)).collect();
-                        t.push_str(&format!(" missing [{}]", items.join(", ")));
+                        let n = m.len();
+                        if n == 0 {
+                            units.push("missing []".to_string());
+                        }
+                        for (i, s) in m.iter().enumerate() {
+                            let open = if i == 0 { "missing [" } else { "" };
+                            let close = if i + 1 == n { "]" } else { "," };
+                            units.push(format!("{open}{}{close}", quote(&s.value)));
+                        }
                     }
-                    self.line(1, *span, &t);
+                    self.line(1, *span, &fill(&units, 2, 2 + CONTINUATION, 2));
                 }
             }
         }
@@ -559,6 +571,19 @@ fn outcome_item_start(i: &OutcomeItem) -> u32 {
     match i {
         OutcomeItem::Require(r) | OutcomeItem::Unless(r) => r.span.start,
         OutcomeItem::Amount(a) => a.span.start,
+    }
+}
+
+/// A function's parameters: `(y1: money, y2: money)`.
+fn push_params(out: &mut String, params: Option<&[FnParam]>) {
+    if let Some(ps) = params {
+        let items: Vec<String> = ps
+            .iter()
+            .map(|p| format!("{}: {}", p.name.name, p.ty.name))
+            .collect();
+        out.push('(');
+        out.push_str(&items.join(", "));
+        out.push(')');
     }
 }
 
@@ -668,35 +693,198 @@ fn data_inline(v: &DataValue) -> String {
     }
 }
 
-/// An expression on continuation lines: `and`/`or` chains one operand per line.
-fn broken_expr(e: &Expr, indent: usize) -> String {
-    let pad = INDENT.repeat(indent);
-    if let ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), _, _) = &e.kind {
-        let mut operands = Vec::new();
-        flatten(e, *op, &mut operands);
-        let min = 3;
-        let mut lines = Vec::new();
-        for (i, o) in operands.iter().enumerate() {
-            let text = expr(o, min);
-            if i == 0 {
-                lines.push(format!("{pad}{text}"));
-            } else {
-                lines.push(format!("{pad}{} {text}", op.as_str()));
-            }
+/// `units` joined by spaces, starting at column `col`, a new line (at column `cont`) before
+/// a unit that would pass [`WIDTH`].
+fn fill(units: &[String], col: usize, cont: usize, base: usize) -> String {
+    let pad = " ".repeat(cont.saturating_sub(base));
+    let mut out = String::new();
+    let mut at = col;
+    for (i, u) in units.iter().enumerate() {
+        if i == 0 {
+            out.push_str(u);
+            at += width(u);
+        } else if at + 1 + width(u) <= WIDTH {
+            out.push(' ');
+            out.push_str(u);
+            at += 1 + width(u);
+        } else {
+            out.push('\n');
+            out.push_str(&pad);
+            out.push_str(u);
+            at = cont + width(u);
         }
-        lines.join("\n")
+    }
+    out
+}
+
+/// `head` (`rule x "label" =`) and its expression, on one line when it fits; else the
+/// expression continues the head line or starts on the next, whichever takes fewer lines
+/// (the next on a tie: a first operand is then not broken after the `=`).
+fn declaration(head: &str, e: &Expr, base: usize) -> String {
+    let col = base + width(head) + 1;
+    let same = format!("{head} {}", layout(e, 0, col, base + CONTINUATION, base));
+    if !same.contains('\n') {
+        return same;
+    }
+    let cont = base + CONTINUATION;
+    let pad = " ".repeat(CONTINUATION);
+    let next = format!("{head}\n{pad}{}", layout(e, 0, cont, cont, base));
+    if next.lines().count() <= same.lines().count() {
+        next
     } else {
-        format!("{pad}{}", expr(e, 0))
+        same
     }
 }
 
-fn flatten<'e>(e: &'e Expr, op: BinaryOp, out: &mut Vec<&'e Expr>) {
-    match &e.kind {
-        ExprKind::Binary(o, l, r) if *o == op => {
-            flatten(l, op, out);
-            out.push(r);
+/// How much further continuation lines are indented than the line they continue (R18).
+const CONTINUATION: usize = 4;
+
+/// The column after the last character of `text`, which starts at column `col` (its
+/// continuation lines start at column `base` plus their own padding).
+fn end_col(text: &str, col: usize, base: usize) -> usize {
+    match text.rsplit_once('\n') {
+        Some((_, last)) => base + width(last),
+        None => col + width(text),
+    }
+}
+
+/// Prints `e` starting at column `col`, breaking it where it would pass [`WIDTH`] (R18):
+/// before `or` first, then before `and`, then before `+`/`-`, filling each line, with
+/// continuation lines starting at column `cont` (`base` is the indent the caller adds to
+/// every line). An expression that fits stays on one line.
+fn layout(e: &Expr, min: u8, col: usize, cont: usize, base: usize) -> String {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+        layout_inner(e, min, col, cont, base)
+    })
+}
+
+fn layout_inner(e: &Expr, min: u8, col: usize, cont: usize, base: usize) -> String {
+    let flat = expr(e, min);
+    if col + width(&flat) <= WIDTH {
+        return flat;
+    }
+    if let ExprKind::If(..) = &e.kind {
+        // `if … then …` and each `else if …`/`else …` on its own line.
+        let parens = min > 0;
+        let start = if parens { col + 1 } else { col };
+        let pad = " ".repeat(cont.saturating_sub(base));
+        let mut out = String::new();
+        let mut cur = e;
+        let mut at = start;
+        let mut first = true;
+        loop {
+            match &cur.kind {
+                ExprKind::If(c, a, b) => {
+                    let kw = if first { "if " } else { "else if " };
+                    if !first {
+                        out.push('\n');
+                        out.push_str(&pad);
+                        at = cont;
+                    }
+                    first = false;
+                    out.push_str(kw);
+                    at += width(kw);
+                    let ct = layout(c, 0, at, cont + CONTINUATION, base);
+                    at = end_col(&ct, at, base) + 6;
+                    out.push_str(&ct);
+                    out.push_str(" then ");
+                    let at_ = at;
+                    let vt = layout(a, 0, at_, cont + CONTINUATION, base);
+                    out.push_str(&vt);
+                    cur = b;
+                }
+                _ => {
+                    out.push('\n');
+                    out.push_str(&pad);
+                    out.push_str("else ");
+                    out.push_str(&layout(cur, 0, cont + 5, cont + CONTINUATION, base));
+                    break;
+                }
+            }
         }
-        _ => out.push(e),
+        return if parens { format!("({out})") } else { out };
+    }
+    let ExprKind::Binary(op, l, r) = &e.kind else {
+        return flat;
+    };
+    if *op == BinaryOp::Range {
+        return flat;
+    }
+    let p = op.precedence();
+    let parens = p < min;
+    let start = if parens { col + 1 } else { col };
+    let text = if matches!(
+        op,
+        BinaryOp::Or | BinaryOp::And | BinaryOp::Add | BinaryOp::Sub
+    ) {
+        let mut operands: Vec<(Option<BinaryOp>, &Expr)> = Vec::new();
+        chain(e, *op, &mut operands);
+        // As `expr` prints them: `and` inside `or` gets parentheses.
+        let omin = if *op == BinaryOp::Or { 3 } else { p + 1 };
+        let pad = " ".repeat(cont.saturating_sub(base));
+        let mut out = String::new();
+        let mut at = start;
+        for (o, x) in operands {
+            match o {
+                None => {
+                    let t = layout(x, omin, at, cont + CONTINUATION, base);
+                    at = end_col(&t, at, base);
+                    out.push_str(&t);
+                }
+                Some(o) => {
+                    let piece = format!(" {} {}", o.as_str(), expr(x, omin));
+                    if at + width(&piece) <= WIDTH {
+                        at += width(&piece);
+                        out.push_str(&piece);
+                    } else {
+                        out.push('\n');
+                        out.push_str(&pad);
+                        out.push_str(o.as_str());
+                        out.push(' ');
+                        let from = cont + width(o.as_str()) + 1;
+                        let t = layout(x, omin, from, cont + CONTINUATION, base);
+                        at = end_col(&t, from, base);
+                        out.push_str(&t);
+                    }
+                }
+            }
+        }
+        out
+    } else {
+        // Not an operator to break before: lay out its operands.
+        let (lmin, rmin) = if op.is_comparison() {
+            (p + 1, p + 1)
+        } else {
+            (p, p + 1)
+        };
+        let lt = layout(l, lmin, start, cont, base);
+        let at = end_col(&lt, start, base) + width(op.as_str()) + 2;
+        let rt = layout(r, rmin, at, cont, base);
+        format!("{lt} {} {rt}", op.as_str())
+    };
+    if parens { format!("({text})") } else { text }
+}
+
+/// The operands of a chain of `op` (for `+` and `-`, of both), each with the operator
+/// before it: `a - b + c` is `[a, - b, + c]`.
+fn chain<'e>(e: &'e Expr, op: BinaryOp, out: &mut Vec<(Option<BinaryOp>, &'e Expr)>) {
+    let same = |o: BinaryOp| match op {
+        BinaryOp::Add | BinaryOp::Sub => matches!(o, BinaryOp::Add | BinaryOp::Sub),
+        _ => o == op,
+    };
+    // Left-leaning: walk down the left spine, then read it back.
+    let mut spine = Vec::new();
+    let mut cur = e;
+    while let ExprKind::Binary(o, l, r) = &cur.kind {
+        if !same(*o) {
+            break;
+        }
+        spine.push((*o, r.as_ref()));
+        cur = l;
+    }
+    out.push((None, cur));
+    for (o, r) in spine.into_iter().rev() {
+        out.push((Some(o), r));
     }
 }
 

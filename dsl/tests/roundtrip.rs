@@ -242,6 +242,14 @@ fn data() -> impl Strategy<Value = DataValue> {
     })
 }
 
+/// `(p: TYPE, …)` or none.
+fn fn_params() -> impl Strategy<Value = Option<Vec<FnParam>>> {
+    prop::option::of(prop::collection::vec(
+        (ident(), ident()).prop_map(|(name, ty)| FnParam { name, ty }),
+        0..3,
+    ))
+}
+
 fn requirement() -> impl Strategy<Value = Requirement> {
     (
         expr(),
@@ -348,23 +356,28 @@ fn item() -> impl Strategy<Value = Item> {
         (
             prop::option::of(ident()),
             ident(),
+            fn_params(),
             lab(),
             prop::option::of(prop_oneof![Just("percent"), Just("number")]),
             expr()
         )
-            .prop_map(|(list, name, label, ty, value)| Item::Rule(RuleDecl {
-                list,
-                name,
-                label,
-                ty: ty.map(|t| TypeExpr::Named(Ident {
-                    name: t.to_string(),
+            .prop_map(
+                |(list, name, params, label, ty, value)| Item::Rule(RuleDecl {
+                    list,
+                    name,
+                    params,
+                    label,
+                    ty: ty.map(|t| TypeExpr::Named(Ident {
+                        name: t.to_string(),
+                        span: sp()
+                    })),
+                    value,
                     span: sp()
-                })),
-                value,
-                span: sp()
-            })),
+                })
+            ),
         (
             ident(),
+            fn_params(),
             lab(),
             prop::sample::select(vec![
                 HitPolicy::First,
@@ -387,8 +400,9 @@ fn item() -> impl Strategy<Value = Item> {
                     )),
             ]
         )
-            .prop_map(|(name, label, hit, body)| Item::Table(TableDecl {
+            .prop_map(|(name, params, label, hit, body)| Item::Table(TableDecl {
                 name,
+                params,
                 label,
                 hit,
                 body,

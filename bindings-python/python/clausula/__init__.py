@@ -409,9 +409,11 @@ class Compare:
 
 @dataclass(frozen=True)
 class Value:
-    """One named value an outcome used — a fact, a rule, a table result, a directory lookup
-    or a param — with its human ``display``, citation and what it was computed from
-    (``uses``: keys of the outcome's ``values``)."""
+    """One named value an outcome used — a fact, a rule, a call of a function, a table
+    result, a directory lookup or a param — with its human ``display``, citation and what
+    it was computed from (``uses``: keys of the outcome's ``values``). A call (``kind``
+    ``function``, or ``table`` for a table function) names its ``function`` and each
+    parameter's value in ``args``."""
 
     key: str
     kind: str
@@ -428,6 +430,8 @@ class Value:
     from_: Optional[str] = None
     key_value: Optional[str] = None
     bounds: Optional[Bounds] = None
+    function: Optional[str] = None
+    args: Optional[Dict[str, Optional[str]]] = None
 
 
 @dataclass(frozen=True)
@@ -597,6 +601,8 @@ def _value(key: str, v: Dict[str, Any]) -> Value:
         from_=v.get("from"),
         key_value=v.get("key"),
         bounds=v.get("bounds"),
+        function=v.get("function"),
+        args=v.get("args"),
     )
 
 

@@ -20,6 +20,8 @@ const AGGREGATES: &[&str] = &["sum", "count", "any", "all", "min", "max"];
 enum Ref {
     Decl(Decl),
     Outcome(u32),
+    /// `o.a` (R9): outcome, amount by position.
+    Amount(u32, u32),
 }
 
 /// What an expression refers to: rules, tables and outcomes.
@@ -43,7 +45,20 @@ fn refs_all(env: &Env, e: &Expr, scope: Scope, out: &mut Vec<Ref>) {
                     _ => {}
                 }
             }
-            ExprKind::Field(base, _) => stack.push((base, scope)),
+            ExprKind::Field(base, f) => {
+                if let ExprKind::Name(o) = &base.kind
+                    && !env.globals.contains_key(o)
+                    && let Some(id) = env.outcome_ids.get(o)
+                    && let Some(a) = env
+                        .outcome_amounts
+                        .get(*id as usize)
+                        .and_then(|l| l.iter().position(|(n, _, _)| *n == f.name))
+                {
+                    out.push(Ref::Amount(*id, u32::try_from(a).unwrap_or(u32::MAX)));
+                    continue;
+                }
+                stack.push((base, scope));
+            }
             ExprKind::Index(base, key) => {
                 stack.push((base, scope));
                 stack.push((key, scope));
@@ -123,12 +138,20 @@ pub(super) fn order(
 ) -> Vec<Decl> {
     let n_rules = rules.len();
     let n_decls = n_rules + tables.len();
-    // Outcomes come after the rules and tables: nodes of the cycle search, never checked here.
-    let n = n_decls + outcomes.len();
+    // Outcomes come after the rules and tables, then their amounts: nodes of the cycle
+    // search, never checked here.
+    let n_outcomes = n_decls + outcomes.len();
+    let mut amount_at: Vec<usize> = Vec::with_capacity(outcomes.len());
+    let mut n = n_outcomes;
+    for k in 0..outcomes.len() {
+        amount_at.push(n);
+        n += env.outcome_amounts.get(k).map_or(0, Vec::len);
+    }
     let at = |r: Ref| -> usize {
         match r {
             Ref::Decl(d) => index(d, n_rules),
             Ref::Outcome(o) => n_decls + o as usize,
+            Ref::Amount(o, a) => amount_at.get(o as usize).copied().unwrap_or(n) + a as usize,
         }
     };
     let decl_of = |i: usize| -> Decl {
@@ -179,6 +202,20 @@ pub(super) fn order(
             *d = dedup(out.into_iter().map(at).collect());
         }
     }
+    // Each amount depends on what its expression reads (its own outcome's status included,
+    // through `eligible`): `o.a` read by a line of `o` is a cycle only then.
+    for (k, list) in env.outcome_amounts.iter().enumerate() {
+        let Some(first) = amount_at.get(k).copied() else {
+            continue;
+        };
+        for (a, (_, _, value)) in list.iter().enumerate() {
+            let mut out = Vec::new();
+            refs_all(env, value, Scope::Row, &mut out);
+            if let Some(d) = deps.get_mut(first + a) {
+                *d = dedup(out.into_iter().map(at).filter(|i| *i < n).collect());
+            }
+        }
+    }
 
     let name_of = |i: usize| -> (String, FileId, Span) {
         if i < n_rules {
@@ -197,11 +234,25 @@ pub(super) fn order(
                 .map_or((String::new(), FileId(0), Span::default()), |(f, t)| {
                     (t.name.name.clone(), *f, t.name.span)
                 })
-        } else {
+        } else if i < n_outcomes {
             outcomes
                 .get(i - n_decls)
                 .map_or((String::new(), FileId(0), Span::default()), |(f, o)| {
                     (o.name.name.clone(), *f, o.name.span)
+                })
+        } else {
+            // An amount: the outcome whose block holds it.
+            let k = amount_at.iter().rposition(|s| *s <= i).unwrap_or(0);
+            let a = i - amount_at.get(k).copied().unwrap_or(i);
+            let name = env
+                .outcome_amounts
+                .get(k)
+                .and_then(|l| l.get(a))
+                .map_or("?", |(n, _, _)| n.as_str());
+            outcomes
+                .get(k)
+                .map_or((String::new(), FileId(0), Span::default()), |(f, o)| {
+                    (format!("{}.{name}", o.name.name), *f, o.name.span)
                 })
         }
     };

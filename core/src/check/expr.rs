@@ -6,6 +6,7 @@ use clausula_dsl::suggest::with_suggestion;
 use clausula_dsl::{Diagnostic, FileId};
 use rust_decimal::Decimal;
 
+use super::functions::{self, FnAst, FnFrame, Frame};
 use super::{Env, Sym};
 use crate::codes;
 use crate::ir::*;
@@ -13,7 +14,7 @@ use crate::types::EnumId;
 use crate::types::Type;
 use crate::value::{Calendar, Const, days_from_date};
 
-const FUNCTIONS: &[&str] = &[
+pub(super) const FUNCTIONS: &[&str] = &[
     "min",
     "max",
     "sum",
@@ -35,6 +36,8 @@ pub(crate) struct Cx<'e, 'd> {
     file: FileId,
     scope: Scope,
     diags: &'d mut Vec<Diagnostic>,
+    /// In a function's body: its parameters and how it is being checked.
+    frame: Option<Frame>,
 }
 
 impl<'e, 'd> Cx<'e, 'd> {
@@ -49,7 +52,38 @@ impl<'e, 'd> Cx<'e, 'd> {
             file,
             scope,
             diags,
+            frame: None,
         }
+    }
+
+    /// The same context checking a function's body: its parameters are in scope, and it
+    /// may read nothing global but params, directories and other functions.
+    pub(crate) fn in_function(mut self, frame: Option<Frame>) -> Cx<'e, 'd> {
+        self.frame = frame;
+        self
+    }
+
+    /// In a function's body, reading `what` (a fact, a rule, …) is an error: a call depends
+    /// only on its arguments and `as_of` (R6).
+    fn reads_global(&mut self, e: &Expr, what: &str) -> Option<TExpr> {
+        let f = self.frame.as_ref()?;
+        let name = self
+            .env
+            .functions
+            .get(f.function as usize)
+            .map_or_else(String::new, |f| f.name.clone());
+        let d = self
+            .error(
+                codes::FUNCTION_READS_GLOBAL,
+                e,
+                format!("function `{name}` reads {what}"),
+            )
+            .with_help(
+                "a function reads only its parameters, params, directories, literals, `as_of` \
+                 and other functions: add a parameter and pass this as an argument",
+            );
+        self.push(d);
+        Some(self.poisoned(e))
     }
 
     fn error(&mut self, code: &'static str, e: &Expr, message: impl Into<String>) -> Diagnostic {
@@ -78,13 +112,20 @@ impl<'e, 'd> Cx<'e, 'd> {
         }
     }
 
-    /// Like `mk`, keeping the expression's text for error messages at evaluation.
+    /// Like `mk`, keeping the expression's text for error messages at evaluation (in a
+    /// function's body, with the call's arguments in place of the parameters).
     fn mk_named(&self, kind: TKind, ty: Type, e: &Expr) -> TExpr {
+        let text = match self.frame.as_deref() {
+            Some(f) if !f.definition => {
+                clausula_dsl::print_expr(&functions::substitute(e, Some(f)))
+            }
+            _ => clausula_dsl::print_expr(e),
+        };
         TExpr {
             kind,
             ty,
             span: e.span,
-            text: Some(clausula_dsl::print_expr(e)),
+            text: Some(text),
         }
     }
 
@@ -288,6 +329,11 @@ impl<'e, 'd> Cx<'e, 'd> {
     }
 
     fn name(&mut self, n: &str, e: &Expr, expect: Option<Type>) -> TExpr {
+        if let Some(f) = &self.frame
+            && let Some((_, bound, _)) = f.param(n)
+        {
+            return bound.clone();
+        }
         if let Scope::Item(list) = self.scope {
             if let Some(fi) = self.env.field_index(list, n) {
                 let ty = self
@@ -309,6 +355,32 @@ impl<'e, 'd> Cx<'e, 'd> {
             }
         }
         match self.env.globals.get(n).copied() {
+            Some(Sym::Rule(_)) if self.frame.is_some() => {
+                if let Some(t) = self.reads_global(e, &format!("rule `{n}`")) {
+                    return t;
+                }
+            }
+            Some(Sym::Table(_)) if self.frame.is_some() => {
+                if let Some(t) = self.reads_global(e, &format!("table `{n}`")) {
+                    return t;
+                }
+            }
+            Some(Sym::Function(f)) => {
+                let sig = self
+                    .env
+                    .functions
+                    .get(f as usize)
+                    .map_or_else(|| n.to_string(), |f| f.signature());
+                let d = self
+                    .error(
+                        codes::MISUSED_NAME,
+                        e,
+                        format!("`{n}` is a function, not a value"),
+                    )
+                    .with_help(format!("call it with its arguments: `{sig}`"));
+                self.push(d);
+                return self.poisoned(e);
+            }
             Some(Sym::Rule(r)) => {
                 let ty = self
                     .env
@@ -435,10 +507,80 @@ impl<'e, 'd> Cx<'e, 'd> {
         self.poisoned(e)
     }
 
+    /// `o.a`: an amount of an outcome (R9), typed by checking its expression (once).
+    fn outcome_amount(&mut self, o: OutcomeId, n: &str, f: &str, e: &Expr) -> TExpr {
+        if let Some(t) = self.reads_global(e, &format!("the outcome amount `{n}.{f}`")) {
+            return t;
+        }
+        let amounts = self.env.outcome_amounts.get(o as usize);
+        let Some((a, (_, file, value))) =
+            amounts.and_then(|list| list.iter().enumerate().find(|(_, (name, _, _))| name == f))
+        else {
+            let names: Vec<&str> = amounts
+                .map(|l| l.iter().map(|(n, _, _)| n.as_str()).collect())
+                .unwrap_or_default();
+            let d = with_suggestion(
+                self.error(
+                    codes::UNKNOWN_FIELD,
+                    e,
+                    format!("outcome `{n}` has no amount `{f}`"),
+                ),
+                f,
+                &names,
+                &if names.is_empty() {
+                    format!("`{n}` has no amounts")
+                } else {
+                    format!("its amounts are {}", names.join(", "))
+                },
+            );
+            self.push(d);
+            return self.poisoned(e);
+        };
+        let a = u32::try_from(a).unwrap_or(u32::MAX);
+        let known = self.env.amount_types.borrow().get(&(o, a)).copied();
+        let ty = match known {
+            Some(Some(t)) => t,
+            // Being worked out: a cycle, which the dependency search reports.
+            Some(None) => Type::Error,
+            None => {
+                self.env.amount_types.borrow_mut().insert((o, a), None);
+                // Its own errors are reported where the outcome is checked.
+                let mut scratch = Vec::new();
+                let t = Cx::new(self.env, *file, Scope::Row, &mut scratch)
+                    .expr(value, None)
+                    .ty;
+                self.env.amount_types.borrow_mut().insert((o, a), Some(t));
+                t
+            }
+        };
+        if ty == Type::Error {
+            return self.poisoned(e);
+        }
+        self.mk(
+            TKind::OutcomeAmount {
+                outcome: o,
+                amount: a,
+            },
+            ty,
+            e,
+        )
+    }
+
     fn field(&mut self, base: &Expr, f: &str, e: &Expr) -> TExpr {
         match &base.kind {
+            ExprKind::Name(n)
+                if !self.env.globals.contains_key(n)
+                    && self.frame.as_ref().is_none_or(|fr| fr.param(n).is_none())
+                    && self.env.outcome_ids.contains_key(n) =>
+            {
+                let o = self.env.outcome_ids.get(n).copied().unwrap_or(u32::MAX);
+                return self.outcome_amount(o, n, f, e);
+            }
             ExprKind::Name(n) => {
                 if let Some(Sym::Entity(id)) = self.env.globals.get(n).copied() {
+                    if let Some(t) = self.reads_global(e, &format!("the fact `{n}.{f}`")) {
+                        return t;
+                    }
                     let Some(ent) = self.env.entities.get(id as usize) else {
                         return self.poisoned(e);
                     };
@@ -905,8 +1047,14 @@ impl<'e, 'd> Cx<'e, 'd> {
     }
 
     fn call(&mut self, name: &str, args: &[Arg], e: &Expr) -> TExpr {
+        if let Some(Sym::Function(f)) = self.env.globals.get(name).copied() {
+            return self.call_function(f, args, e);
+        }
         match name {
             "eligible" => {
+                if let Some(t) = self.reads_global(e, "an outcome") {
+                    return t;
+                }
                 let target = match args {
                     [a] if a.filter.is_none() => match &a.value.kind {
                         ExprKind::Name(o) => Some((o, self.env.outcome_ids.get(o).copied())),
@@ -1132,7 +1280,220 @@ impl<'e, 'd> Cx<'e, 'd> {
         }
     }
 
+    /// A call of a declared function (R6): arguments checked against the parameters, then
+    /// the instance for these arguments (made on first use), read like a rule or a table.
+    fn call_function(&mut self, fid: u32, args: &[Arg], e: &Expr) -> TExpr {
+        let Some(f) = self.env.functions.get(fid as usize) else {
+            return self.poisoned(e);
+        };
+        if args.len() != f.params.len() || args.iter().any(|a| a.filter.is_some()) {
+            let n = f.params.len();
+            let d = self
+                .error(
+                    codes::WRONG_ARGUMENTS,
+                    e,
+                    format!(
+                        "`{}` takes {n} argument{}, given {}",
+                        f.name,
+                        if n == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                )
+                .with_help(format!("usage: `{}`", f.signature()));
+            self.push(d);
+            return self.poisoned(e);
+        }
+        let mut bound: Vec<(String, TExpr, Expr)> = Vec::with_capacity(args.len());
+        let mut ok = true;
+        for (a, (pname, pty)) in args.iter().zip(&f.params) {
+            let t = self.expr(&a.value, Some(*pty));
+            if !functions::accepts(*pty, t.ty) {
+                let d = self
+                    .error(
+                        codes::TYPE_MISMATCH,
+                        &a.value,
+                        format!(
+                            "argument `{pname}` of `{}` is {}, this is {}",
+                            f.name,
+                            describe(self.env, *pty),
+                            describe(self.env, t.ty)
+                        ),
+                    )
+                    .with_help(format!("usage: `{}`", f.signature()));
+                self.push(d);
+                ok = false;
+                continue;
+            }
+            let written = functions::substitute(&a.value, self.frame.as_deref());
+            // In the body the parameter has its declared type (a ratio passed as a percent
+            // displays as one).
+            let ty = if t.ty == Type::Error { t.ty } else { *pty };
+            let text = Some(clausula_dsl::print_expr(&written));
+            bound.push((pname.clone(), TExpr { ty, text, ..t }, written));
+        }
+        if !ok || f.ty == Type::Error {
+            return self.poisoned(e);
+        }
+        let ty = f.ty;
+        if self.frame.as_ref().is_some_and(|fr| fr.definition) {
+            return self.mk(TKind::Opaque, ty, e);
+        }
+        let call_text = {
+            let call = Expr {
+                kind: ExprKind::Call(
+                    clausula_dsl::ast::Ident {
+                        name: f.name.clone(),
+                        span: e.span,
+                    },
+                    bound
+                        .iter()
+                        .map(|(_, _, w)| Arg {
+                            value: w.clone(),
+                            filter: None,
+                            span: w.span,
+                        })
+                        .collect(),
+                ),
+                span: e.span,
+            };
+            clausula_dsl::print_expr(&call)
+        };
+        let scope = self.frame.as_ref().map_or(self.scope, |fr| fr.inst_scope);
+        let key = match scope {
+            Scope::Row => call_text.clone(),
+            Scope::Item(list) => format!(
+                "{}.{call_text}",
+                self.env
+                    .entities
+                    .get(list as usize)
+                    .map_or("?", |en| en.name.as_str())
+            ),
+        };
+        let made = |kind: TKind| TExpr {
+            kind,
+            ty,
+            span: e.span,
+            text: Some(call_text.clone()),
+        };
+        if let Some(kind) = self.env.instances.borrow().by_key.get(&key) {
+            return made(kind.clone());
+        }
+        if self.env.instances.borrow().over_budget {
+            return self.poisoned(e);
+        }
+        let mut chain = self
+            .frame
+            .as_ref()
+            .map(|fr| fr.chain.clone())
+            .unwrap_or_default();
+        chain.push(call_text.clone());
+        if matches!(f.ast, FnAst::Table(_)) && scope != Scope::Row {
+            let d = self
+                .error(
+                    codes::WRONG_ARGUMENTS,
+                    e,
+                    format!(
+                        "table `{}` is called per item: a table function is called once per \
+                         application",
+                        f.name
+                    ),
+                )
+                .with_help("call it outside the aggregate, or write the per-item choice as a rule function with `if … then … else`");
+            self.push(d);
+            return self.poisoned(e);
+        }
+        let call = CallInfo {
+            function: f.name.clone(),
+            args: bound
+                .iter()
+                .map(|(p, t, _)| (p.clone(), t.clone()))
+                .collect(),
+        };
+        let frame: Frame = std::rc::Rc::new(FnFrame {
+            function: fid,
+            definition: false,
+            params: bound,
+            inst_scope: scope,
+            chain,
+        });
+        // The body's own errors were reported when it was checked once; a call adds none.
+        let mut scratch = Vec::new();
+        let (kind, nodes) = match &f.ast {
+            FnAst::Rule(r) => {
+                let body = Cx::new(self.env, f.file, Scope::Row, &mut scratch)
+                    .in_function(Some(frame.clone()))
+                    .expr(&r.value, None);
+                let nodes = functions::count_nodes(&body);
+                let def = RuleDef {
+                    name: key.clone(),
+                    label: f.label(),
+                    formula: clausula_dsl::print_expr(&r.value),
+                    display_ty: f.display_ty,
+                    scope,
+                    body,
+                    call: Some(call),
+                };
+                let mut inst = self.env.instances.borrow_mut();
+                let id = inst.base_rules + u32::try_from(inst.rules.len()).unwrap_or(u32::MAX);
+                inst.rules.push(def);
+                inst.created.push(Decl::Rule(id));
+                (TKind::Rule(id), nodes)
+            }
+            FnAst::Table(t) => {
+                let mut def =
+                    super::tables::check_table(self.env, t, f.file, &mut scratch, Some(&frame));
+                let nodes: usize = def
+                    .versions
+                    .iter()
+                    .flat_map(|v| &v.rows)
+                    .map(|r| {
+                        r.cond.as_ref().map_or(0, functions::count_nodes)
+                            + functions::count_nodes(&r.value)
+                    })
+                    .sum();
+                def.name = key.clone();
+                def.call = Some(call);
+                let mut inst = self.env.instances.borrow_mut();
+                let id = inst.base_tables + u32::try_from(inst.tables.len()).unwrap_or(u32::MAX);
+                inst.tables.push(def);
+                inst.created.push(Decl::Table(id));
+                (TKind::Table(id), nodes)
+            }
+        };
+        let over = {
+            let mut inst = self.env.instances.borrow_mut();
+            inst.by_key.insert(key, kind.clone());
+            inst.nodes = inst.nodes.saturating_add(nodes);
+            let over = inst.nodes > functions::MAX_EXPANDED_NODES && !inst.over_budget;
+            if over {
+                inst.over_budget = true;
+            }
+            over
+        };
+        if over {
+            let d = self
+                .error(
+                    codes::TOO_LARGE,
+                    e,
+                    format!(
+                        "function calls expand to more than {} expression nodes",
+                        functions::MAX_EXPANDED_NODES
+                    ),
+                )
+                .with_note(format!("while expanding {}", frame.chain.join(" → ")))
+                .with_help(
+                    "nested calls multiply: compute a shared value once in a rule and pass it",
+                );
+            self.push(d);
+            return self.poisoned(e);
+        }
+        made(kind)
+    }
+
     fn aggregate(&mut self, name: &str, args: &[Arg], e: &Expr) -> TExpr {
+        if let Some(t) = self.reads_global(e, "a list") {
+            return t;
+        }
         let (kind, min, max, usage) = match name {
             "sum" => (AggKind::Sum, 2, 2, "sum(list where condition, field)"),
             "count" => (AggKind::Count, 1, 1, "count(list where condition)"),
@@ -1181,7 +1542,8 @@ impl<'e, 'd> Cx<'e, 'd> {
             self.push(d);
             return self.poisoned(e);
         }
-        let mut inner = Cx::new(self.env, self.file, Scope::Item(list), self.diags);
+        let mut inner = Cx::new(self.env, self.file, Scope::Item(list), self.diags)
+            .in_function(self.frame.clone());
         let filter = first
             .filter
             .as_ref()

@@ -25,6 +25,7 @@ pub(super) fn check_table(
     t: &ast::TableDecl,
     file: FileId,
     diags: &mut Vec<Diagnostic>,
+    frame: Option<&super::functions::Frame>,
 ) -> TableDef {
     let hit = match t.hit {
         HitPolicy::First => Hit::First,
@@ -62,7 +63,7 @@ pub(super) fn check_table(
         }
         let mut out_rows = Vec::new();
         for row in rows {
-            let mut cx = Cx::new(env, file, Scope::Row, diags);
+            let mut cx = Cx::new(env, file, Scope::Row, diags).in_function(frame.cloned());
             let cond = row
                 .condition
                 .as_ref()
@@ -134,6 +135,7 @@ pub(super) fn check_table(
         hit,
         ty,
         versions,
+        call: None,
     }
 }
 

@@ -189,6 +189,22 @@ pub(super) fn validate(g: &mut Graph) -> Result<(), String> {
             )?;
         }
     }
+    for (name, call) in g
+        .named
+        .iter()
+        .filter_map(|r| Some((&r.name, r.call.as_ref()?)))
+        .chain(
+            g.tables
+                .iter()
+                .filter_map(|t| Some((&t.name, t.call.as_ref()?))),
+        )
+    {
+        for (_, node) in &call.args {
+            ensure((*node as usize) < n, || {
+                format!("the arguments of `{name}`")
+            })?;
+        }
+    }
     for named in &g.named {
         ensure((named.node as usize) < n, || {
             format!("rule `{}`", named.name)

@@ -113,6 +113,7 @@ impl Erase for Item {
             Item::Rule(d) => {
                 d.list.erase();
                 d.name.erase();
+                d.params.erase();
                 d.label.erase();
                 d.ty.erase();
                 d.value.erase();
@@ -120,6 +121,7 @@ impl Erase for Item {
             }
             Item::Table(d) => {
                 d.name.erase();
+                d.params.erase();
                 d.label.erase();
                 match &mut d.body {
                     TableBody::Rows(rows) => rows.erase(),
@@ -212,6 +214,13 @@ impl Erase for Item {
                 d.span.erase();
             }
         }
+    }
+}
+
+impl Erase for FnParam {
+    fn erase(&mut self) {
+        self.name.erase();
+        self.ty.erase();
     }
 }
 

@@ -114,8 +114,9 @@ fn dump_item(o: &mut String, item: &Item) {
                 .unwrap_or_default();
             writeln!(
                 o,
-                "rule {list}{}{} = {} {}",
+                "rule {list}{}{}{} = {} {}",
                 d.name.name,
+                params(d.params.as_deref()),
                 lab(&d.label),
                 ex(&d.value),
                 sp(d.span)
@@ -125,8 +126,9 @@ fn dump_item(o: &mut String, item: &Item) {
         Item::Table(d) => {
             writeln!(
                 o,
-                "table {}{} {:?} {}",
+                "table {}{}{} {:?} {}",
                 d.name.name,
+                params(d.params.as_deref()),
                 lab(&d.label),
                 d.hit,
                 sp(d.span)
@@ -344,4 +346,16 @@ pub(crate) fn ex(e: &Expr) -> String {
             format!("[{}]", items.iter().map(ex).collect::<Vec<_>>().join(" "))
         }
     }
+}
+
+/// A function's parameters as the dump shows them: `(a: int, b: money)`, or nothing.
+fn params(ps: Option<&[FnParam]>) -> String {
+    ps.map(|ps| {
+        let items: Vec<String> = ps
+            .iter()
+            .map(|p| format!("{}: {}", p.name.name, p.ty.name))
+            .collect();
+        format!("({})", items.join(", "))
+    })
+    .unwrap_or_default()
 }
