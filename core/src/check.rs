@@ -40,6 +40,8 @@ pub(crate) enum Sym {
     Dir(DirId),
     /// A rule or table with parameters (R6), by index into `Env::functions`.
     Function(u32),
+    /// A named enum (R8).
+    Enum(crate::types::EnumId),
 }
 
 /// What names mean while checking expressions.
@@ -124,6 +126,7 @@ struct Collected<'a> {
     rules: Vec<(FileId, &'a ast::RuleDecl)>,
     tables: Vec<(FileId, &'a ast::TableDecl)>,
     functions: Vec<(FileId, functions::FnAst)>,
+    enums: Vec<(FileId, &'a ast::EnumDecl)>,
     dirs: Vec<(FileId, &'a ast::DirectoryDecl, String)>,
     outcomes: Vec<(FileId, &'a ast::OutcomeDecl)>,
     examples: Vec<(FileId, &'a ast::ExampleDecl)>,
@@ -155,6 +158,7 @@ pub(crate) fn check(
         rules: vec![],
         tables: vec![],
         functions: vec![],
+        enums: vec![],
         dirs: vec![],
         outcomes: vec![],
         examples: vec![],
@@ -175,6 +179,7 @@ pub(crate) fn check(
                 Item::Rule(d) => c.rules.push((f.id, d)),
                 Item::Table(d) => c.tables.push((f.id, d)),
                 Item::Directory(d) => c.dirs.push((f.id, d, f.path.clone())),
+                Item::Enum(d) => c.enums.push((f.id, d)),
                 Item::Outcome(d) => c.outcomes.push((f.id, d)),
                 Item::Example(d) if i == 0 => c.examples.push((f.id, d)),
                 Item::Example(_) => {}
@@ -210,9 +215,37 @@ pub(crate) fn check(
     // ---- 1. one namespace
     let mut globals: HashMap<String, Sym> = HashMap::new();
     let mut where_: HashMap<String, (FileId, Span)> = HashMap::new();
-    // ---- 2. inputs and enums
+    // ---- 2. named enums, inputs and their enums
     let mut entities = Vec::new();
-    let mut enums = Vec::new();
+    let mut enums: Vec<EnumDef> = Vec::new();
+    for (file, d) in &c.enums {
+        let id = u32::try_from(enums.len()).unwrap_or(u32::MAX);
+        declare(
+            &mut globals,
+            &mut where_,
+            &d.name,
+            *file,
+            Sym::Enum(id),
+            &mut diags,
+        );
+        resolve_type(
+            &TypeExpr::Enum {
+                variants: d.variants.clone(),
+                span: d.span,
+            },
+            &d.name.name,
+            *file,
+            &mut enums,
+            &HashMap::new(),
+            &mut diags,
+        );
+    }
+    let named_enums: HashMap<String, crate::types::EnumId> = c
+        .enums
+        .iter()
+        .enumerate()
+        .map(|(i, (_, d))| (d.name.name.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
+        .collect();
     for (file, d) in &c.inputs {
         let id = u32::try_from(entities.len()).unwrap_or(u32::MAX);
         declare(
@@ -247,6 +280,7 @@ pub(crate) fn check(
                 &format!("{}.{}", d.name.name, f.name.name),
                 *file,
                 &mut enums,
+                &named_enums,
                 &mut diags,
             );
             fields.push(Field {
@@ -348,6 +382,7 @@ pub(crate) fn check(
             &p.name.name,
             *file,
             &mut enums,
+            &named_enums,
             &mut diags,
         ));
     }
@@ -391,6 +426,7 @@ pub(crate) fn check(
                 &format!("{}.{}", d.name.name, col.name.name),
                 *file,
                 &mut enums,
+                &named_enums,
                 &mut diags,
             );
             columns.push((col.name.name.clone(), lab(&col.label), ty));
@@ -923,11 +959,15 @@ fn resolve_type(
     owner: &str,
     file: FileId,
     enums: &mut Vec<EnumDef>,
+    named: &HashMap<String, crate::types::EnumId>,
     diags: &mut Vec<Diagnostic>,
 ) -> Type {
     match t {
         TypeExpr::Named(i) => match Type::from_name(&i.name) {
             Some(ty) => ty,
+            None if named.contains_key(&i.name) => {
+                Type::Enum(named.get(&i.name).copied().unwrap_or(u32::MAX))
+            }
             None => {
                 diags.push(clausula_dsl::suggest::with_suggestion(
                     Diagnostic::error(codes::UNKNOWN_TYPE, i.span, format!("unknown type `{}`", i.name)).in_file(file),

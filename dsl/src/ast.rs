@@ -48,6 +48,21 @@ pub enum Item {
     Outcome(OutcomeDecl),
     /// `example "name" as_of DATE { … }`
     Example(ExampleDecl),
+    /// `enum NAME "label" { a "标签", b }`
+    Enum(EnumDecl),
+}
+
+/// `enum NAME "label" { a "标签", b }`: a named enum (R8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnumDecl {
+    /// Its name, used as a type and to qualify values (`规模.small`).
+    pub name: Ident,
+    /// Label shown to users.
+    pub label: Option<StrLit>,
+    /// The values, in order.
+    pub variants: Vec<Variant>,
+    /// The whole declaration.
+    pub span: Span,
 }
 
 impl Item {
@@ -61,6 +76,7 @@ impl Item {
             Item::Rule(d) => d.span,
             Item::Table(d) => d.span,
             Item::Directory(d) => d.span,
+            Item::Enum(d) => d.span,
             Item::Outcome(d) => d.span,
             Item::Example(d) => d.span,
         }

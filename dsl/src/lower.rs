@@ -181,6 +181,7 @@ impl<'c> Lowerer<'c> {
             Rule::rule_decl => one(self.rule(p)),
             Rule::table_decl => self.table(p).map(Item::Table),
             Rule::directory_decl => self.directory(p).map(Item::Directory),
+            Rule::enum_decl => one(self.enum_decl(p)),
             Rule::outcome_decl => self.outcome(p).map(Item::Outcome),
             Rule::example_decl => one(self.example(p)),
             _ => Err(vec![*self.internal(self.span(&p), "declaration")]),
@@ -405,6 +406,32 @@ impl<'c> Lowerer<'c> {
             text: format!("{low_text}..{high_text}"),
             span,
         })
+    }
+
+    fn enum_decl(&self, p: Pair<'_, Rule>) -> Res<Item> {
+        let span = self.span(&p);
+        let mut it = p.into_inner().peekable();
+        self.take(&mut it, Rule::kw_enum);
+        let name = self.ident(self.next(&mut it, Rule::ident, span, "enum name")?);
+        let label = self.opt_string(&mut it)?;
+        let mut variants = Vec::new();
+        for v in it {
+            let vspan = self.span(&v);
+            let mut vi = v.into_inner().peekable();
+            let vname = self.ident(self.next(&mut vi, Rule::ident, vspan, "enum value")?);
+            let vlabel = self.opt_string(&mut vi)?;
+            variants.push(Variant {
+                name: vname,
+                label: vlabel,
+                span: vspan,
+            });
+        }
+        Ok(Item::Enum(EnumDecl {
+            name,
+            label,
+            variants,
+            span,
+        }))
     }
 
     fn type_expr(&self, p: Pair<'_, Rule>) -> Res<TypeExpr> {

@@ -466,7 +466,8 @@ fn rule_word(rule: Rule) -> Option<(u8, String)> {
         | Rule::table_decl
         | Rule::directory_decl
         | Rule::outcome_decl
-        | Rule::example_decl => w("a declaration (`policy`, `input`, `rule`, `outcome`, …)"),
+        | Rule::example_decl
+        | Rule::enum_decl => w("a declaration (`policy`, `input`, `rule`, `outcome`, …)"),
         Rule::EOI => w("end of file"),
         Rule::kw_policy => kw("policy"),
         Rule::kw_source => kw("source"),

@@ -227,6 +227,20 @@ impl<'a> Printer<'a> {
             Item::Directory(d) => self.directory(d),
             Item::Outcome(d) => self.outcome(d),
             Item::Example(d) => self.example(d),
+            Item::Enum(d) => {
+                let mut head = format!("enum {}", d.name.name);
+                push_label(&mut head, d.label.as_ref());
+                let t = type_expr(
+                    &TypeExpr::Enum {
+                        variants: d.variants.clone(),
+                        span: d.span,
+                    },
+                    0,
+                );
+                // `enum { … }` without its keyword, after the head.
+                let body = t.strip_prefix("enum ").unwrap_or(&t);
+                self.line(0, d.span, &format!("{head} {body}"));
+            }
         }
     }
 

@@ -21,6 +21,7 @@ pub(crate) const ITEM_KEYWORDS: &[&str] = &[
     "directory",
     "outcome",
     "example",
+    "enum",
 ];
 
 /// A slice of the file holding zero or more declarations.

@@ -282,6 +282,24 @@ fn item() -> impl Strategy<Value = Item> {
         (
             ident(),
             lab(),
+            prop::collection::vec((ident(), prop::option::of(strlit())), 1..4)
+        )
+            .prop_map(|(name, label, vs)| Item::Enum(EnumDecl {
+                name,
+                label,
+                variants: vs
+                    .into_iter()
+                    .map(|(name, label)| Variant {
+                        name,
+                        label,
+                        span: sp()
+                    })
+                    .collect(),
+                span: sp(),
+            })),
+        (
+            ident(),
+            lab(),
             lab(),
             prop::option::of((datelit(), prop::option::of(0u32..5000)))
         )

@@ -434,6 +434,23 @@ impl<'e, 'd> Cx<'e, 'd> {
                 self.push(d);
                 return self.poisoned(e);
             }
+            Some(Sym::Enum(id)) => {
+                let example = self
+                    .env
+                    .enums
+                    .get(id as usize)
+                    .and_then(|d| d.variants.first())
+                    .map_or("value", |(v, _)| v.as_str());
+                let d = self
+                    .error(
+                        codes::MISUSED_NAME,
+                        e,
+                        format!("`{n}` is an enum, not a value"),
+                    )
+                    .with_help(format!("name one of its values: `{n}.{example}`"));
+                self.push(d);
+                return self.poisoned(e);
+            }
             Some(Sym::Dir(_)) => {
                 let d = self
                     .error(
@@ -577,6 +594,10 @@ impl<'e, 'd> Cx<'e, 'd> {
                 return self.outcome_amount(o, n, f, e);
             }
             ExprKind::Name(n) => {
+                // `规模.small`: a value of a named enum, written qualified (R8).
+                if let Some(Sym::Enum(id)) = self.env.globals.get(n).copied() {
+                    return self.enum_value(f, id, e);
+                }
                 if let Some(Sym::Entity(id)) = self.env.globals.get(n).copied() {
                     if let Some(t) = self.reads_global(e, &format!("the fact `{n}.{f}`")) {
                         return t;

@@ -136,6 +136,16 @@ impl Erase for Item {
                 }
                 d.span.erase();
             }
+            Item::Enum(d) => {
+                d.name.erase();
+                d.label.erase();
+                for v in &mut d.variants {
+                    v.name.erase();
+                    v.label.erase();
+                    v.span.erase();
+                }
+                d.span.erase();
+            }
             Item::Directory(d) => {
                 d.name.erase();
                 d.label.erase();

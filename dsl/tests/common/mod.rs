@@ -228,6 +228,22 @@ fn dump_item(o: &mut String, item: &Item) {
                 }
             }
         }
+        Item::Enum(d) => {
+            let vs: Vec<String> = d
+                .variants
+                .iter()
+                .map(|v| format!("{}{}", v.name.name, lab(&v.label)))
+                .collect();
+            writeln!(
+                o,
+                "enum {}{} {{ {} }} {}",
+                d.name.name,
+                lab(&d.label),
+                vs.join(", "),
+                sp(d.span)
+            )
+            .unwrap();
+        }
         Item::Example(d) => {
             writeln!(
                 o,
