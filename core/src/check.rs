@@ -727,6 +727,7 @@ pub(crate) fn check(
                 .collect(),
             inst_scope: Scope::Row,
             chain: Vec::new(),
+            used: std::cell::RefCell::new(vec![false; f.params.len()]),
         });
         let (ty, display_ty) = match &f.ast {
             functions::FnAst::Rule(r) => {

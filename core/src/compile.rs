@@ -747,18 +747,55 @@ fn prune(g: &mut Graph) {
             mark(&mut live, a.node);
         }
     }
-    for i in (0..n).rev() {
-        if !live.get(i).copied().unwrap_or(false) {
-            continue;
+    let sweep = |live: &mut Vec<bool>| {
+        for i in (0..n).rev() {
+            if !live.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            let children = g
+                .nodes
+                .get(i)
+                .map(|node| g.children(&node.op))
+                .unwrap_or_default();
+            for c in children {
+                mark(live, c);
+            }
         }
-        let children = g
-            .nodes
-            .get(i)
-            .map(|node| g.children(&node.op))
-            .unwrap_or_default();
-        for c in children {
-            mark(&mut live, c);
+    };
+    sweep(&mut live);
+    // A live call of a function keeps its arguments (an unused parameter's too), which the
+    // explanation shows in `args`.
+    let is_live = |live: &[bool], id: NodeId| live.get(id as usize).copied().unwrap_or(false);
+    let used_tables: BTreeSet<u32> = g
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| is_live(&live, u32::try_from(*i).unwrap_or(u32::MAX)))
+        .filter_map(|(_, n)| match n.op {
+            Op::Table(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    let mut call_args: Vec<NodeId> = Vec::new();
+    for nm in &g.named {
+        if is_live(&live, nm.node)
+            && let Some(c) = &nm.call
+        {
+            call_args.extend(c.args.iter().map(|(_, a)| *a));
         }
+    }
+    for (t, tg) in g.tables.iter().enumerate() {
+        if used_tables.contains(&u32::try_from(t).unwrap_or(u32::MAX))
+            && let Some(c) = &tg.call
+        {
+            call_args.extend(c.args.iter().map(|(_, a)| *a));
+        }
+    }
+    if !call_args.is_empty() {
+        for a in call_args {
+            mark(&mut live, a);
+        }
+        sweep(&mut live);
     }
     let mut new_id = vec![u32::MAX; n];
     let mut next = 0u32;
@@ -851,6 +888,13 @@ fn prune(g: &mut Graph) {
                 r.value = map(r.value);
             }
         }
+        if let Some(c) = &mut t.call {
+            for (_, a) in &mut c.args {
+                *a = map(*a);
+            }
+            // A call no decision reads keeps no arguments (their nodes are gone).
+            c.args.retain(|(_, a)| *a != u32::MAX);
+        }
     }
     // Tables no outcome uses keep no rows (their nodes are gone).
     let used: BTreeSet<u32> = g
@@ -880,6 +924,11 @@ fn prune(g: &mut Graph) {
     // Rules no decision reads are gone with their nodes.
     g.named.retain_mut(|n| {
         n.node = map(n.node);
+        if let Some(c) = &mut n.call {
+            for (_, a) in &mut c.args {
+                *a = map(*a);
+            }
+        }
         n.node != u32::MAX
     });
 }

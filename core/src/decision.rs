@@ -186,8 +186,8 @@ pub struct ValueEntry {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     #[cfg_attr(feature = "tsify", tsify(optional))]
     pub function: Option<String>,
-    /// For a call of a function: each parameter with its argument's value (null when
-    /// unknown), in the parameters' order.
+    /// For a call of a function: each parameter the body reads with its argument's value
+    /// (null when unknown), in the parameters' order.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     #[cfg_attr(
         feature = "tsify",

@@ -332,6 +332,7 @@ impl<'e, 'd> Cx<'e, 'd> {
         if let Some(f) = &self.frame
             && let Some((_, bound, _)) = f.param(n)
         {
+            f.mark_used(n);
             return bound.clone();
         }
         if let Scope::Item(list) = self.scope {
@@ -1423,20 +1424,26 @@ impl<'e, 'd> Cx<'e, 'd> {
             self.push(d);
             return self.poisoned(e);
         }
-        let call = CallInfo {
-            function: f.name.clone(),
-            args: bound
-                .iter()
-                .map(|(p, t, _)| (p.clone(), t.clone()))
-                .collect(),
-        };
+        let n_params = bound.len();
         let frame: Frame = std::rc::Rc::new(FnFrame {
             function: fid,
             definition: false,
             params: bound,
             inst_scope: scope,
             chain,
+            used: std::cell::RefCell::new(vec![false; n_params]),
         });
+        // The arguments the body reads, once it is checked.
+        let call = |frame: &FnFrame| CallInfo {
+            function: f.name.clone(),
+            args: frame
+                .params
+                .iter()
+                .zip(frame.used.borrow().iter())
+                .filter(|(_, used)| **used)
+                .map(|((p, t, _), _)| (p.clone(), t.clone()))
+                .collect(),
+        };
         // The body's own errors were reported when it was checked once; a call adds none.
         let mut scratch = Vec::new();
         let (kind, nodes) = match &f.ast {
@@ -1452,7 +1459,7 @@ impl<'e, 'd> Cx<'e, 'd> {
                     display_ty: f.display_ty,
                     scope,
                     body,
-                    call: Some(call),
+                    call: Some(call(&frame)),
                 };
                 let mut inst = self.env.instances.borrow_mut();
                 let id = inst.base_rules + u32::try_from(inst.rules.len()).unwrap_or(u32::MAX);
@@ -1473,7 +1480,7 @@ impl<'e, 'd> Cx<'e, 'd> {
                     })
                     .sum();
                 def.name = key.clone();
-                def.call = Some(call);
+                def.call = Some(call(&frame));
                 let mut inst = self.env.instances.borrow_mut();
                 let id = inst.base_tables + u32::try_from(inst.tables.len()).unwrap_or(u32::MAX);
                 inst.tables.push(def);

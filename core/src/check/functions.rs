@@ -80,11 +80,23 @@ pub(crate) struct FnFrame {
     pub(crate) inst_scope: Scope,
     /// The calls being expanded, outermost first, for `check/too-large`.
     pub(crate) chain: Vec<String>,
+    /// Per parameter: whether the body reads it (only those are shown in `args`: an
+    /// argument nothing reads is not evaluated).
+    pub(crate) used: RefCell<Vec<bool>>,
 }
 
 impl FnFrame {
     pub(crate) fn param(&self, name: &str) -> Option<&(String, TExpr, Expr)> {
         self.params.iter().find(|(n, _, _)| n == name)
+    }
+
+    /// Notes that the body reads parameter `name`.
+    pub(crate) fn mark_used(&self, name: &str) {
+        if let Some(i) = self.params.iter().position(|(n, _, _)| n == name)
+            && let Some(u) = self.used.borrow_mut().get_mut(i)
+        {
+            *u = true;
+        }
     }
 }
 
