@@ -84,7 +84,7 @@ fn value_line(s: &Style, key: &str, e: &ValueEntry) -> String {
                 });
             }
         }
-        ValueKind::Fact | ValueKind::Rule | ValueKind::Function => {}
+        ValueKind::Fact | ValueKind::Rule | ValueKind::Function | ValueKind::Outcome => {}
     }
     let mut out = format!("{} = {}", visible(&name), visible(shown));
     if !detail.is_empty() {

@@ -285,6 +285,13 @@ pub(crate) fn compile(p: &Program) -> Graph {
         directories: b.directories,
         outcomes,
         named_at: Default::default(),
+        statuses: b
+            .status_nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(o, n)| Some((u32::try_from(o).ok()?, (*n)?)))
+            .collect(),
+        status_at: Default::default(),
     };
     prune(&mut g);
     g.index_named();
@@ -922,6 +929,10 @@ fn prune(g: &mut Graph) {
         }
     }
     // Rules no decision reads are gone with their nodes.
+    g.statuses.retain_mut(|(_, n)| {
+        *n = map(*n);
+        *n != u32::MAX
+    });
     g.named.retain_mut(|n| {
         n.node = map(n.node);
         if let Some(c) = &mut n.call {

@@ -140,10 +140,12 @@ pub enum ValueKind {
     Directory,
     /// A parameter's value in force.
     Param,
+    /// Another outcome's status, read by `eligible(o)` (R9): `value` is the status.
+    Outcome,
 }
 
 /// One named value a decision used: the working behind its lines and amounts.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct ValueEntry {
     /// What it is.
@@ -186,6 +188,11 @@ pub struct ValueEntry {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     #[cfg_attr(feature = "tsify", tsify(optional))]
     pub function: Option<String>,
+    /// For an outcome read by `eligible(o)`: its lines that are undecided or make it
+    /// ineligible, in the contract's form (R9).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    pub requirements: Option<Vec<Line>>,
     /// For a call of a function: each parameter the body reads with its argument's value
     /// (null when unknown), in the parameters' order.
     #[serde(skip_serializing_if = "Option::is_none", default)]

@@ -544,6 +544,8 @@ pub(crate) const MAX_VALUES: usize = 1000;
 enum Boundary {
     Fact,
     Rule,
+    /// The status of an outcome `eligible(o)` reads (R9).
+    Outcome(u32),
     Table(u32),
     Directory(u32, NodeId, u32),
     Param(u32),
@@ -563,6 +565,9 @@ impl Walker<'_> {
     /// Whether `n` is a named value, and which kind (`as_rule`: a rule's node counts as the
     /// rule; otherwise only what the node itself is).
     fn boundary(&self, n: NodeId, as_rule: bool) -> Option<Boundary> {
+        if let Some(o) = self.g.status_of(n) {
+            return Some(Boundary::Outcome(o));
+        }
         if as_rule && self.g.named(n).is_some() {
             return Some(Boundary::Rule);
         }
@@ -607,6 +612,11 @@ impl Walker<'_> {
                 .tables
                 .get(t as usize)
                 .map_or_else(|| "?".to_string(), |t| t.name.clone()),
+            Boundary::Outcome(o) => self
+                .g
+                .outcomes
+                .get(o as usize)
+                .map_or_else(|| "?".to_string(), |o| o.name.clone()),
             Boundary::Param(p) => self
                 .g
                 .params
@@ -751,6 +761,7 @@ impl Walker<'_> {
             version: None,
             from: None,
             key: None,
+            requirements: None,
             function: None,
             args: None,
             bounds: if v.is_known() {
@@ -773,6 +784,17 @@ impl Walker<'_> {
                         e.kind = ValueKind::Function;
                         self.call_entry(&mut e, call, pos);
                     }
+                }
+            }
+            Boundary::Outcome(o) => {
+                e.kind = ValueKind::Outcome;
+                e.ty = "status".to_string();
+                e.bounds = None;
+                if let Some(out) = self.g.outcomes.get(o as usize) {
+                    e.label = out.title.clone();
+                    let status = self.status_at(out, pos).as_str().to_string();
+                    e.value = Some(status.clone());
+                    e.display = Some(status);
                 }
             }
             Boundary::Param(p) => {
@@ -910,6 +932,14 @@ impl Walker<'_> {
         match b {
             Boundary::Fact | Boundary::Param(_) => {}
             Boundary::Directory(_, k, _) => out.push((k, pos)),
+            Boundary::Outcome(o) => {
+                if let Some(out_g) = self.g.outcomes.get(o as usize) {
+                    for r in self.shown_lines(out_g, pos) {
+                        out.extend(r.guard.map(|g| (g, pos)));
+                        out.push((r.cond, pos));
+                    }
+                }
+            }
             Boundary::Rule => {
                 // A rule that is itself a fact, a table, a lookup or a param uses that value.
                 if self.boundary(n, false).is_some() {
@@ -949,6 +979,33 @@ impl Walker<'_> {
                 }
             }
         }
+    }
+
+    /// Outcome `o`'s status at a position, from its lines.
+    fn status_at(&self, o: &OutcomeG, pos: usize) -> Status {
+        outcome_status(o.requirements.iter().map(|r| {
+            let cond = self.f.value(r.cond, pos);
+            let guard = r.guard.map(|gd| self.f.value(gd, pos));
+            (r.kind, line_status(r.kind, cond, guard))
+        }))
+    }
+
+    /// The lines of an outcome read by `eligible` that its entry shows: those undecided or
+    /// blocking (R9).
+    fn shown_lines<'o>(&self, o: &'o OutcomeG, pos: usize) -> Vec<&'o crate::graph::ReqG> {
+        o.requirements
+            .iter()
+            .filter(|r| {
+                let cond = self.f.value(r.cond, pos);
+                let guard = r.guard.map(|gd| self.f.value(gd, pos));
+                let s = line_status(r.kind, cond, guard);
+                s == LineStatus::Unknown
+                    || matches!(
+                        (r.kind, s),
+                        (ReqKind::Require, LineStatus::False) | (ReqKind::Unless, LineStatus::True)
+                    )
+            })
+            .collect()
     }
 
     /// Fills the `uses` of every queued entry (which may queue more).
@@ -1082,52 +1139,9 @@ fn outcome(w: &mut Walker<'_>, o: &OutcomeG) -> OutcomeDecision {
     let mut lines = Vec::with_capacity(o.requirements.len());
     let mut blame_lists: Vec<Vec<String>> = Vec::new();
     for r in &o.requirements {
-        let cond = f.value(r.cond, row);
-        let guard = r.guard.map(|gd| f.value(gd, row));
-        let status = line_status(r.kind, cond, guard);
-        let applies = status != LineStatus::NotApplicable;
-        let mut roots = Vec::new();
-        if let Some(gd) = r.guard {
-            roots.push(gd);
-        }
-        if applies {
-            roots.push(r.cond);
-        }
-        if status == LineStatus::Unknown {
-            let mut undecided = Vec::new();
-            if let Some(gd) = r.guard {
-                undecided.push(gd);
-            }
-            undecided.push(r.cond);
-            blame_lists.push(w.blame(&undecided));
-        }
-        let blocks = matches!(
-            (r.kind, status),
-            (ReqKind::Require, LineStatus::False) | (ReqKind::Unless, LineStatus::True)
-        );
-        let read: Vec<(NodeId, usize)> = roots.iter().map(|r| (*r, row)).collect();
-        let uses = w.uses_of(&mut vals, &read, true);
-        // An undecided line whose condition (or guard) failed says why (R11).
-        let error = if status == LineStatus::Unknown {
-            err_of(cond)
-                .or_else(|| guard.and_then(err_of))
-                .and_then(|e| line_error(w, e, &o.name))
-        } else {
-            None
-        };
-        lines.push(Line {
-            id: r.id.clone(),
-            uses,
-            blocks,
-            kind: r.kind.line_kind(),
-            status,
-            message: r.message.clone(),
-            cite: r.cite.clone(),
-            facts: w.facts(&roots),
-            compare: if applies { w.compare(r.cond) } else { None },
-            recourse: Vec::new(),
-            error,
-        });
+        let (line, blame) = explain_line(w, &mut vals, r, &o.name);
+        blame_lists.extend(blame);
+        lines.push(line);
     }
     let status = outcome_status(
         o.requirements
@@ -1162,6 +1176,124 @@ fn outcome(w: &mut Walker<'_>, o: &OutcomeG) -> OutcomeDecision {
         });
     }
     w.drain(&mut vals);
+    // Outcomes read by `eligible` show their undecided or blocking lines (R9); what those
+    // lines read joins the table (and may bring more outcomes).
+    let mut done: FxHashSet<String> = FxHashSet::default();
+    loop {
+        let todo: Vec<(usize, u32)> = vals
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, (k, e))| e.kind == ValueKind::Outcome && !done.contains(k))
+            .filter_map(|(i, (k, _))| {
+                let id = w.g.outcomes.iter().position(|x| x.name == *k)?;
+                Some((i, u32::try_from(id).ok()?))
+            })
+            .collect();
+        if todo.is_empty() {
+            break;
+        }
+        for (i, id) in todo {
+            let Some(out_g) = w.g.outcomes.get(id as usize) else {
+                continue;
+            };
+            if let Some((k, _)) = vals.entries.get(i) {
+                done.insert(k.clone());
+            }
+            let shown: Vec<Line> = w
+                .shown_lines(out_g, row)
+                .into_iter()
+                .map(|r| explain_line(w, &mut vals, r, &out_g.name).0)
+                .collect();
+            if let Some((_, e)) = vals.entries.get_mut(i) {
+                e.requirements = Some(shown);
+            }
+        }
+        w.drain(&mut vals);
+    }
+    finish(
+        o,
+        vals,
+        lines,
+        blame_lists,
+        status,
+        amounts,
+        amount_blame,
+        amount_lines,
+    )
+}
+
+/// One requirement or exception explained, with the facts that could decide it when it is
+/// undecided.
+fn explain_line(
+    w: &mut Walker<'_>,
+    vals: &mut Values,
+    r: &crate::graph::ReqG,
+    outcome: &str,
+) -> (Line, Option<Vec<String>>) {
+    let (f, row) = (w.f, w.row);
+    let cond = f.value(r.cond, row);
+    let guard = r.guard.map(|gd| f.value(gd, row));
+    let status = line_status(r.kind, cond, guard);
+    let applies = status != LineStatus::NotApplicable;
+    let mut roots = Vec::new();
+    if let Some(gd) = r.guard {
+        roots.push(gd);
+    }
+    if applies {
+        roots.push(r.cond);
+    }
+    let mut blame = None;
+    if status == LineStatus::Unknown {
+        let mut undecided = Vec::new();
+        if let Some(gd) = r.guard {
+            undecided.push(gd);
+        }
+        undecided.push(r.cond);
+        blame = Some(w.blame(&undecided));
+    }
+    let blocks = matches!(
+        (r.kind, status),
+        (ReqKind::Require, LineStatus::False) | (ReqKind::Unless, LineStatus::True)
+    );
+    let read: Vec<(NodeId, usize)> = roots.iter().map(|r| (*r, row)).collect();
+    let uses = w.uses_of(vals, &read, true);
+    // An undecided line whose condition (or guard) failed says why (R11).
+    let error = if status == LineStatus::Unknown {
+        err_of(cond)
+            .or_else(|| guard.and_then(err_of))
+            .and_then(|e| line_error(w, e, outcome))
+    } else {
+        None
+    };
+    let line = Line {
+        id: r.id.clone(),
+        uses,
+        blocks,
+        kind: r.kind.line_kind(),
+        status,
+        message: r.message.clone(),
+        cite: r.cite.clone(),
+        facts: w.facts(&roots),
+        compare: if applies { w.compare(r.cond) } else { None },
+        recourse: Vec::new(),
+        error,
+    };
+    (line, blame)
+}
+
+/// The decision on an outcome from its explained lines and amounts: `missing` ranked.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    o: &OutcomeG,
+    vals: Values,
+    lines: Vec<Line>,
+    blame_lists: Vec<Vec<String>>,
+    status: Status,
+    amounts: Vec<(String, Amount)>,
+    amount_blame: Vec<String>,
+    amount_lines: Vec<AmountLine>,
+) -> OutcomeDecision {
     // Most decisive first: the fact in the most undecided lines; ties by first appearance.
     let mut missing: Vec<String> = Vec::new();
     if status != Status::Ineligible {

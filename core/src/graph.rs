@@ -299,6 +299,11 @@ pub(crate) struct Graph {
     /// Node → its first entry in `named`; rebuilt on load.
     #[serde(skip)]
     pub(crate) named_at: FxHashMap<NodeId, u32>,
+    /// The status nodes of the outcomes `eligible(o)` reads: (outcome, node) (R9).
+    pub(crate) statuses: Vec<(u32, NodeId)>,
+    /// Node → the outcome whose status it is; rebuilt on load.
+    #[serde(skip)]
+    pub(crate) status_at: FxHashMap<NodeId, u32>,
 }
 
 /// Magic bytes at the start of a serialised graph.
@@ -308,7 +313,8 @@ const MAGIC: &[u8; 4] = b"CLAG";
 /// 3: rules keep their names (`named`), tables and params their labels, table versions their
 ///    citations, lines their ids and amounts their formulas — for explanations.
 /// 4: input fields keep their declared ranges.
-/// 5: instances of functions (R6) keep their call: the function and its arguments' nodes.
+/// 5: instances of functions (R6) keep their call: the function and its arguments' nodes;
+///    the status nodes `eligible(o)` reads are kept (R9).
 pub(crate) const FORMAT: u16 = 5;
 
 /// Largest compiled graph accepted, in bytes (256 MiB).
@@ -333,6 +339,12 @@ impl Graph {
                 self.named_at.entry(n.node).or_insert(i);
             }
         }
+        self.status_at = self.statuses.iter().map(|(o, n)| (*n, *o)).collect();
+    }
+
+    /// The outcome whose status node `node` is, if `eligible` of it is read (R9).
+    pub(crate) fn status_of(&self, node: NodeId) -> Option<u32> {
+        self.status_at.get(&node).copied()
     }
 
     /// The rule whose value node `node` holds, if any.

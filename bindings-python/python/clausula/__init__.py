@@ -413,7 +413,9 @@ class Value:
     result, a directory lookup or a param — with its human ``display``, citation and what
     it was computed from (``uses``: keys of the outcome's ``values``). A call (``kind``
     ``function``, or ``table`` for a table function) names its ``function`` and each
-    parameter's value in ``args``."""
+    parameter's value in ``args``. An outcome read by ``eligible(o)`` (``kind`` ``outcome``)
+    has its status as ``value`` and, in ``requirements``, its undecided or blocking lines
+    (as the contract's dicts)."""
 
     key: str
     kind: str
@@ -432,6 +434,7 @@ class Value:
     bounds: Optional[Bounds] = None
     function: Optional[str] = None
     args: Optional[Dict[str, Optional[str]]] = None
+    requirements: Optional[List[Dict[str, Any]]] = None
 
 
 @dataclass(frozen=True)
@@ -603,6 +606,7 @@ def _value(key: str, v: Dict[str, Any]) -> Value:
         bounds=v.get("bounds"),
         function=v.get("function"),
         args=v.get("args"),
+        requirements=v.get("requirements"),
     )
 
 

@@ -205,6 +205,12 @@ pub(super) fn validate(g: &mut Graph) -> Result<(), String> {
             })?;
         }
     }
+    for (o, node) in &g.statuses {
+        ensure(
+            (*node as usize) < n && (*o as usize) < g.outcomes.len(),
+            || "an outcome's status".to_string(),
+        )?;
+    }
     for named in &g.named {
         ensure((named.node as usize) < n, || {
             format!("rule `{}`", named.name)
