@@ -499,7 +499,12 @@ impl Builder<'_> {
                         let n = match self.p.outcomes.get(*o as usize) {
                             Some(def) => {
                                 let passes = status_expr(def, e.span);
-                                self.lower(&passes, ROW)
+                                let n = self.lower(&passes, ROW);
+                                // A node of its own (a one-operand `and`), never shared with
+                                // a line that happens to be the whole status: explanations and
+                                // recourse tell the outcome's status from that line.
+                                let args = self.args(&[n]);
+                                self.push_raw(Op::And(args), Type::Bool, ROW, None)
                             }
                             None => return self.const_node(Const::Bool(false), ty, scope),
                         };

@@ -254,6 +254,11 @@ fn reads_lookup(g: &Graph, root: NodeId) -> bool {
         let Some(node) = g.nodes.get(n as usize) else {
             continue;
         };
+        // `eligible(o)` (R15: recourse does not look through outcomes). An amount read as
+        // `o.a` is arithmetic on facts like any other: inverted, and checked.
+        if g.status_of(n).is_some() {
+            return true;
+        }
         match &node.op {
             Op::Table(_) | Op::DirGet(..) | Op::DirHas(..) | Op::WithinDir(..) => return true,
             op => stack.extend(g.children(op)),

@@ -217,3 +217,47 @@ fn rounding_is_inverted_exactly() {
         assert_eq!(status(outside), LineStatus::False, "{cond}: {outside}");
     }
 }
+
+/// R15: a line that reads another outcome's status gets no recourse, though the same
+/// comparison written on the facts would; an amount read as `o.a` is arithmetic like any
+/// other, inverted and checked.
+#[test]
+fn recourse_does_not_look_through_outcomes() {
+    let p = Policy::compile(
+        r#"policy r "R"
+input e "E" {
+  x: money "x"
+}
+outcome base "基础" {
+  require e.x >= 100 "x不低于100"
+  amount twice "两倍" = e.x * 2
+}
+outcome via_status "看状态" {
+  require eligible(base) "基础条件满足"
+}
+outcome via_amount "看金额" {
+  require base.twice >= 200 "两倍不低于200"
+}
+outcome direct "直接" {
+  require e.x * 2 >= 200 "两倍不低于200"
+}
+"#,
+    )
+    .unwrap();
+    let d = p.decide(
+        &serde_json::json!({"e": {"x": 50}}),
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+    );
+    let line = &d.outcome("via_status").unwrap().requirements[0];
+    assert!(line.blocks);
+    assert!(line.recourse.is_empty(), "{:?}", line.recourse);
+    // The outcome read by `eligible` keeps its own recourse.
+    let base = &d.outcome("base").unwrap().requirements[0];
+    assert_eq!(base.recourse[0].fact, "e.x");
+    assert_eq!(base.recourse[0].value, "100");
+    for o in ["via_amount", "direct"] {
+        let line = &d.outcome(o).unwrap().requirements[0];
+        assert_eq!(line.recourse[0].fact, "e.x", "{o}");
+        assert_eq!(line.recourse[0].value, "100", "{o}");
+    }
+}

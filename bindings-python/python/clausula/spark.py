@@ -25,6 +25,10 @@ AMOUNT_SCALE = 10
 _cache: Dict[bytes, Policy] = {}
 
 
+# The fields of each item of the `errors` column, as core's Arrow results have them.
+_ERROR_FIELDS = ("code", "path", "message", "outcome", "scope")
+
+
 def _policy(data: bytes) -> Policy:
     p = _cache.get(data)
     if p is None:
@@ -48,9 +52,7 @@ def _result_schema(policy: Policy, outcomes: Optional[Sequence[str]]) -> List[An
             fields.append(T.StructField(f"{o['name']}.{a}", T.DecimalType(38, AMOUNT_SCALE), True))
     for name in ("error", "error.code", "error.path", "error.message"):
         fields.append(T.StructField(name, T.StringType(), True))
-    item = T.StructType(
-        [T.StructField(n, T.StringType(), True) for n in ("code", "path", "message", "outcome", "scope")]
-    )
+    item = T.StructType([T.StructField(n, T.StringType(), True) for n in _ERROR_FIELDS])
     fields.append(T.StructField("errors", T.ArrayType(item, True), True))
     return fields
 
@@ -200,5 +202,5 @@ def _arrow_type(spark_type: str) -> Any:
     if spark_type.startswith("decimal"):
         return pa.decimal128(38, AMOUNT_SCALE)
     if spark_type.startswith("array<struct"):
-        return pa.list_(pa.struct([pa.field(n, pa.string(), True) for n in ("code", "path", "message")]))
+        return pa.list_(pa.struct([pa.field(n, pa.string(), True) for n in _ERROR_FIELDS]))
     raise ValueError(spark_type)
