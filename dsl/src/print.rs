@@ -247,12 +247,14 @@ impl<'a> Printer<'a> {
     fn policy(&mut self, d: &PolicyDecl) {
         let mut head = format!("policy {}", d.name.name);
         push_label(&mut head, d.title.as_ref());
+        // A comment on the header's line is its trailing comment, whether or not a clause
+        // follows (a header alone ends before the comment: found by fuzzing `roundtrip`).
         let next = d
             .source
             .as_ref()
             .map(|s| s.span.start)
             .or(d.effective.as_ref().map(|e| e.span.start))
-            .unwrap_or(d.span.end);
+            .unwrap_or(u32::MAX);
         self.open(0, d.span.start, next, &head);
         if let Some(s) = &d.source {
             self.line(1, s.span, &format!("source {}", quote(&s.value)));
