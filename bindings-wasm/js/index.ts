@@ -275,6 +275,7 @@ function factsText(facts: Facts | string): string {
       code: "facts/invalid-number",
       message: "infinity is not an exact decimal number",
       path: infinite,
+      scope: "decision",
     } as ErrorReport;
     throw new FactError(`${infinite}: ${report.message}`, [report]);
   }
@@ -297,6 +298,7 @@ function factsText(facts: Facts | string): string {
     const report: ErrorReport = {
       code: "facts/invalid-json",
       message: `the facts cannot be written as JSON: ${why}`,
+      scope: "decision",
     } as ErrorReport;
     throw new FactError(report.message, [report]);
   }

@@ -155,6 +155,7 @@ test("bad facts: the contract's errors from evaluate, a FactError from missing",
       message: "`totl_investment` is not a field of `project`",
       path: "project.totl_investment",
       help: "did you mean `total_investment`?",
+      scope: "decision",
     },
   ]);
   const wrong = policy.evaluate({ project: { total_investment: "lots" } }, "2026-03-01");
