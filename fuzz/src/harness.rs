@@ -207,6 +207,21 @@ directory 目录 key code {
   "C12" { min = 2000万 }
   "C2" { min = 0.5, rate = 150% }
 }
+
+enum 等级 "等级" { 高 "high", 低 }
+
+rule 封顶(x: money, cap: money) "封顶" = min(x, cap, limit)
+
+table 分档(x: money) "分档" hit first {
+  when x >= 1000 => x / 2
+  when x < 0 => 0
+  otherwise => 目录["C1"].min
+}
+
+table 系数(g: 等级) "系数" hit first {
+  when g == 等级.高 => 2
+  otherwise => 1
+}
 "#;
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -281,6 +296,10 @@ enum M {
     Rule(u8),
     /// Item scope only: the item's amount.
     ItemAmount,
+    /// A call of the rule function `封顶` (R6), anywhere.
+    Call(Box<M>, Box<M>),
+    /// A call of the table function `分档` (R6), per application only.
+    Band(Box<M>),
 }
 
 #[derive(Arbitrary, Debug)]
@@ -440,6 +459,8 @@ impl Printer {
             M::MaxOf(c) if !item => format!("max(xs where {}, v)", self.b(c, d, true)),
             M::Rule(i) if !item => self.rule('m', *i).unwrap_or_else(|| "a.base".into()),
             M::ItemAmount if item => "v".into(),
+            M::Call(x, y) => format!("封顶({}, {})", self.m(x, d, item), self.m(y, d, item)),
+            M::Band(x) if !item => format!("(分档({}) * 系数(等级.高))", self.m(x, d, item)),
             _ => "a.m".into(),
         }
     }
