@@ -857,6 +857,10 @@ pub(crate) fn check(
         ),
     };
 
+    // Calls that expanded past the budget (found inside an expansion, reported here).
+    if let Some(d) = env.instances.borrow_mut().too_large.take() {
+        diags.push(d);
+    }
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }

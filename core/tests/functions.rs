@@ -101,3 +101,26 @@ fn identical_calls_are_one_instance_and_an_error_names_the_arguments() {
         d.errors
     );
 }
+
+/// Nested calls that multiply (each function calls the previous one twice) stop at the
+/// expansion budget with `check/too-large` naming the chain — never a policy that compiles
+/// with the over-budget calls silently missing (the error is raised inside an expansion,
+/// whose own diagnostics are discarded).
+#[test]
+fn calls_that_multiply_stop_at_the_budget_with_an_error() {
+    let mut source = String::from(
+        "policy nest \"nest\"\ninput e \"E\" {\n  x: money \"x\"\n}\nrule f0(x: money) = x + 1\n",
+    );
+    for k in 1..=20 {
+        source.push_str(&format!(
+            "rule f{k}(x: money) = f{}(f{}(x)) + 1\n",
+            k - 1,
+            k - 1
+        ));
+    }
+    source.push_str("rule top = f20(e.x)\noutcome o \"O\" {\n  require top > 0 \"m\"\n}\n");
+    let err = Policy::compile(&source).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("check/too-large"), "{text}");
+    assert!(text.contains("while expanding f20(e.x)"), "{text}");
+}

@@ -1512,7 +1512,8 @@ impl<'e, 'd> Cx<'e, 'd> {
                 .with_help(
                     "nested calls multiply: compute a shared value once in a rule and pass it",
                 );
-            self.push(d);
+            // Not `self.push`: inside a call's expansion that list is discarded.
+            self.env.instances.borrow_mut().too_large = Some(d);
             return self.poisoned(e);
         }
         made(kind)

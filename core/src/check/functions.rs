@@ -117,6 +117,9 @@ pub(crate) struct Instances {
     pub(crate) nodes: usize,
     /// Set once the budget is exceeded (reported once).
     pub(crate) over_budget: bool,
+    /// The `check/too-large` diagnostic, kept here rather than in the diagnostics of the
+    /// body being expanded (those of a call are discarded), and reported by `check`.
+    pub(crate) too_large: Option<Diagnostic>,
 }
 
 pub(crate) type SharedInstances = RefCell<Instances>;
