@@ -12,6 +12,7 @@ mod directory;
 mod examples;
 mod expr;
 mod functions;
+mod namespace;
 mod tables;
 
 use std::collections::HashMap;
@@ -68,6 +69,9 @@ pub(crate) struct Env {
     pub(crate) amount_types: std::cell::RefCell<HashMap<(OutcomeId, u32), Option<Type>>>,
     /// Declared functions (R6).
     pub(crate) functions: Vec<functions::FunctionDef>,
+    /// The windows of imported policies (R10): each name an imported policy with an
+    /// `effective` window declares → that window (days).
+    pub(crate) windows: HashMap<String, (Option<i32>, Option<i32>)>,
     /// The instances of function calls made while checking.
     pub(crate) instances: functions::SharedInstances,
 }
@@ -150,6 +154,7 @@ pub(crate) fn check(
     require_policy: bool,
 ) -> (Option<Checked>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
+    namespace::qualify(&mut loaded.files, &mut diags);
     let files = &loaded.files;
     let mut c = Collected {
         policy: None,
@@ -184,6 +189,44 @@ pub(crate) fn check(
                 Item::Example(d) if i == 0 => c.examples.push((f.id, d)),
                 Item::Example(_) => {}
             }
+        }
+    }
+    // An imported file with its own `policy` header is a library (R10): its outcomes can be
+    // referred to but are not reported, so they come after the reported ones.
+    let library: Vec<FileId> = files
+        .iter()
+        .skip(1)
+        .filter(|f| f.ast.items.iter().any(|i| matches!(i, Item::Policy(_))))
+        .map(|f| f.id)
+        .collect();
+    let reported = c
+        .outcomes
+        .iter()
+        .filter(|(f, _)| !library.contains(f))
+        .count();
+    c.outcomes.sort_by_key(|(f, _)| library.contains(f));
+    let mut windows: HashMap<String, (Option<i32>, Option<i32>)> = HashMap::new();
+    for f in files.iter().filter(|f| library.contains(&f.id)) {
+        let window = f.ast.items.iter().find_map(|i| match i {
+            Item::Policy(p) => p.effective.as_ref().map(|w| {
+                (
+                    Some(days_from_date(w.from.value)),
+                    w.to.as_ref().map(|t| days_from_date(t.value)),
+                )
+            }),
+            _ => None,
+        });
+        let Some(window) = window else { continue };
+        for item in &f.ast.items {
+            let name = match item {
+                Item::Rule(r) if r.list.is_none() => &r.name.name,
+                Item::Table(t) => &t.name.name,
+                Item::Param(p) => &p.name.name,
+                Item::Directory(d) => &d.name.name,
+                Item::Outcome(o) => &o.name.name,
+                _ => continue,
+            };
+            windows.insert(name.clone(), window);
         }
     }
     let main_file = files.first().map_or(FileId(0), |f| f.id);
@@ -246,17 +289,63 @@ pub(crate) fn check(
         .enumerate()
         .map(|(i, (_, d))| (d.name.name.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
         .collect();
-    for (file, d) in &c.inputs {
-        let id = u32::try_from(entities.len()).unwrap_or(u32::MAX);
-        declare(
-            &mut globals,
-            &mut where_,
-            &d.name,
-            *file,
-            Sym::Entity(id),
-            &mut diags,
-        );
-        let mut fields: Vec<Field> = Vec::new();
+    // An input declared again (in this file or another) merges with the first: a field
+    // declared in both must have the same type, default and range (R10); the second
+    // declaration's defaults and ranges are compared once they are resolved, below.
+    let mut input_entity: Vec<EntityId> = Vec::new();
+    let mut merged: Vec<MergedField> = Vec::new();
+    for (di, (file, d)) in c.inputs.iter().enumerate() {
+        let existing = match globals.get(&d.name.name) {
+            Some(Sym::Entity(e)) => Some(*e),
+            _ => None,
+        };
+        let id = match existing {
+            Some(e) => e,
+            None => {
+                let id = u32::try_from(entities.len()).unwrap_or(u32::MAX);
+                declare(
+                    &mut globals,
+                    &mut where_,
+                    &d.name,
+                    *file,
+                    Sym::Entity(id),
+                    &mut diags,
+                );
+                entities.push(Entity {
+                    name: d.name.name.clone(),
+                    label: lab(&d.label),
+                    is_list: d.is_list,
+                    fields: Vec::new(),
+                });
+                id
+            }
+        };
+        input_entity.push(id);
+        if let Some(e) = existing
+            && entities
+                .get(e as usize)
+                .is_some_and(|en| en.is_list != d.is_list)
+        {
+            let (f0, s0) = where_
+                .get(&d.name.name)
+                .copied()
+                .unwrap_or((*file, d.name.span));
+            diags.push(
+                Diagnostic::error(
+                    codes::CONFLICTING_INPUT,
+                    d.name.span,
+                    format!(
+                        "input `{}` is declared as {} here and as {} there",
+                        d.name.name,
+                        if d.is_list { "a list" } else { "one record" },
+                        if d.is_list { "one record" } else { "a list" }
+                    ),
+                )
+                .in_file(*file)
+                .with_label_in(f0, s0, "declared here too"),
+            );
+            continue;
+        }
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for f in &d.fields {
             if let Some(first) = seen.get(f.name.name.as_str()) {
@@ -283,7 +372,37 @@ pub(crate) fn check(
                 &named_enums,
                 &mut diags,
             );
-            fields.push(Field {
+            let Some(entity) = entities.get_mut(id as usize) else {
+                continue;
+            };
+            if let Some(fi) = entity.fields.iter().position(|x| x.name == f.name.name) {
+                let first_ty = entity.fields.get(fi).map_or(Type::Error, |x| x.ty);
+                let first = field_decl(&c.inputs, &input_entity, id, &f.name.name);
+                if !same_type(&enums, first_ty, ty) {
+                    diags.push(conflicting_input(
+                        &d.name.name,
+                        f,
+                        *file,
+                        first,
+                        format!(
+                            "`{}` is {} there and {} here",
+                            f.name.name,
+                            type_text(&enums, first_ty),
+                            type_text(&enums, ty)
+                        ),
+                    ));
+                } else {
+                    merged.push(MergedField {
+                        input: di,
+                        field: f.name.name.clone(),
+                    });
+                }
+                continue;
+            }
+            if entity.label.is_none() {
+                entity.label = lab(&d.label);
+            }
+            entity.fields.push(Field {
                 name: f.name.name.clone(),
                 label: lab(&f.label),
                 ty,
@@ -291,12 +410,6 @@ pub(crate) fn check(
                 range: None,
             });
         }
-        entities.push(Entity {
-            name: d.name.name.clone(),
-            label: lab(&d.label),
-            is_list: d.is_list,
-            fields,
-        });
     }
 
     // ---- rules, params, tables, directories: names and ids
@@ -431,10 +544,12 @@ pub(crate) fn check(
             );
             columns.push((col.name.name.clone(), lab(&col.label), ty));
         }
+        let key_ty = directory_key_type(d, *file, &mut enums, &named_enums, &mut diags);
         directories.push(DirectoryDef {
             name: d.name.name.clone(),
             label: lab(&d.label),
             key: d.key.name.clone(),
+            key_ty,
             columns,
             keys: vec![],
             cells: vec![],
@@ -587,6 +702,7 @@ pub(crate) fn check(
             .collect(),
         amount_types: std::cell::RefCell::new(HashMap::new()),
         functions: function_defs,
+        windows,
         instances: std::cell::RefCell::new(functions::Instances {
             base_rules: u32::try_from(c.rules.len()).unwrap_or(u32::MAX),
             base_tables: u32::try_from(c.tables.len()).unwrap_or(u32::MAX),
@@ -595,9 +711,16 @@ pub(crate) fn check(
     };
 
     // ---- defaults of input fields (constants)
-    for (e, (file, d)) in c.inputs.iter().enumerate() {
+    for (di, (file, d)) in c.inputs.iter().enumerate() {
+        let e = input_entity.get(di).copied().unwrap_or(u32::MAX) as usize;
         for f in &d.fields {
             let Some(def) = &f.default else { continue };
+            if merged
+                .iter()
+                .any(|m| m.input == di && m.field == f.name.name)
+            {
+                continue;
+            }
             let Some(idx) = env.field_index(u32::try_from(e).unwrap_or(u32::MAX), &f.name.name)
             else {
                 continue;
@@ -622,9 +745,16 @@ pub(crate) fn check(
     }
 
     // ---- declared ranges (after defaults: a default must lie in its range)
-    for (e, (file, d)) in c.inputs.iter().enumerate() {
+    for (di, (file, d)) in c.inputs.iter().enumerate() {
+        let e = input_entity.get(di).copied().unwrap_or(u32::MAX) as usize;
         for f in &d.fields {
             let Some(r) = &f.range else { continue };
+            if merged
+                .iter()
+                .any(|m| m.input == di && m.field == f.name.name)
+            {
+                continue;
+            }
             let Some(idx) = env.field_index(u32::try_from(e).unwrap_or(u32::MAX), &f.name.name)
             else {
                 continue;
@@ -644,6 +774,53 @@ pub(crate) fn check(
             {
                 field.range = range;
             }
+        }
+    }
+
+    // ---- a field declared twice merges only with the same default and range (R10)
+    for m in &merged {
+        let Some((file, d)) = c.inputs.get(m.input) else {
+            continue;
+        };
+        let e = input_entity.get(m.input).copied().unwrap_or(u32::MAX);
+        let (Some(f), Some(idx)) = (
+            d.fields.iter().find(|f| f.name.name == m.field),
+            env.field_index(e, &m.field),
+        ) else {
+            continue;
+        };
+        let Some(first) = env
+            .entities
+            .get(e as usize)
+            .and_then(|en| en.fields.get(idx as usize))
+            .cloned()
+        else {
+            continue;
+        };
+        let default = f
+            .default
+            .as_ref()
+            .and_then(|x| expr::constant(&env, x, first.ty, *file, &mut diags));
+        let range = f
+            .range
+            .as_ref()
+            .and_then(|r| field_range(&env, &first, r, *file, &mut diags));
+        let what = if default != first.default {
+            Some("default")
+        } else if range != first.range {
+            Some("range")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            let at = field_decl(&c.inputs, &input_entity, e, &m.field);
+            diags.push(conflicting_input(
+                &d.name.name,
+                f,
+                *file,
+                at,
+                format!("`{}` has another {what} there", m.field),
+            ));
         }
     }
 
@@ -884,6 +1061,7 @@ pub(crate) fn check(
             .collect(),
         directories: env.directories.clone(),
         outcomes,
+        reported,
         order: final_order,
     };
     let examples = examples::check_examples(&program, &c.examples, &mut diags);
@@ -932,6 +1110,86 @@ fn display_type(
 }
 
 /// Adds a global name, reporting a duplicate.
+/// An input field declared again in a later `input` block of the same entity (R10).
+struct MergedField {
+    /// The later block (an index into the collected inputs).
+    input: usize,
+    field: String,
+}
+
+/// Where the first declaration of an entity's field is: (file, span).
+fn field_decl(
+    inputs: &[(FileId, &ast::InputDecl)],
+    input_entity: &[EntityId],
+    entity: EntityId,
+    field: &str,
+) -> Option<(FileId, Span)> {
+    inputs
+        .iter()
+        .zip(input_entity)
+        .filter(|(_, e)| **e == entity)
+        .find_map(|((file, d), _)| {
+            d.fields
+                .iter()
+                .find(|f| f.name.name == field)
+                .map(|f| (*file, f.span))
+        })
+}
+
+fn conflicting_input(
+    entity: &str,
+    f: &ast::FieldDecl,
+    file: FileId,
+    first: Option<(FileId, Span)>,
+    message: String,
+) -> Diagnostic {
+    let d = Diagnostic::error(
+        codes::CONFLICTING_INPUT,
+        f.span,
+        format!(
+            "input field `{entity}.{}` is declared twice, differently: {message}",
+            f.name.name
+        ),
+    )
+    .in_file(file)
+    .with_help("declare the field once, or the same way in every file (labels may differ)");
+    match first {
+        Some((f0, s0)) => d.with_label_in(f0, s0, "first declared here"),
+        None => d,
+    }
+}
+
+/// Whether two field types are the same; two inline enums are when their values are.
+fn same_type(enums: &[EnumDef], a: Type, b: Type) -> bool {
+    match (a, b) {
+        (Type::Enum(x), Type::Enum(y)) => {
+            let names = |id: u32| {
+                enums.get(id as usize).map(|e| {
+                    e.variants
+                        .iter()
+                        .map(|(n, _)| n.as_str())
+                        .collect::<Vec<_>>()
+                })
+            };
+            names(x) == names(y)
+        }
+        _ => a == b,
+    }
+}
+
+fn type_text(enums: &[EnumDef], t: Type) -> String {
+    match t {
+        Type::Enum(id) => enums.get(id as usize).map_or_else(
+            || "an enum".to_string(),
+            |e| {
+                let names: Vec<&str> = e.variants.iter().map(|(n, _)| n.as_str()).collect();
+                format!("enum {{ {} }}", names.join(", "))
+            },
+        ),
+        t => t.name().to_string(),
+    }
+}
+
 fn declare(
     globals: &mut HashMap<String, Sym>,
     where_: &mut HashMap<String, (FileId, Span)>,
@@ -956,6 +1214,41 @@ fn declare(
     where_.insert(name.name.clone(), (file, name.span));
     globals.insert(name.name.clone(), sym);
     true
+}
+
+/// The type of a directory's key (R8): `key NAME: TYPE` says it (`code`, `int` or a named
+/// enum); `key NAME` is an enum key when NAME is a named enum, a code key otherwise.
+fn directory_key_type(
+    d: &ast::DirectoryDecl,
+    file: FileId,
+    enums: &mut Vec<EnumDef>,
+    named: &HashMap<String, crate::types::EnumId>,
+    diags: &mut Vec<Diagnostic>,
+) -> Type {
+    let Some(t) = &d.key_type else {
+        return named
+            .get(&d.key.name)
+            .map_or(Type::Code, |id| Type::Enum(*id));
+    };
+    let ty = resolve_type(t, &d.name.name, file, enums, named, diags);
+    match ty {
+        Type::Code | Type::Text => Type::Code,
+        Type::Int => Type::Int,
+        Type::Enum(id) if named.values().any(|n| *n == id) => ty,
+        Type::Error => Type::Code,
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    t.span(),
+                    "a directory's key is a code, an int or a named enum",
+                )
+                .in_file(file)
+                .with_help("declare the enum by name (`enum 规模 { … }`) and write `key 规模`"),
+            );
+            Type::Code
+        }
+    }
 }
 
 /// Resolves a written type; enums are registered under `owner` (for messages).

@@ -40,6 +40,9 @@ pub const NOT_CONSTANT: &str = "check/not-constant";
 pub const MISUSED_NAME: &str = "check/misused-name";
 /// Parameter steps or table versions out of date order, or two on the same date.
 pub const DATE_ORDER: &str = "check/date-order";
+/// An input field declared in two places with a different type, default or range, or an
+/// input declared as a list in one place and a record in another (R10).
+pub const CONFLICTING_INPUT: &str = "check/conflicting-input";
 /// An imported file that cannot be read.
 pub const IMPORT_NOT_FOUND: &str = "check/import-not-found";
 /// The policy file itself cannot be read.
@@ -50,6 +53,9 @@ pub const IMPORT_CYCLE: &str = "check/import-cycle";
 pub const TOO_MANY_FILES: &str = "check/too-many-files";
 /// A directory CSV that cannot be read or has a bad row.
 pub const BAD_DIRECTORY_DATA: &str = "check/bad-directory-data";
+/// An enum-keyed directory with no row for some value of the enum (warning): their
+/// lookups are unknown.
+pub const DIRECTORY_INCOMPLETE: &str = "check/directory-incomplete";
 /// A CSV column the directory does not declare (warning).
 pub const UNUSED_COLUMN: &str = "check/unused-column";
 /// A file compiled as a policy has no `policy` header.

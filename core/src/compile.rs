@@ -83,15 +83,24 @@ pub(crate) fn compile(p: &Program) -> Graph {
             name: d.name.clone(),
             label: d.label.clone(),
             key: d.key.clone(),
+            key_ty: d.key_ty,
             columns: d.columns.clone(),
             keys: d.keys.clone(),
             cells: d.cells.clone(),
-            ..DirG::default()
+            index: Default::default(),
+            ints: Default::default(),
+            variants: Vec::new(),
+            key_lens: Vec::new(),
         })
         .collect();
     for d in &mut directories {
-        // Keys are unique after checking; an index failure would only drop lookups.
-        let _ = d.build_index();
+        // Keys are unique and canonical after checking; an index failure would only drop
+        // lookups.
+        let variants = match d.key_ty {
+            crate::types::Type::Enum(id) => p.enums.get(id as usize).map(|e| &e.variants[..]),
+            _ => None,
+        };
+        let _ = d.build_index(variants);
     }
     let mut b = Builder {
         p,
@@ -283,6 +292,7 @@ pub(crate) fn compile(p: &Program) -> Graph {
         params,
         tables,
         directories: b.directories,
+        library: outcomes.split_off(p.reported.min(outcomes.len())),
         outcomes,
         named_at: Default::default(),
         statuses: b
@@ -657,6 +667,19 @@ impl Builder<'_> {
                 let x = self.lower(x, scope);
                 self.node(Op::Abs(x), ty, scope, text)
             }
+            TKind::InForce { from, to, x } => {
+                let x = self.lower(x, scope);
+                self.node(
+                    Op::InForce {
+                        from: *from,
+                        to: *to,
+                        x,
+                    },
+                    ty,
+                    scope,
+                    text,
+                )
+            }
             TKind::YearsBetween(a, b) => {
                 let (a, b) = (self.lower(a, scope), self.lower(b, scope));
                 self.node(Op::YearsBetween(a, b), ty, scope, text)
@@ -840,6 +863,11 @@ fn prune(g: &mut Graph) {
             Op::Not(a) => Op::Not(map(a)),
             Op::Neg(a) => Op::Neg(map(a)),
             Op::Abs(a) => Op::Abs(map(a)),
+            Op::InForce { from, to, x } => Op::InForce {
+                from,
+                to,
+                x: map(x),
+            },
             Op::And(a) => Op::And(remap_args(a, &old_args)),
             Op::Or(a) => Op::Or(remap_args(a, &old_args)),
             Op::MinMax { max, args } => Op::MinMax {
@@ -932,6 +960,19 @@ fn prune(g: &mut Graph) {
         for a in &mut o.amounts {
             a.node = map(a.node);
         }
+    }
+    // An imported policy's outcome keeps what is read of it: its lines when its status is
+    // (they are the status node's operands), its amounts read as `o.a`.
+    for o in &mut g.library {
+        o.requirements.retain_mut(|r| {
+            r.cond = map(r.cond);
+            r.guard = r.guard.map(map);
+            r.cond != u32::MAX && r.guard != Some(u32::MAX)
+        });
+        o.amounts.retain_mut(|a| {
+            a.node = map(a.node);
+            a.node != u32::MAX
+        });
     }
     // Rules no decision reads are gone with their nodes.
     g.statuses.retain_mut(|(_, n)| {

@@ -58,6 +58,13 @@ fn label(g: &Graph, op: &Op) -> String {
         Op::MinMax { max, .. } => if *max { "max" } else { "min" }.to_string(),
         Op::Round { places, .. } => format!("round {places}"),
         Op::Abs(_) => "abs".to_string(),
+        Op::InForce { from, to, .. } => format!(
+            "in force {}..{}",
+            from.and_then(crate::value::date_from_days)
+                .map_or(String::new(), |d| d.to_string()),
+            to.and_then(crate::value::date_from_days)
+                .map_or(String::new(), |d| d.to_string())
+        ),
         Op::YearsBetween(..) => "years between".to_string(),
         Op::MonthsBetween(..) => "months between".to_string(),
         Op::InSet(..) => "in [...]".to_string(),

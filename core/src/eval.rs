@@ -479,6 +479,13 @@ pub(crate) fn scalar<'v>(
             Val::Num(d) => Val::Num(d.abs()),
             other => pass(other),
         },
+        Op::InForce { from, to, x } => {
+            if Op::in_force(*from, *to, as_of) {
+                at(x).clone()
+            } else {
+                err(errors, codes::OUTSIDE_WINDOW, id)
+            }
+        }
         Op::YearsBetween(a, b) => between(at(a), at(b), true),
         Op::MonthsBetween(a, b) => between(at(a), at(b), false),
         Op::InSet(x, items) => in_set(at(x), g.args(*items).iter().map(at)),
@@ -669,6 +676,17 @@ fn step<S: Source + ?Sized>(
             let (out, [x], errors) = split(f, id, [*x]);
             for (o, v) in out.iter_mut().zip(x) {
                 *o = settle(round(v, *places, *mode), errors, id);
+            }
+        }
+        Op::InForce { from, to, x } => {
+            let inside = Op::in_force(*from, *to, as_of);
+            let (out, [x], errors) = split(f, id, [*x]);
+            for (o, v) in out.iter_mut().zip(x) {
+                *o = if inside {
+                    v.clone()
+                } else {
+                    err(errors, codes::OUTSIDE_WINDOW, id)
+                };
             }
         }
         Op::Abs(x) => {
@@ -984,21 +1002,19 @@ pub(crate) fn in_set<'v>(x: &Val, items: impl Iterator<Item = &'v Val>) -> Val {
 }
 
 pub(crate) fn dir_has(dir: Option<&DirG>, key: &Val) -> Val {
-    match (dir, key) {
-        (Some(d), Val::Str(k)) => Val::Bool(d.index.contains_key(k)),
-        (_, other) => pass(other),
+    match dir.and_then(|d| d.row(key)) {
+        Some(row) => Val::Bool(row.is_some()),
+        None => pass(key),
     }
 }
 
 /// `D[key].column`: unknown (never an error) when the key is not in the directory.
 pub(crate) fn dir_get(dir: Option<&DirG>, key: &Val, col: u32) -> Val {
-    match (dir, key) {
-        (Some(d), Val::Str(k)) => d
-            .index
-            .get(k)
-            .and_then(|row| d.cell(*row, col))
+    match dir.and_then(|d| Some((d, d.row(key)?))) {
+        Some((d, row)) => row
+            .and_then(|row| d.cell(row, col))
             .map_or(Val::Unknown, |c| c.to_val()),
-        (_, other) => pass(other),
+        None => pass(key),
     }
 }
 

@@ -614,8 +614,7 @@ impl Walker<'_> {
                 .map_or_else(|| "?".to_string(), |t| t.name.clone()),
             Boundary::Outcome(o) => self
                 .g
-                .outcomes
-                .get(o as usize)
+                .outcome(o)
                 .map_or_else(|| "?".to_string(), |o| o.name.clone()),
             Boundary::Param(p) => self
                 .g
@@ -790,7 +789,7 @@ impl Walker<'_> {
                 e.kind = ValueKind::Outcome;
                 e.ty = "status".to_string();
                 e.bounds = None;
-                if let Some(out) = self.g.outcomes.get(o as usize) {
+                if let Some(out) = self.g.outcome(o) {
                     e.label = out.title.clone();
                     let status = self.status_at(out, pos).as_str().to_string();
                     e.value = Some(status.clone());
@@ -842,9 +841,25 @@ impl Walker<'_> {
                         .get(c as usize)
                         .and_then(|col| col.1.clone())
                         .or_else(|| dir.label.clone());
-                    if let Val::Str(key) = self.f.value(k, pos) {
-                        e.key = Some(key.to_string());
-                        e.row = dir.index.get(key.as_str()).map(|r| r.saturating_add(1));
+                    let key = self.f.value(k, pos);
+                    if let Some(row) = dir.row(key) {
+                        // The key as the directory writes it: the code, the int, the enum
+                        // value's name.
+                        e.key = match key {
+                            Val::Str(k) => Some(k.to_string()),
+                            Val::Num(n) => Some(n.normalize().to_string()),
+                            Val::Enum(v) => match dir.key_ty {
+                                crate::types::Type::Enum(id) => self
+                                    .g
+                                    .enums
+                                    .get(id as usize)
+                                    .and_then(|en| en.variants.get(*v as usize))
+                                    .map(|(n, _)| n.clone()),
+                                _ => None,
+                            },
+                            _ => None,
+                        };
+                        e.row = row.map(|r| r.saturating_add(1));
                     }
                 }
             }
@@ -933,7 +948,7 @@ impl Walker<'_> {
             Boundary::Fact | Boundary::Param(_) => {}
             Boundary::Directory(_, k, _) => out.push((k, pos)),
             Boundary::Outcome(o) => {
-                if let Some(out_g) = self.g.outcomes.get(o as usize) {
+                if let Some(out_g) = self.g.outcome(o) {
                     for r in self.shown_lines(out_g, pos) {
                         out.extend(r.guard.map(|g| (g, pos)));
                         out.push((r.cond, pos));
@@ -1060,6 +1075,19 @@ pub(crate) fn error_report(
             format!("no row of table `{table}` matches and it has no `otherwise`")
         }
         codes::NOT_IN_FORCE => format!("`{text}` has no value in force on {}", date_text(as_of)),
+        codes::OUTSIDE_WINDOW => match node.map(|n| &n.op) {
+            Some(Op::InForce { from, to, .. }) => format!(
+                "`{text}` comes from an imported policy in force {}, not on {}",
+                match (from, to) {
+                    (Some(f), Some(t)) => format!("from {} to {}", date_text(*f), date_text(*t)),
+                    (Some(f), None) => format!("from {}", date_text(*f)),
+                    (None, Some(t)) => format!("until {}", date_text(*t)),
+                    (None, None) => "always".to_string(),
+                },
+                date_text(as_of)
+            ),
+            _ => format!("`{text}` is not in force on {}", date_text(as_of)),
+        },
         codes::EMPTY_AGGREGATE => {
             format!("`{text}` has no items to take the minimum or maximum of")
         }
@@ -1185,16 +1213,13 @@ fn outcome(w: &mut Walker<'_>, o: &OutcomeG) -> OutcomeDecision {
             .iter()
             .enumerate()
             .filter(|(_, (k, e))| e.kind == ValueKind::Outcome && !done.contains(k))
-            .filter_map(|(i, (k, _))| {
-                let id = w.g.outcomes.iter().position(|x| x.name == *k)?;
-                Some((i, u32::try_from(id).ok()?))
-            })
+            .filter_map(|(i, (k, _))| Some((i, w.g.outcome_id(k)?)))
             .collect();
         if todo.is_empty() {
             break;
         }
         for (i, id) in todo {
-            let Some(out_g) = w.g.outcomes.get(id as usize) else {
+            let Some(out_g) = w.g.outcome(id) else {
                 continue;
             };
             if let Some((k, _)) = vals.entries.get(i) {

@@ -17,7 +17,7 @@ use smol_str::SmolStr;
 use crate::codes;
 use crate::ir::{AggKind, ArithOp, CmpOp, Hit, ReqKind, RoundMode};
 use crate::types::Type;
-use crate::value::Const;
+use crate::value::{Const, Val};
 
 pub(crate) type NodeId = u32;
 
@@ -84,6 +84,20 @@ pub(crate) enum Op {
         filter: Option<NodeId>,
         value: Option<NodeId>,
     },
+    /// `x` while `as_of` is inside an imported policy's window, else
+    /// `eval/outside-effective-window` (R10; format 6).
+    InForce {
+        from: Option<i32>,
+        to: Option<i32>,
+        x: NodeId,
+    },
+}
+
+impl Op {
+    /// Whether `as_of` is inside the window `from..=to`.
+    pub(crate) fn in_force(from: Option<i32>, to: Option<i32>, as_of: i32) -> bool {
+        from.is_none_or(|f| as_of >= f) && to.is_none_or(|t| as_of <= t)
+    }
 }
 
 /// Row scope, or the items of list `k` (`k + 1`).
@@ -173,26 +187,44 @@ pub(crate) struct CallG {
     pub(crate) args: Vec<(String, NodeId)>,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct DirG {
     pub(crate) name: String,
     pub(crate) label: Option<String>,
     pub(crate) key: String,
+    /// `code`, `int` or a named enum (format 6).
+    pub(crate) key_ty: Type,
     pub(crate) columns: Vec<(String, Option<String>, Type)>,
+    /// Canonical key text: the code, the int's digits, the enum value's name.
     pub(crate) keys: Vec<SmolStr>,
     pub(crate) cells: Vec<Option<Const>>,
     /// Key to row, rebuilt on load.
     #[serde(skip)]
     pub(crate) index: FxHashMap<SmolStr, u32>,
+    /// Int keys to rows, rebuilt on load (int-keyed directories only).
+    #[serde(skip)]
+    pub(crate) ints: FxHashMap<i64, u32>,
+    /// Enum value (its index) to row, `u32::MAX` for none; rebuilt on load.
+    #[serde(skip)]
+    pub(crate) variants: Vec<u32>,
     /// The distinct key lengths in bytes, ascending: the only prefixes `within` tries.
     #[serde(skip)]
     pub(crate) key_lens: Vec<usize>,
 }
 
 impl DirG {
-    pub(crate) fn build_index(&mut self) -> bool {
+    /// Builds the lookup indexes from the keys; `variants` are the value names of the enum
+    /// keying the directory (none for code and int keys). False when a key is duplicated or
+    /// does not fit the key type (a graph not made by this compiler).
+    pub(crate) fn build_index(&mut self, variants: Option<&[(String, Option<String>)]>) -> bool {
         self.index = FxHashMap::default();
         self.index.reserve(self.keys.len());
+        self.ints = FxHashMap::default();
+        self.variants = match (self.key_ty, variants) {
+            (Type::Enum(_), Some(vs)) => vec![u32::MAX; vs.len()],
+            (Type::Enum(_), None) => return false,
+            _ => Vec::new(),
+        };
         for (i, k) in self.keys.iter().enumerate() {
             let Ok(i) = u32::try_from(i) else {
                 return false;
@@ -200,12 +232,50 @@ impl DirG {
             if self.index.insert(k.clone(), i).is_some() {
                 return false;
             }
+            match self.key_ty {
+                Type::Int => match k.parse::<i64>() {
+                    Ok(n) => {
+                        self.ints.insert(n, i);
+                    }
+                    Err(_) => return false,
+                },
+                Type::Enum(_) => {
+                    let v = variants.and_then(|vs| vs.iter().position(|(n, _)| n == k.as_str()));
+                    match v.and_then(|v| self.variants.get_mut(v)) {
+                        Some(slot) => *slot = i,
+                        None => return false,
+                    }
+                }
+                _ => {}
+            }
         }
         let mut lens: Vec<usize> = self.keys.iter().map(|k| k.len()).collect();
         lens.sort_unstable();
         lens.dedup();
         self.key_lens = lens;
         true
+    }
+
+    /// The row a key value selects: `Some(None)` for a key with no row, `None` when the
+    /// value is not a key at all (unknown, an error).
+    pub(crate) fn row(&self, key: &Val) -> Option<Option<u32>> {
+        match key {
+            Val::Str(k) => Some(self.index.get(k).copied()),
+            Val::Enum(v) => Some(
+                self.variants
+                    .get(*v as usize)
+                    .copied()
+                    .filter(|r| *r != u32::MAX),
+            ),
+            Val::Num(n) => Some(
+                n.fract()
+                    .is_zero()
+                    .then(|| i64::try_from(n.trunc()).ok())
+                    .flatten()
+                    .and_then(|n| self.ints.get(&n).copied()),
+            ),
+            _ => None,
+        }
     }
 
     pub(crate) fn cell(&self, row: u32, col: u32) -> Option<&Const> {
@@ -294,6 +364,10 @@ pub(crate) struct Graph {
     pub(crate) tables: Vec<TableG>,
     pub(crate) directories: Vec<DirG>,
     pub(crate) outcomes: Vec<OutcomeG>,
+    /// Outcomes of imported policies (R10): read through `eligible(o)` and `o.a`, never
+    /// reported. Their ids follow the reported outcomes' (format 6). Only the lines and
+    /// amounts something reads are kept.
+    pub(crate) library: Vec<OutcomeG>,
     /// The rules, by the nodes holding their values (in declaration order).
     pub(crate) named: Vec<NamedG>,
     /// Node → its first entry in `named`; rebuilt on load.
@@ -306,6 +380,27 @@ pub(crate) struct Graph {
     pub(crate) status_at: FxHashMap<NodeId, u32>,
 }
 
+impl Graph {
+    /// An outcome by id: the reported ones, then the imported policies' (R10).
+    pub(crate) fn outcome(&self, id: u32) -> Option<&OutcomeG> {
+        let id = id as usize;
+        match id.checked_sub(self.outcomes.len()) {
+            None => self.outcomes.get(id),
+            Some(lib) => self.library.get(lib),
+        }
+    }
+
+    /// The id of the outcome with this name, reported or imported.
+    pub(crate) fn outcome_id(&self, name: &str) -> Option<u32> {
+        let at = self
+            .outcomes
+            .iter()
+            .chain(&self.library)
+            .position(|o| o.name == name)?;
+        u32::try_from(at).ok()
+    }
+}
+
 /// Magic bytes at the start of a serialised graph.
 const MAGIC: &[u8; 4] = b"CLAG";
 /// Version of the serialised format; bump on any change to these structs.
@@ -315,7 +410,7 @@ const MAGIC: &[u8; 4] = b"CLAG";
 /// 4: input fields keep their declared ranges.
 /// 5: instances of functions (R6) keep their call: the function and its arguments' nodes;
 ///    the status nodes `eligible(o)` reads are kept (R9).
-pub(crate) const FORMAT: u16 = 5;
+pub(crate) const FORMAT: u16 = 6;
 
 /// Largest compiled graph accepted, in bytes (256 MiB).
 pub const MAX_GRAPH_BYTES: usize = 256 * 1024 * 1024;
@@ -362,7 +457,7 @@ impl Graph {
         match op {
             Op::Const(_) | Op::Fact(_) | Op::ItemFact { .. } | Op::AsOf | Op::Param(_) => vec![],
             Op::Broadcast(n) | Op::Not(n) | Op::Neg(n) | Op::Abs(n) => vec![*n],
-            Op::Round { x, .. } => vec![*x],
+            Op::Round { x, .. } | Op::InForce { x, .. } => vec![*x],
             Op::And(a) | Op::Or(a) | Op::MinMax { args: a, .. } => self.args(*a).to_vec(),
             Op::Cmp(_, a, b)
             | Op::Arith(_, a, b)

@@ -438,6 +438,7 @@ fn interval(g: &Graph, f: &Frame, ranges: &[Option<Iv>], ivs: &[Iv], id: NodeId,
         }
         Op::Neg(a) => map1(&at(*a), true, &eval::neg),
         Op::Abs(a) => abs(&at(*a)),
+        Op::InForce { x, .. } => at(*x),
         Op::MinMax { max, args } => {
             let mut it = g.args(*args).iter().map(|c| at(*c));
             let Some(first) = it.next() else {

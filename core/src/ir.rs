@@ -39,7 +39,11 @@ pub(crate) struct Program {
     /// Tables in dependency order relative to rules: see `order`.
     pub(crate) tables: Vec<TableDef>,
     pub(crate) directories: Vec<DirectoryDef>,
+    /// The outcomes this policy reports first, then those of imported policies (R10), which
+    /// can be referred to (`eligible(o)`, `o.a`) but are not reported.
     pub(crate) outcomes: Vec<OutcomeDef>,
+    /// How many of `outcomes` are reported.
+    pub(crate) reported: usize,
     /// Rules and tables in an order where each only depends on earlier ones.
     pub(crate) order: Vec<Decl>,
 }
@@ -177,6 +181,9 @@ pub(crate) struct DirectoryDef {
     pub(crate) name: String,
     pub(crate) label: Option<String>,
     pub(crate) key: String,
+    /// `code`, `int` or a named enum (R8). Keys are kept in canonical text: the code, the
+    /// int's decimal digits, the enum value's name.
+    pub(crate) key_ty: Type,
     pub(crate) columns: Vec<(String, Option<String>, Type)>,
     /// Keys and cells (row-major, one cell per column; `None` for an empty cell).
     pub(crate) keys: Vec<SmolStr>,
@@ -369,6 +376,13 @@ pub(crate) enum TKind {
         mode: RoundMode,
     },
     Abs(Box<TExpr>),
+    /// A value read from an imported policy with an `effective` window (R10): outside it,
+    /// `eval/outside-effective-window`.
+    InForce {
+        from: Option<i32>,
+        to: Option<i32>,
+        x: Box<TExpr>,
+    },
     /// Whole years / months from the first date to the second.
     YearsBetween(Box<TExpr>, Box<TExpr>),
     MonthsBetween(Box<TExpr>, Box<TExpr>),

@@ -312,6 +312,31 @@ fn apply(g: &mut Graph, o: &Override) -> Result<(), ErrorReport> {
                 })?;
             let ty = d.columns.get(ci).map_or(Type::Text, |(_, _, t)| *t);
             let c = constant(g, ty, value, &format!("column `{column}` of `{directory}`"))?;
+            // The key in the directory's canonical text (R8), and its int or enum value.
+            let bad_key = |what: &str| {
+                report(
+                    codes::OVERRIDE_SYNTAX,
+                    format!("directory `{}` is keyed by {what}, not `{key}`", d.name),
+                    None,
+                )
+            };
+            let (key, typed) = match d.key_ty {
+                Type::Int => {
+                    let digits: String = key.chars().filter(|c| *c != '_').collect();
+                    let n = digits.parse::<i64>().map_err(|_| bad_key("int"))?;
+                    (n.to_string(), Some(n))
+                }
+                Type::Enum(id) => {
+                    let v = g
+                        .enums
+                        .get(id as usize)
+                        .and_then(|e| e.variants.iter().position(|(n, _)| n == key))
+                        .ok_or_else(|| bad_key("an enum's value names"))?;
+                    (key.clone(), i64::try_from(v).ok())
+                }
+                _ => (key.clone(), None),
+            };
+            let key = &key;
             let Some(d) = g.directories.get_mut(di) else {
                 return Ok(());
             };
@@ -330,6 +355,19 @@ fn apply(g: &mut Graph, o: &Override) -> Result<(), ErrorReport> {
                     d.keys.push(SmolStr::new(key));
                     d.cells.extend(std::iter::repeat_n(None, ncols));
                     d.index.insert(SmolStr::new(key), at);
+                    match (d.key_ty, typed) {
+                        (Type::Int, Some(n)) => {
+                            d.ints.insert(n, at);
+                        }
+                        (Type::Enum(_), Some(v)) => {
+                            if let Some(slot) =
+                                usize::try_from(v).ok().and_then(|v| d.variants.get_mut(v))
+                            {
+                                *slot = at;
+                            }
+                        }
+                        _ => {}
+                    }
                     if let Err(pos) = d.key_lens.binary_search(&key.len()) {
                         d.key_lens.insert(pos, key.len());
                     }

@@ -194,6 +194,10 @@ fn membership(
         return Some(Vec::new());
     }
     let dir = g.directories.get(d as usize)?;
+    if dir.key_ty != Type::Code {
+        // An enum or int key: no code to change to.
+        return Some(Vec::new());
+    }
     let current: &str = match row.scalars.get(slot as usize) {
         Some(Val::Str(s)) => s.as_str(),
         _ => "",

@@ -536,6 +536,13 @@ impl<'p> Reference<'p> {
                 )),
                 other => either(&other, &R::Unknown),
             },
+            TKind::InForce { from, to, x } => {
+                if crate::graph::Op::in_force(*from, *to, self.as_of) {
+                    self.eval(x, item)
+                } else {
+                    R::Err(codes::OUTSIDE_WINDOW)
+                }
+            }
             TKind::Abs(x) => match self.eval(x, item) {
                 R::Num(d) => R::Num(d.abs()),
                 other => either(&other, &R::Unknown),
@@ -590,15 +597,15 @@ impl<'p> Reference<'p> {
                 }
                 undecided.unwrap_or(R::Bool(false))
             }
-            TKind::DirHas(d, k) => match self.eval(k, item) {
-                R::Str(key) => R::Bool(
+            TKind::DirHas(d, k) => match self.dir_key(*d, self.eval(k, item)) {
+                Ok(key) => R::Bool(
                     self.dir(*d)
                         .is_some_and(|dir| dir.keys.iter().any(|k| k.as_str() == key)),
                 ),
-                other => either(&other, &R::Unknown),
+                Err(other) => either(&other, &R::Unknown),
             },
-            TKind::DirGet(d, k, col) => match self.eval(k, item) {
-                R::Str(key) => {
+            TKind::DirGet(d, k, col) => match self.dir_key(*d, self.eval(k, item)) {
+                Ok(key) => {
                     let Some(dir) = self.dir(*d) else {
                         return R::Unknown;
                     };
@@ -610,7 +617,7 @@ impl<'p> Reference<'p> {
                         .and_then(Option::as_ref)
                         .map_or(R::Unknown, of_const)
                 }
-                other => either(&other, &R::Unknown),
+                Err(other) => either(&other, &R::Unknown),
             },
             TKind::Within(x, p) => match (self.eval(x, item), self.eval(p, item)) {
                 (R::Str(a), R::Str(b)) => R::Bool(a.starts_with(&b)),
@@ -635,6 +642,30 @@ impl<'p> Reference<'p> {
 
     fn dir(&self, d: DirId) -> Option<&'p DirectoryDef> {
         self.p.directories.get(d as usize)
+    }
+
+    /// A key value as the directory's key text: a code itself, an int's digits, an enum
+    /// value's name. `Err` gives back a value that is not a key (unknown, an error).
+    fn dir_key(&self, d: DirId, key: R) -> Result<String, R> {
+        match key {
+            R::Str(s) => Ok(s),
+            R::Num(n) if n.fract().is_zero() => Ok(n.trunc().normalize().to_string()),
+            R::Num(_) => Ok(String::new()),
+            R::Enum(v) => {
+                let enum_id = match self.dir(d).map(|dir| dir.key_ty) {
+                    Some(crate::types::Type::Enum(id)) => id,
+                    _ => return Ok(String::new()),
+                };
+                Ok(self
+                    .p
+                    .enums
+                    .get(enum_id as usize)
+                    .and_then(|e| e.variants.get(v as usize))
+                    .map(|(n, _)| n.clone())
+                    .unwrap_or_default())
+            }
+            other => Err(other),
+        }
     }
 
     fn aggregate(

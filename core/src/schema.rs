@@ -424,7 +424,7 @@ fn keyed_directories(g: &Graph) -> Vec<(FactRef, u32)> {
 }
 
 fn suggestions(g: &Graph, d: &DirG) -> Option<Vec<Choice>> {
-    if d.keys.len() > MAX_SUGGESTIONS {
+    if d.keys.len() > MAX_SUGGESTIONS || d.key_ty != Type::Code {
         return None;
     }
     let label_col = d.columns.iter().position(|(_, _, ty)| *ty == Type::Text);

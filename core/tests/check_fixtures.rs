@@ -78,6 +78,12 @@ fixture!(
 fixture!(ranges_that_cannot_hold, "ranges.cla");
 fixture!(an_outcome_read_as_a_value_is_named, "outcome_as_value.cla");
 fixture!(functions_read_only_their_arguments, "functions.cla");
+fixture!(directory_keys_fit_their_type, "keyed_directories.cla");
+fixture!(
+    imported_inputs_merge_only_when_equal,
+    "policy_imports/main.cla"
+);
+fixture!(an_imported_file_has_one_name, "import_names/main.cla");
 
 #[test]
 fn every_check_code_is_exercised() {
@@ -96,6 +102,9 @@ fn every_check_code_is_exercised() {
         "chained_comparison.cla",
         "ranges.cla",
         "functions.cla",
+        "keyed_directories.cla",
+        "policy_imports/main.cla",
+        "import_names/main.cla",
     ]
     .iter()
     .map(|f| diagnostics(f))
@@ -121,6 +130,8 @@ fn every_check_code_is_exercised() {
         "check/import-cycle",
         "check/bad-directory-data",
         "check/unused-column",
+        "check/directory-incomplete",
+        "check/conflicting-input",
         "check/missing-policy",
         "check/invalid-example",
         "check/bad-range",

@@ -141,6 +141,8 @@ pub struct Effective {
 pub struct ImportDecl {
     /// Path relative to the importing file.
     pub path: StrLit,
+    /// `as NAME`: the imported file's names are written `NAME.x` here.
+    pub alias: Option<Ident>,
     /// The whole declaration.
     pub span: Span,
 }
@@ -374,8 +376,10 @@ pub struct DirectoryDecl {
     pub name: Ident,
     /// Label shown to users.
     pub label: Option<StrLit>,
-    /// The key column's name.
+    /// The key column's name (or the named enum that keys the directory).
     pub key: Ident,
+    /// `key year: int`: the key's declared type (`code`, `int` or a named enum).
+    pub key_type: Option<TypeExpr>,
     /// A CSV file of rows next to the policy.
     pub source: Option<StrLit>,
     /// Typed columns (besides the key).
@@ -402,8 +406,11 @@ pub struct ColumnDecl {
 /// `"KEY" { column = value, … }`
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DirRow {
-    /// The row's key.
+    /// The row's key (for a bare key, its text as written).
     pub key: StrLit,
+    /// Whether the key was written bare, not as a string: a whole number (`2024 { … }`) or
+    /// a name (`small { … }`).
+    pub bare: bool,
     /// Its cells.
     pub cells: Vec<DirCell>,
     /// The whole row.
@@ -591,6 +598,51 @@ pub struct Expr {
     pub kind: ExprKind,
     /// Where it is.
     pub span: Span,
+}
+
+impl Expr {
+    /// The expressions directly inside this one (operands, arguments and their `where`
+    /// filters, list items), in source order.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Field(b, _) | ExprKind::Unary(_, b) => vec![b],
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => vec![a, b],
+            ExprKind::If(c, a, b) => vec![c, a, b],
+            ExprKind::Call(_, args) => args
+                .iter()
+                .flat_map(|a| std::iter::once(&a.value).chain(a.filter.as_ref()))
+                .collect(),
+            ExprKind::List(items) => items.iter().collect(),
+            ExprKind::Number(_)
+            | ExprKind::Str(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Date(_)
+            | ExprKind::Duration(_)
+            | ExprKind::AsOf
+            | ExprKind::Name(_) => Vec::new(),
+        }
+    }
+
+    /// [`Expr::children`], mutably.
+    pub fn children_mut(&mut self) -> Vec<&mut Expr> {
+        match &mut self.kind {
+            ExprKind::Field(b, _) | ExprKind::Unary(_, b) => vec![b],
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => vec![a, b],
+            ExprKind::If(c, a, b) => vec![c, a, b],
+            ExprKind::Call(_, args) => args
+                .iter_mut()
+                .flat_map(|a| std::iter::once(&mut a.value).chain(a.filter.as_mut()))
+                .collect(),
+            ExprKind::List(items) => items.iter_mut().collect(),
+            ExprKind::Number(_)
+            | ExprKind::Str(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Date(_)
+            | ExprKind::Duration(_)
+            | ExprKind::AsOf
+            | ExprKind::Name(_) => Vec::new(),
+        }
+    }
 }
 
 /// The kinds of expression.

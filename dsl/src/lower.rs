@@ -281,7 +281,11 @@ impl<'c> Lowerer<'c> {
         let mut it = p.into_inner().peekable();
         self.take(&mut it, Rule::kw_import);
         let path = self.string(self.next(&mut it, Rule::string, span, "import")?)?;
-        Ok(Item::Import(ImportDecl { path, span }))
+        let alias = match self.take(&mut it, Rule::kw_as) {
+            Some(_) => Some(self.ident(self.next(&mut it, Rule::ident, span, "import name")?)),
+            None => None,
+        };
+        Ok(Item::Import(ImportDecl { path, alias, span }))
     }
 
     fn input(&self, p: Pair<'_, Rule>) -> Result<InputDecl, Vec<Diagnostic>> {
@@ -696,6 +700,19 @@ impl<'c> Lowerer<'c> {
             let label = self.opt_string(&mut it)?;
             self.take(&mut it, Rule::kw_key);
             let key = self.ident(self.next(&mut it, Rule::ident, span, "directory key")?);
+            let key_type = match self.take(&mut it, Rule::dir_key_type) {
+                Some(t) => {
+                    let tspan = self.span(&t);
+                    let mut ti = t.into_inner().peekable();
+                    Some(self.type_expr(self.next(
+                        &mut ti,
+                        Rule::type_expr,
+                        tspan,
+                        "key type",
+                    )?)?)
+                }
+                None => None,
+            };
             let source = match self.take(&mut it, Rule::dir_source) {
                 Some(s) => {
                     let sspan = self.span(&s);
@@ -710,9 +727,9 @@ impl<'c> Lowerer<'c> {
                 }
                 None => None,
             };
-            Ok((name, label, key, source))
+            Ok((name, label, key, key_type, source))
         })();
-        let (name, label, key, source) = head.map_err(|d: Box<Diagnostic>| vec![*d])?;
+        let (name, label, key, key_type, source) = head.map_err(|d: Box<Diagnostic>| vec![*d])?;
         let mut columns = Vec::new();
         let mut rows = Vec::new();
         let mut errors = Vec::new();
@@ -738,6 +755,7 @@ impl<'c> Lowerer<'c> {
                 name,
                 label,
                 key,
+                key_type,
                 source,
                 columns,
                 rows,
@@ -765,7 +783,18 @@ impl<'c> Lowerer<'c> {
     fn dir_row(&self, p: Pair<'_, Rule>) -> Res<DirRow> {
         let span = self.span(&p);
         let mut it = p.into_inner().peekable();
-        let key = self.string(self.next(&mut it, Rule::string, span, "directory row")?)?;
+        let first = it
+            .next()
+            .ok_or_else(|| self.internal(span, "directory row"))?;
+        let bare = matches!(first.as_rule(), Rule::dir_int_key | Rule::ident);
+        let key = if bare {
+            StrLit {
+                value: first.as_str().to_string(),
+                span: self.span(&first),
+            }
+        } else {
+            self.string(first)?
+        };
         let mut cells = Vec::new();
         for c in it {
             let cspan = self.span(&c);
@@ -778,7 +807,12 @@ impl<'c> Lowerer<'c> {
                 span: cspan,
             });
         }
-        Ok(DirRow { key, cells, span })
+        Ok(DirRow {
+            key,
+            bare,
+            cells,
+            span,
+        })
     }
 
     fn outcome(&self, p: Pair<'_, Rule>) -> Result<OutcomeDecl, Vec<Diagnostic>> {

@@ -219,7 +219,13 @@ impl<'a> Printer<'a> {
     fn item(&mut self, item: &Item) {
         match item {
             Item::Policy(d) => self.policy(d),
-            Item::Import(d) => self.line(0, d.span, &format!("import {}", quote(&d.path.value))),
+            Item::Import(d) => {
+                let mut t = format!("import {}", quote(&d.path.value));
+                if let Some(a) = &d.alias {
+                    t.push_str(&format!(" as {}", a.name));
+                }
+                self.line(0, d.span, &t)
+            }
             Item::Input(d) => self.input(d),
             Item::Param(d) => self.param(d),
             Item::Rule(d) => self.rule(d),
@@ -386,6 +392,9 @@ impl<'a> Printer<'a> {
         let mut head = format!("directory {}", d.name.name);
         push_label(&mut head, d.label.as_ref());
         head.push_str(&format!(" key {}", d.key.name));
+        if let Some(t) = &d.key_type {
+            head.push_str(&format!(": {}", type_expr(t, 1)));
+        }
         if let Some(s) = &d.source {
             head.push_str(&format!(" from {}", quote(&s.value)));
         }
@@ -439,10 +448,15 @@ impl<'a> Printer<'a> {
                 .iter()
                 .map(|c| format!("{} = {}", c.column.name, expr(&c.value, 0)))
                 .collect();
-            let t = if cells.is_empty() {
-                format!("{} {{}}", quote(&r.key.value))
+            let key = if r.bare {
+                r.key.value.clone()
             } else {
-                format!("{} {{ {} }}", quote(&r.key.value), cells.join(", "))
+                quote(&r.key.value)
+            };
+            let t = if cells.is_empty() {
+                format!("{key} {{}}")
+            } else {
+                format!("{key} {{ {} }}", cells.join(", "))
             };
             self.line(1, r.span, &t);
         }

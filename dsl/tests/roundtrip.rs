@@ -185,9 +185,18 @@ fn expr() -> impl Strategy<Value = Expr> {
             ))),
             (
                 ident(),
+                prop::option::of(ident()),
                 prop::collection::vec((inner.clone(), prop::option::of(inner.clone())), 0..3)
             )
-                .prop_map(|(name, args)| {
+                .prop_map(|(name, member, args)| {
+                    // `hnte.f(x)`: a qualified call is one dotted name.
+                    let name = match member {
+                        Some(m) => Ident {
+                            name: format!("{}.{}", name.name, m.name),
+                            span: sp(),
+                        },
+                        None => name,
+                    };
                     let args = args
                         .into_iter()
                         .map(|(value, filter)| Arg {
@@ -317,7 +326,11 @@ fn item() -> impl Strategy<Value = Item> {
                 }),
                 span: sp(),
             })),
-        strlit().prop_map(|path| Item::Import(ImportDecl { path, span: sp() })),
+        (strlit(), prop::option::of(ident())).prop_map(|(path, alias)| Item::Import(ImportDecl {
+            path,
+            alias,
+            span: sp()
+        })),
         (
             ident(),
             any::<bool>(),
@@ -430,18 +443,39 @@ fn item() -> impl Strategy<Value = Item> {
             ident(),
             lab(),
             ident(),
+            prop::option::of(type_expr()),
             lab(),
             prop::collection::vec((ident(), type_expr(), lab()), 0..3),
             prop::collection::vec(
-                (strlit(), prop::collection::vec((ident(), expr()), 0..3)),
+                (
+                    prop_oneof![
+                        strlit().prop_map(|k| (k, false)),
+                        ident().prop_map(|i| (
+                            StrLit {
+                                value: i.name,
+                                span: sp()
+                            },
+                            true
+                        )),
+                        (-99_999i64..99_999).prop_map(|n| (
+                            StrLit {
+                                value: n.to_string(),
+                                span: sp()
+                            },
+                            true
+                        )),
+                    ],
+                    prop::collection::vec((ident(), expr()), 0..3)
+                ),
                 0..3
             )
         )
-            .prop_map(|(name, label, key, source, columns, rows)| Item::Directory(
-                DirectoryDecl {
+            .prop_map(|(name, label, key, key_type, source, columns, rows)| {
+                Item::Directory(DirectoryDecl {
                     name,
                     label,
                     key,
+                    key_type,
                     source,
                     columns: columns
                         .into_iter()
@@ -449,27 +483,28 @@ fn item() -> impl Strategy<Value = Item> {
                             name,
                             ty,
                             label,
-                            span: sp()
+                            span: sp(),
                         })
                         .collect(),
                     rows: rows
                         .into_iter()
-                        .map(|(key, cells)| DirRow {
+                        .map(|((key, bare), cells)| DirRow {
                             key,
+                            bare,
                             cells: cells
                                 .into_iter()
                                 .map(|(column, value)| DirCell {
                                     column,
                                     value,
-                                    span: sp()
+                                    span: sp(),
                                 })
                                 .collect(),
                             span: sp(),
                         })
                         .collect(),
                     span: sp(),
-                }
-            )),
+                })
+            }),
         (
             ident(),
             lab(),

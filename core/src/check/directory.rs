@@ -32,6 +32,110 @@ fn key_too_long(key: &str, span: Span, file: FileId) -> Diagnostic {
     .in_file(file)
 }
 
+/// A row's key as written (inline or in a CSV cell) in the directory's canonical text
+/// (R8): a code as it is, an int as its decimal digits (`1_000` and `01000` are `1000`), an
+/// enum value by its name, exactly. A label, another case or width, or an unknown name is
+/// refused with a did-you-mean.
+fn canonical_key(
+    raw: &str,
+    key_ty: Type,
+    enums: &[EnumDef],
+    span: Span,
+    file: FileId,
+) -> Result<SmolStr, Box<Diagnostic>> {
+    let refuse = |message: String| {
+        Box::new(Diagnostic::error(codes::BAD_DIRECTORY_DATA, span, message).in_file(file))
+    };
+    match key_ty {
+        Type::Int => {
+            let digits: String = raw.chars().filter(|c| *c != '_').collect();
+            let well_formed = !raw.starts_with('_')
+                && !raw.ends_with('_')
+                && digits
+                    .strip_prefix('-')
+                    .unwrap_or(&digits)
+                    .chars()
+                    .all(|c| c.is_ascii_digit());
+            match digits.parse::<i64>() {
+                Ok(n) if well_formed => Ok(n.to_string().into()),
+                _ => Err(refuse(format!(
+                    "the key `{raw}` is not a whole number (this directory is keyed by int)"
+                ))),
+            }
+        }
+        Type::Enum(id) => {
+            let Some(def) = enums.get(id as usize) else {
+                return Err(refuse(format!(
+                    "the key `{raw}` is not a value of the enum"
+                )));
+            };
+            if def.variants.iter().any(|(n, _)| n == raw) {
+                return Ok(raw.into());
+            }
+            let names: Vec<&str> = def.variants.iter().map(|(n, _)| n.as_str()).collect();
+            let by_label = def
+                .variants
+                .iter()
+                .find(|(_, l)| l.as_deref() == Some(raw))
+                .map(|(n, _)| n.as_str());
+            let d = refuse(format!(
+                "`{raw}` is not a value of `{}`, which keys this directory",
+                def.name
+            ));
+            Err(Box::new(match by_label {
+                Some(n) => d.with_help(format!(
+                    "`{raw}` is the label of `{n}`; keys are value names: write `{n}`"
+                )),
+                None => clausula_dsl::suggest::with_suggestion(
+                    *d,
+                    raw,
+                    &names,
+                    &format!("its values are {}", names.join(", ")),
+                ),
+            }))
+        }
+        _ => Ok(raw.into()),
+    }
+}
+
+/// The warning for an enum-keyed directory without a row for some of the enum's values.
+fn incomplete(
+    def: &DirectoryDef,
+    enums: &[EnumDef],
+    span: Span,
+    file: FileId,
+) -> Option<Diagnostic> {
+    let Type::Enum(id) = def.key_ty else {
+        return None;
+    };
+    let e = enums.get(id as usize)?;
+    let absent: Vec<String> = e
+        .variants
+        .iter()
+        .filter(|(n, _)| !def.keys.iter().any(|k| k.as_str() == n.as_str()))
+        .map(|(n, l)| match l {
+            Some(l) => format!("`{n}` ({l})"),
+            None => format!("`{n}`"),
+        })
+        .collect();
+    if absent.is_empty() {
+        return None;
+    }
+    Some(
+        Diagnostic::warning(
+            codes::DIRECTORY_INCOMPLETE,
+            span,
+            format!(
+                "directory `{}` has no row for {}: a lookup of {} is unknown",
+                def.name,
+                absent.join(", "),
+                if absent.len() == 1 { "it" } else { "them" }
+            ),
+        )
+        .in_file(file),
+    )
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(super) fn rows(
     env: &Env,
@@ -50,7 +154,32 @@ pub(super) fn rows(
             diags.push(key_too_long(&row.key.value, row.key.span, file));
             continue;
         }
-        let key: SmolStr = row.key.value.as_str().into();
+        let number = row
+            .key
+            .value
+            .starts_with(|c: char| c.is_ascii_digit() || c == '-');
+        if row.bare && number && def.key_ty != Type::Int {
+            diags.push(
+                Diagnostic::error(
+                    codes::BAD_DIRECTORY_DATA,
+                    row.key.span,
+                    format!(
+                        "a bare number as a key needs an int-keyed directory (`key {}: int`)",
+                        def.key
+                    ),
+                )
+                .in_file(file)
+                .with_help(format!("write the key as a string: \"{}\"", row.key.value)),
+            );
+            continue;
+        }
+        let key = match canonical_key(&row.key.value, def.key_ty, &env.enums, row.key.span, file) {
+            Ok(k) => k,
+            Err(d) => {
+                diags.push(*d);
+                continue;
+            }
+        };
         if let Some((f0, s0)) = seen.get(&key) {
             diags.push(
                 Diagnostic::error(
@@ -120,6 +249,7 @@ pub(super) fn rows(
             }
         }
     }
+    diags.extend(incomplete(&def, &env.enums, d.name.span, file));
     if def.keys.len() > MAX_DIRECTORY_ROWS {
         diags.push(
             Diagnostic::error(
@@ -257,7 +387,14 @@ fn csv_rows(
             errors += 1;
             continue;
         }
-        let key: SmolStr = key.into();
+        let key = match canonical_key(key, def.key_ty, enums, cell_span(key_at), file) {
+            Ok(k) => k,
+            Err(d) => {
+                diags.push(*d);
+                errors += 1;
+                continue;
+            }
+        };
         if let Some((f0, s0)) = seen.get(&key) {
             diags.push(
                 Diagnostic::error(

@@ -114,6 +114,25 @@ impl<'e, 'd> Cx<'e, 'd> {
 
     /// Like `mk`, keeping the expression's text for error messages at evaluation (in a
     /// function's body, with the call's arguments in place of the parameters).
+    /// A value read from a declaration of an imported policy that has an `effective`
+    /// window, guarded by it (R10): outside the window it is
+    /// `eval/outside-effective-window`, scoped like any evaluation error.
+    fn in_force(&self, name: &str, t: TExpr) -> TExpr {
+        match self.env.windows.get(name) {
+            Some(&(from, to)) => TExpr {
+                ty: t.ty,
+                span: t.span,
+                text: Some(name.to_string()),
+                kind: TKind::InForce {
+                    from,
+                    to,
+                    x: Box::new(t),
+                },
+            },
+            None => t,
+        }
+    }
+
     fn mk_named(&self, kind: TKind, ty: Type, e: &Expr) -> TExpr {
         let text = match self.frame.as_deref() {
             Some(f) if !f.definition => {
@@ -389,7 +408,8 @@ impl<'e, 'd> Cx<'e, 'd> {
                     .get(r as usize)
                     .copied()
                     .unwrap_or(Type::Error);
-                return self.mk(TKind::Rule(r), ty, e);
+                let t = self.mk(TKind::Rule(r), ty, e);
+                return self.in_force(n, t);
             }
             Some(Sym::Param(p)) => {
                 let ty = self
@@ -398,7 +418,8 @@ impl<'e, 'd> Cx<'e, 'd> {
                     .get(p as usize)
                     .copied()
                     .unwrap_or(Type::Error);
-                return self.mk_named(TKind::Param(p), ty, e);
+                let t = self.mk_named(TKind::Param(p), ty, e);
+                return self.in_force(n, t);
             }
             Some(Sym::Table(t)) => {
                 let ty = self
@@ -407,7 +428,8 @@ impl<'e, 'd> Cx<'e, 'd> {
                     .get(t as usize)
                     .copied()
                     .unwrap_or(Type::Error);
-                return self.mk_named(TKind::Table(t), ty, e);
+                let t = self.mk_named(TKind::Table(t), ty, e);
+                return self.in_force(n, t);
             }
             Some(Sym::Entity(id)) => {
                 let is_list = self
@@ -574,14 +596,19 @@ impl<'e, 'd> Cx<'e, 'd> {
         if ty == Type::Error {
             return self.poisoned(e);
         }
-        self.mk(
+        let t = self.mk(
             TKind::OutcomeAmount {
                 outcome: o,
                 amount: a,
             },
             ty,
             e,
-        )
+        );
+        let mut t = self.in_force(n, t);
+        if matches!(t.kind, TKind::InForce { .. }) {
+            t.text = Some(format!("{n}.{f}"));
+        }
+        t
     }
 
     fn field(&mut self, base: &Expr, f: &str, e: &Expr) -> TExpr {
@@ -659,19 +686,9 @@ impl<'e, 'd> Cx<'e, 'd> {
                 if let ExprKind::Name(dn) = &dir.kind
                     && let Some(Sym::Dir(d)) = self.env.globals.get(dn).copied()
                 {
-                    let key_t = self.expr(key, None);
-                    if !(key_t.ty.is_stringy() || key_t.ty == Type::Error) {
-                        let diag = self.error(
-                            codes::TYPE_MISMATCH,
-                            key,
-                            format!(
-                                "a directory key is a code, this is {}",
-                                describe(self.env, key_t.ty)
-                            ),
-                        );
-                        self.push(diag);
+                    let Some(key_t) = self.dir_key(d, dn, key) else {
                         return self.poisoned(e);
-                    }
+                    };
                     let Some(def) = self.env.directories.get(d as usize) else {
                         return self.poisoned(e);
                     };
@@ -693,11 +710,12 @@ impl<'e, 'd> Cx<'e, 'd> {
                     };
                     let ty = def.columns.get(ci).map_or(Type::Error, |c| c.2);
                     // Named: `D[key].column` is how an explanation's `values` names it.
-                    return self.mk_named(
+                    let t = self.mk_named(
                         TKind::DirGet(d, Box::new(key_t), u32::try_from(ci).unwrap_or(u32::MAX)),
                         ty,
                         e,
                     );
+                    return self.in_force(dn, t);
                 }
             }
             _ => {}
@@ -714,6 +732,39 @@ impl<'e, 'd> Cx<'e, 'd> {
             self.push(d);
         }
         self.poisoned(e)
+    }
+
+    /// A directory lookup's key, checked against the directory's key type (R8): a code key
+    /// takes codes and text, an int key ints, an enum key that enum's values (a bare or
+    /// quoted value name too). `None` after reporting a mismatch.
+    fn dir_key(&mut self, d: u32, name: &str, key: &Expr) -> Option<TExpr> {
+        let key_ty = self
+            .env
+            .directories
+            .get(d as usize)
+            .map_or(Type::Code, |def| def.key_ty);
+        let expect = matches!(key_ty, Type::Enum(_)).then_some(key_ty);
+        let t = self.expr(key, expect);
+        let fits = match key_ty {
+            _ if t.ty == Type::Error => true,
+            Type::Int => matches!(t.ty, Type::Int | Type::Scalar),
+            Type::Enum(_) => t.ty == key_ty,
+            _ => t.ty.is_stringy(),
+        };
+        if fits {
+            return Some(t);
+        }
+        let diag = self.error(
+            codes::TYPE_MISMATCH,
+            key,
+            format!(
+                "directory `{name}` is keyed by {}, this is {}",
+                describe(self.env, key_ty),
+                describe(self.env, t.ty)
+            ),
+        );
+        self.push(diag);
+        None
     }
 
     fn mismatch(&mut self, e: &Expr, message: String, l: &TExpr, r: &TExpr) -> TExpr {
@@ -852,7 +903,27 @@ impl<'e, 'd> Cx<'e, 'd> {
                 if let ExprKind::Name(n) = &b.kind
                     && let Some(Sym::Dir(d)) = self.env.globals.get(n).copied()
                 {
-                    return self.mk(TKind::WithinDir(d, Box::new(x)), Type::Bool, e);
+                    let key_ty = self
+                        .env
+                        .directories
+                        .get(d as usize)
+                        .map_or(Type::Code, |def| def.key_ty);
+                    if key_ty != Type::Code {
+                        let diag = self
+                            .error(
+                                codes::TYPE_MISMATCH,
+                                b,
+                                format!(
+                                    "`within` needs a directory keyed by code; `{n}` is keyed by {}",
+                                    describe(self.env, key_ty)
+                                ),
+                            )
+                            .with_help(format!("test membership with `x in {n}`"));
+                        self.push(diag);
+                        return self.poisoned(e);
+                    }
+                    let t = self.mk(TKind::WithinDir(d, Box::new(x)), Type::Bool, e);
+                    return self.in_force(n, t);
                 }
                 let p = self.expr(b, None);
                 if !(p.ty.is_stringy() || p.ty == Type::Error) {
@@ -957,20 +1028,11 @@ impl<'e, 'd> Cx<'e, 'd> {
         if let ExprKind::Name(n) = &b.kind
             && let Some(Sym::Dir(d)) = self.env.globals.get(n).copied()
         {
-            let x = self.expr(a, None);
-            if !(x.ty.is_stringy() || x.ty == Type::Error) {
-                let diag = self.error(
-                    codes::TYPE_MISMATCH,
-                    a,
-                    format!(
-                        "directory keys are codes, this is {}",
-                        describe(self.env, x.ty)
-                    ),
-                );
-                self.push(diag);
+            let Some(x) = self.dir_key(d, n, a) else {
                 return self.poisoned(e);
-            }
-            return self.mk(TKind::DirHas(d, Box::new(x)), Type::Bool, e);
+            };
+            let t = self.mk(TKind::DirHas(d, Box::new(x)), Type::Bool, e);
+            return self.in_force(n, t);
         }
         if let ExprKind::List(items) = &b.kind {
             let x = self.expr(a, None);
@@ -1070,7 +1132,8 @@ impl<'e, 'd> Cx<'e, 'd> {
 
     fn call(&mut self, name: &str, args: &[Arg], e: &Expr) -> TExpr {
         if let Some(Sym::Function(f)) = self.env.globals.get(name).copied() {
-            return self.call_function(f, args, e);
+            let t = self.call_function(f, args, e);
+            return self.in_force(name, t);
         }
         match name {
             "eligible" => {
@@ -1085,7 +1148,10 @@ impl<'e, 'd> Cx<'e, 'd> {
                     _ => None,
                 };
                 match target {
-                    Some((_, Some(id))) => self.mk(TKind::Eligible(id), Type::Bool, e),
+                    Some((o, Some(id))) => {
+                        let t = self.mk(TKind::Eligible(id), Type::Bool, e);
+                        self.in_force(o, t)
+                    }
                     Some((o, None)) => {
                         let names: Vec<&str> =
                             self.env.outcome_ids.keys().map(String::as_str).collect();

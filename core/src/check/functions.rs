@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use clausula_dsl::ast::{self, Arg, Expr, ExprKind};
+use clausula_dsl::ast::{self, Expr, ExprKind};
 use clausula_dsl::{Diagnostic, FileId, Span};
 
 use super::Env;
@@ -147,7 +147,9 @@ pub(crate) fn count_nodes(e: &TExpr) -> usize {
     while let Some(e) = stack.pop() {
         n += 1;
         match &e.kind {
-            TKind::Not(a) | TKind::Neg(a) | TKind::Abs(a) => stack.push(a),
+            TKind::Not(a) | TKind::Neg(a) | TKind::Abs(a) | TKind::InForce { x: a, .. } => {
+                stack.push(a)
+            }
             TKind::Round { x, .. } => stack.push(x),
             TKind::And(a, b)
             | TKind::Or(a, b)
@@ -209,34 +211,7 @@ pub(crate) fn substitute(e: &Expr, frame: Option<&FnFrame>) -> Expr {
             e.span = span;
             continue;
         }
-        match &mut e.kind {
-            ExprKind::Field(b, _) | ExprKind::Unary(_, b) => stack.push(b),
-            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
-                stack.push(a);
-                stack.push(b);
-            }
-            ExprKind::If(c, a, b) => {
-                stack.push(c);
-                stack.push(a);
-                stack.push(b);
-            }
-            ExprKind::Call(_, args) => {
-                for Arg { value, filter, .. } in args {
-                    stack.push(value);
-                    if let Some(f) = filter {
-                        stack.push(f);
-                    }
-                }
-            }
-            ExprKind::List(items) => stack.extend(items.iter_mut()),
-            ExprKind::Number(_)
-            | ExprKind::Str(_)
-            | ExprKind::Bool(_)
-            | ExprKind::Date(_)
-            | ExprKind::Duration(_)
-            | ExprKind::AsOf
-            | ExprKind::Name(_) => {}
-        }
+        stack.extend(e.children_mut());
     }
     out
 }
@@ -245,29 +220,12 @@ pub(crate) fn substitute(e: &Expr, frame: Option<&FnFrame>) -> Expr {
 fn calls(env: &Env, e: &Expr, out: &mut Vec<u32>) {
     let mut stack = vec![e];
     while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Call(name, args) => {
-                if let Some(super::Sym::Function(f)) = env.globals.get(&name.name) {
-                    out.push(*f);
-                }
-                for a in args {
-                    stack.push(&a.value);
-                    stack.extend(a.filter.as_ref());
-                }
-            }
-            ExprKind::Field(b, _) | ExprKind::Unary(_, b) => stack.push(b),
-            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
-                stack.push(a);
-                stack.push(b);
-            }
-            ExprKind::If(c, a, b) => {
-                stack.push(c);
-                stack.push(a);
-                stack.push(b);
-            }
-            ExprKind::List(items) => stack.extend(items),
-            _ => {}
+        if let ExprKind::Call(name, _) = &e.kind
+            && let Some(super::Sym::Function(f)) = env.globals.get(&name.name)
+        {
+            out.push(*f);
         }
+        stack.extend(e.children());
     }
 }
 

@@ -90,8 +90,18 @@ pub(super) fn validate(g: &mut Graph) -> Result<(), String> {
         for c in d.cells.iter().flatten() {
             check_const(c)?;
         }
-        ensure(d.build_index(), || {
-            format!("directory `{}` has duplicate keys", d.name)
+        let variants = match d.key_ty {
+            Type::Enum(id) => g.enums.get(id as usize).map(|e| &e.variants[..]),
+            Type::Code | Type::Int => None,
+            _ => {
+                return Err(format!("corrupt graph: directory `{}` key type", d.name));
+            }
+        };
+        ensure(d.build_index(variants), || {
+            format!(
+                "directory `{}` has duplicate keys or keys of another type",
+                d.name
+            )
         })?;
     }
     for (t, table) in g.tables.iter().enumerate() {
@@ -207,7 +217,7 @@ pub(super) fn validate(g: &mut Graph) -> Result<(), String> {
     }
     for (o, node) in &g.statuses {
         ensure(
-            (*node as usize) < n && (*o as usize) < g.outcomes.len(),
+            (*node as usize) < n && (*o as usize) < g.outcomes.len() + g.library.len(),
             || "an outcome's status".to_string(),
         )?;
     }
@@ -217,7 +227,7 @@ pub(super) fn validate(g: &mut Graph) -> Result<(), String> {
         })?;
     }
     g.index_named();
-    for o in &g.outcomes {
+    for o in g.outcomes.iter().chain(&g.library) {
         for r in &o.requirements {
             for c in std::iter::once(r.cond).chain(r.guard) {
                 ensure((c as usize) < n && scope_of(g, c) == Some(ROW), || {

@@ -90,6 +90,7 @@ impl Erase for Item {
             }
             Item::Import(d) => {
                 d.path.erase();
+                d.alias.erase();
                 d.span.erase();
             }
             Item::Input(d) => {
@@ -150,6 +151,7 @@ impl Erase for Item {
                 d.name.erase();
                 d.label.erase();
                 d.key.erase();
+                d.key_type.erase();
                 d.source.erase();
                 for c in &mut d.columns {
                     c.name.erase();

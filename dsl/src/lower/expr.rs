@@ -222,7 +222,15 @@ impl Lowerer<'_> {
             }
             Rule::call => {
                 let mut it = p.into_inner().peekable();
-                let name = self.ident(self.next(&mut it, Rule::ident, span, "call")?);
+                let mut name = self.ident(self.next(&mut it, Rule::ident, span, "call")?);
+                // `hnte.f(x)`: a qualified function name, kept as one name.
+                if let Some(member) = self.take(&mut it, Rule::ident) {
+                    let member = self.ident(member);
+                    name = Ident {
+                        name: format!("{}.{}", name.name, member.name),
+                        span: name.span.to(member.span),
+                    };
+                }
                 let mut args = Vec::new();
                 let mut depth = 1;
                 for a in it {
