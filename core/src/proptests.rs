@@ -43,6 +43,8 @@ enum Ty {
 const SCHEMA: &str = r#"policy gen "generated"
   effective 2019-01-01
 
+enum 档 { x, y, z }
+
 input e "entity" {
   b1: bool
   b2: bool = false
@@ -52,7 +54,7 @@ input e "entity" {
   p1: percent
   d1: date
   c1: code
-  k: enum { x, y, z }
+  k: 档
 }
 
 input items[] {
@@ -70,6 +72,18 @@ directory D key code {
   "A" { m = 100, r = 10% }
   "AB" { m = 2000 }
   "B" { m = 30, r = 50% }
+}
+
+directory K key 档 {
+  f: percent
+  x { f = 120% }
+  y { f = 80% }
+}
+
+directory Y key year: int {
+  cap: money
+  1 { cap = 500 }
+  3 { cap = 1_500 }
 }
 "#;
 
@@ -231,7 +245,8 @@ impl Gen {
                     }
                     6 => {
                         let op = self.pick(&[">=", ">", "<"]);
-                        let pct = self.pick(&["60%", "10%", "100%", "e.p1", "D[e.c1].r"]);
+                        let pct =
+                            self.pick(&["60%", "10%", "100%", "e.p1", "D[e.c1].r", "K[e.k].f"]);
                         format!("({} {op} {pct})", self.expr(Ty::Ratio, d, item))
                     }
                     7 => self
@@ -241,6 +256,8 @@ impl Gen {
                             "e.c1 == \"AB\"",
                             "e.k in [x, y]",
                             "e.k != z",
+                            "e.k in K",
+                            "e.i1 in Y",
                         ])
                         .to_string(),
                     8 if !item => format!("any(items where {})", self.expr(Ty::Bool, d, true)),
@@ -257,7 +274,7 @@ impl Gen {
             }
             Ty::Money => {
                 if leaf {
-                    let mut opts: Vec<String> = ["e.n1", "e.n2", "cap", "D[e.c1].m"]
+                    let mut opts: Vec<String> = ["e.n1", "e.n2", "cap", "D[e.c1].m", "Y[e.i1].cap"]
                         .iter()
                         .map(|s| s.to_string())
                         .collect();
@@ -286,7 +303,7 @@ impl Gen {
                         self.expr(Ty::Money, d, item)
                     ),
                     2 => {
-                        let p = self.pick(&["e.p1", "15%", "D[e.c1].r", "0.5"]);
+                        let p = self.pick(&["e.p1", "15%", "D[e.c1].r", "0.5", "K[y].f"]);
                         format!("({} * {p})", self.expr(Ty::Money, d, item))
                     }
                     3 => format!(

@@ -222,6 +222,18 @@ table 系数(g: 等级) "系数" hit first {
   when g == 等级.高 => 2
   otherwise => 1
 }
+
+directory 年度 key year: int {
+  cap: money
+  0 { cap = 10 }
+  3 { cap = 300 }
+  -2 { cap = 0.5 }
+}
+
+directory 等级表 key 等级 {
+  rate: percent
+  高 { rate = 20% }
+}
 "#;
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -271,6 +283,10 @@ enum B {
     /// Item scope only: the item's flag.
     ItemFlag,
     AgeDays(u16),
+    /// `a.n in 年度`: an int-keyed directory (R8).
+    InYears,
+    /// `eligible(oJ)` of an outcome printed before this one (R9).
+    Eligible(u8),
 }
 
 #[derive(Arbitrary, Debug)]
@@ -300,6 +316,12 @@ enum M {
     Call(Box<M>, Box<M>),
     /// A call of the table function `分档` (R6), per application only.
     Band(Box<M>),
+    /// `年度[a.n].cap`: an int-keyed lookup (R8).
+    YearCap,
+    /// An enum-keyed lookup, bare or qualified, with and without a row (R8).
+    GradeRate(u8, Box<M>),
+    /// `oJ.xI`: an amount of an outcome printed before this one (R9).
+    OutcomeAmount(u8, u8),
 }
 
 #[derive(Arbitrary, Debug)]
@@ -350,6 +372,8 @@ const CODES: [&str; 4] = ["C", "C1", "C12", ""];
 /// Prints generated expressions; past `MAX_DEPTH` a subtree becomes a leaf.
 struct Printer {
     rules: Vec<(String, char)>,
+    /// The amounts' count of each outcome printed so far (what `eligible` and `o.a` read).
+    outcomes: Vec<usize>,
 }
 
 const MAX_DEPTH: u32 = 7;
@@ -416,6 +440,10 @@ impl Printer {
             B::Rule(i) if !item => self.rule('b', *i).unwrap_or_else(|| "a.flag".into()),
             B::ItemFlag if item => "b".into(),
             B::AgeDays(n) => format!("(as_of - a.d >= {n} days)"),
+            B::InYears => "a.n in 年度".into(),
+            B::Eligible(j) if !item && !self.outcomes.is_empty() => {
+                format!("eligible(o{})", usize::from(*j) % self.outcomes.len())
+            }
             _ => "a.ok".into(),
         }
     }
@@ -461,6 +489,25 @@ impl Printer {
             M::ItemAmount if item => "v".into(),
             M::Call(x, y) => format!("封顶({}, {})", self.m(x, d, item), self.m(y, d, item)),
             M::Band(x) if !item => format!("(分档({}) * 系数(等级.高))", self.m(x, d, item)),
+            M::YearCap => "年度[a.n].cap".into(),
+            M::GradeRate(g, x) => format!(
+                "({} * 等级表[{}].rate)",
+                self.m(x, d, item),
+                ["等级.高", "高", "等级.低", "低"][usize::from(*g) % 4]
+            ),
+            M::OutcomeAmount(j, i) if !item => {
+                let with: Vec<(usize, usize)> = self
+                    .outcomes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(o, n)| (o, *n))
+                    .collect();
+                match with.get(usize::from(*j) % with.len().max(1)) {
+                    Some((o, n)) => format!("o{o}.x{}", usize::from(*i) % n),
+                    None => "a.base".into(),
+                }
+            }
             _ => "a.m".into(),
         }
     }
@@ -623,7 +670,10 @@ impl Case {
         } else {
             String::from(SCHEMA)
         };
-        let mut p = Printer { rules: Vec::new() };
+        let mut p = Printer {
+            rules: Vec::new(),
+            outcomes: Vec::new(),
+        };
         for (i, r) in self.rules.iter().take(8).enumerate() {
             let (body, kind) = match r {
                 Rule::B(b) => (p.b(b, 2, false), 'b'),
@@ -647,6 +697,7 @@ impl Case {
                 let _ = writeln!(s, "  amount x{i} = {}", p.m(m, 1, false));
             }
             s.push_str("}\n");
+            p.outcomes.push(out.amounts.len().min(3));
         }
         s
     }
