@@ -25,7 +25,7 @@ use rust_decimal::Decimal;
 
 use crate::eval::{self, Frame, Res};
 use crate::graph::{Graph, NodeId, Op, ROW};
-use crate::ir::{ArithOp, CmpOp, FieldRange};
+use crate::ir::{ArithOp, CmpOp, FieldRange, Hit};
 use crate::value::{Const, Val};
 
 /// A closed interval of numbers, dates or day counts; `None` is an unbounded end. `err`:
@@ -399,7 +399,112 @@ fn abs(a: &Iv) -> Iv {
 }
 
 /// The interval of node `id` at row `r`, from the frame and its children's intervals.
-fn interval(g: &Graph, f: &Frame, ranges: &[Option<Iv>], ivs: &[Iv], id: NodeId, r: usize) -> Iv {
+/// A table's interval (R2), from its rows' refined conditions and their values' intervals.
+/// Hit first: the hull of the rows not definitely false up to the first definitely true one
+/// (or `otherwise`); a table that may match no row may be an error. Collect sum and count:
+/// definitely true rows add their value, undecided ones the hull of 0 and it. `hit unique`,
+/// `collect min`/`max`: nothing is decided.
+fn table_interval(
+    g: &Graph,
+    f: &Frame,
+    at: &dyn Fn(NodeId) -> Iv,
+    t: u32,
+    r: usize,
+    as_of: i32,
+) -> Iv {
+    let Some(rows) = g.tables.get(t as usize).and_then(|tab| {
+        let v = eval::version_at(g, t, as_of)?;
+        Some((tab.hit, &tab.versions.get(v)?.rows))
+    }) else {
+        return Iv::UNSURE;
+    };
+    let (hit, rows) = rows;
+    let truth =
+        |row: &crate::graph::RowG| row.cond.map_or(Val::Bool(true), |c| f.value(c, r).clone());
+    match hit {
+        Hit::First => {
+            let mut acc: Option<Iv> = None;
+            for row in rows {
+                let v = at(row.value);
+                // A condition that may still fail (`x / y > 1` with y unknown) may make the
+                // table an error.
+                if row.cond.is_some_and(|c| at(c).err) && truth(row) == Val::Unknown {
+                    return Iv::UNSURE;
+                }
+                match truth(row) {
+                    Val::Bool(false) => {}
+                    Val::Bool(true) => return acc.map_or(v.clone(), |a| hull(&a, &v)),
+                    Val::Err(_) => return Iv::UNSURE,
+                    _ => acc = Some(acc.map_or(v.clone(), |a| hull(&a, &v))),
+                }
+            }
+            // No row is sure to match: the table may match none (an error).
+            Iv::UNSURE
+        }
+        Hit::Sum | Hit::Count => {
+            let zero = Iv::point(&Val::Num(Decimal::ZERO));
+            let mut acc = zero.clone();
+            for row in rows {
+                let v = if hit == Hit::Count {
+                    Iv::point(&Val::Num(Decimal::ONE))
+                } else {
+                    at(row.value)
+                };
+                if row.cond.is_some_and(|c| at(c).err) && truth(row) == Val::Unknown {
+                    return Iv::UNSURE;
+                }
+                let add = match truth(row) {
+                    Val::Bool(false) => continue,
+                    Val::Bool(true) => v,
+                    Val::Err(_) => return Iv::UNSURE,
+                    _ => hull(&zero, &v),
+                };
+                acc = up2(&acc, &add, &|x, y| eval::arith(ArithOp::Add, x, y));
+            }
+            acc
+        }
+        Hit::Unique | Hit::Min | Hit::Max => Iv::UNSURE,
+    }
+}
+
+/// `D[k].c` with `k` unknown (R2): when an enum keys D and every value has a row, the hull
+/// of column `c` over the rows (their number is the enum's); otherwise any value, since `k`
+/// may have no row.
+fn lookup_interval(g: &Graph, d: u32, col: u32) -> Iv {
+    let Some(dir) = g.directories.get(d as usize) else {
+        return Iv::ANY;
+    };
+    if !matches!(dir.key_ty, crate::types::Type::Enum(_))
+        || dir.variants.is_empty()
+        || dir.variants.contains(&u32::MAX)
+    {
+        return Iv::ANY;
+    }
+    let mut acc: Option<Iv> = None;
+    for &row in &dir.variants {
+        let v = match dir.cell(row, col) {
+            Some(c) => Iv::point(&c.to_val()),
+            // An empty cell: that lookup is unknown, any value.
+            None => return Iv::ANY,
+        };
+        if v.is_any() {
+            return Iv::ANY;
+        }
+        acc = Some(acc.map_or(v.clone(), |a| hull(&a, &v)));
+    }
+    acc.unwrap_or(Iv::ANY)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn interval(
+    g: &Graph,
+    f: &Frame,
+    ranges: &[Option<Iv>],
+    ivs: &[Iv],
+    id: NodeId,
+    r: usize,
+    as_of: i32,
+) -> Iv {
     let v = f.value(id, r);
     if v.is_known() {
         return Iv::point(v);
@@ -501,8 +606,10 @@ fn interval(g: &Graph, f: &Frame, ranges: &[Option<Iv>], ivs: &[Iv], id: NodeId,
             let years = matches!(node.op, Op::YearsBetween(..));
             up_down(&at(*b), &at(*a), &|y, x| Res::V(eval::between(x, y, years)))
         }
-        // A table may match no row (or two), an aggregate may run over an empty list.
-        Op::Table(_) | Op::Agg { .. } => Iv::UNSURE,
+        Op::Table(t) => table_interval(g, f, &at, *t, r, as_of),
+        Op::DirGet(d, k, col) if *f.value(*k, r) == Val::Unknown => lookup_interval(g, *d, *col),
+        // An aggregate may run over an empty list.
+        Op::Agg { .. } => Iv::UNSURE,
         _ => Iv::ANY,
     };
     iv.err |= kids_err;
@@ -608,7 +715,7 @@ pub(crate) fn refine(
                 }
                 f.set(id, r, val);
             }
-            let iv = interval(g, f, ranges, &ivs, id, r);
+            let iv = interval(g, f, ranges, &ivs, id, r, as_of);
             // A single decision keeps the bounds of what stayed unknown, for its explanation.
             if rows == 1 && !iv.is_any() && *f.value(id, r) == Val::Unknown {
                 f.bounds.push((id, iv.clone()));

@@ -431,7 +431,13 @@ impl Gen {
         // Tables over entity fields only.
         for t in 0..self.rng.random_range(0..3) {
             let name = format!("t{t}");
-            let hit = self.pick(&["first", "first", "collect sum", "collect max"]);
+            let hit = self.pick(&[
+                "first",
+                "first",
+                "collect sum",
+                "collect max",
+                "collect count",
+            ]);
             let _ = writeln!(s, "\ntable {name} hit {hit} {{");
             let versions = if self.rng.random_bool(0.5) {
                 vec![None]

@@ -130,3 +130,76 @@ fn schemas_carry_the_range() {
     assert_eq!(lp["minimum"], json!(0));
     assert_eq!(lp["maximum"], json!(15));
 }
+
+/// R2: a hit-first table, a collect-sum table and an enum-keyed lookup take the hull of what
+/// they may give, so a comparison every possible value decides is decided, and the facts
+/// behind it are not asked for.
+#[test]
+fn tables_and_enum_keyed_lookups_decide_under_intervals() {
+    let p = Policy::compile(
+        r#"policy bands "分档"
+
+enum 规模 { large, medium, small }
+input ent { growth: percent in 0%..100%, size: 规模, base: int in 0..10 }
+
+table 成长得分 hit first {
+  when ent.growth >= 35% => 10
+  when ent.growth >= 25% => 8
+  otherwise => 6
+}
+
+table 加分 hit collect sum {
+  when ent.growth >= 50% => 3
+  when ent.base >= 5 => 2
+}
+
+table 无兜底 hit first {
+  when ent.growth >= 35% => 10
+}
+
+directory 系数 key 规模 {
+  f: int
+  large { f = 1 }
+  medium { f = 2 }
+  small { f = 4 }
+}
+
+directory 缺行 key 规模 {
+  f: int
+  large { f = 1 }
+}
+
+outcome banded {
+  require 成长得分 >= 6 "得分不低于6"
+  require 成长得分 + 加分 <= 15 "合计不超过15"
+  require 系数[ent.size].f >= 1 "系数不低于1"
+}
+
+outcome unsure {
+  require 无兜底 >= 0 "无兜底的表可能无行可用"
+}
+
+outcome incomplete {
+  require 缺行[ent.size].f >= 1 "缺行的目录可能查不到"
+}
+"#,
+    )
+    .unwrap();
+    let d = p.decide(&json!({}), day());
+    let banded = d.outcome("banded").unwrap();
+    assert_eq!(banded.status, Status::Eligible);
+    assert!(banded.missing.is_empty(), "{:?}", banded.missing);
+    // A table with no `otherwise` may match no row; a lookup may find no row.
+    assert_eq!(d.outcome("unsure").unwrap().status, Status::Undetermined);
+    assert_eq!(
+        d.outcome("incomplete").unwrap().status,
+        Status::Undetermined
+    );
+    // Known facts still decide the same way.
+    let d = p.decide(
+        &json!({"ent": {"growth": 0.4, "size": "small", "base": 6}}),
+        day(),
+    );
+    assert_eq!(d.outcome("banded").unwrap().status, Status::Eligible);
+    assert_eq!(d.outcome("unsure").unwrap().status, Status::Eligible);
+}
