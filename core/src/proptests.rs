@@ -431,13 +431,7 @@ impl Gen {
         // Tables over entity fields only.
         for t in 0..self.rng.random_range(0..3) {
             let name = format!("t{t}");
-            let hit = self.pick(&[
-                "first",
-                "first",
-                "collect sum",
-                "collect max",
-                "collect count",
-            ]);
+            let hit = self.pick(&["first", "first", "collect sum", "collect max"]);
             let _ = writeln!(s, "\ntable {name} hit {hit} {{");
             let versions = if self.rng.random_bool(0.5) {
                 vec![None]

@@ -834,6 +834,34 @@ fn layout_inner(e: &Expr, min: u8, col: usize, cont: usize, base: usize) -> Stri
         }
         return if parens { format!("({out})") } else { out };
     }
+    match &e.kind {
+        ExprKind::Call(name, args) if !args.is_empty() => {
+            let items: Vec<Part<'_>> = args
+                .iter()
+                .map(|a| Part {
+                    flat: match &a.filter {
+                        Some(f) => format!("{} where {}", expr(&a.value, 0), expr(f, 0)),
+                        None => expr(&a.value, 0),
+                    },
+                    value: &a.value,
+                    filter: a.filter.as_ref(),
+                })
+                .collect();
+            return items_layout(&format!("{}(", name.name), &items, ")", col, cont, base);
+        }
+        ExprKind::List(xs) if !xs.is_empty() => {
+            let items: Vec<Part<'_>> = xs
+                .iter()
+                .map(|x| Part {
+                    flat: expr(x, 0),
+                    value: x,
+                    filter: None,
+                })
+                .collect();
+            return items_layout("[", &items, "]", col, cont, base);
+        }
+        _ => {}
+    }
     let ExprKind::Binary(op, l, r) = &e.kind else {
         return flat;
     };
@@ -893,6 +921,64 @@ fn layout_inner(e: &Expr, min: u8, col: usize, cont: usize, base: usize) -> Stri
         format!("{lt} {} {rt}", op.as_str())
     };
     if parens { format!("({text})") } else { text }
+}
+
+/// An argument of a call or an item of a list, flat and as an expression.
+struct Part<'e> {
+    flat: String,
+    value: &'e Expr,
+    filter: Option<&'e Expr>,
+}
+
+/// `open` (`max(`, `[`), then the items separated by `, ` filling each line, a new line (at
+/// column `cont`) before an item that would pass [`WIDTH`], and `close` after the last; an
+/// item too long for a line of its own is laid out in turn.
+fn items_layout(
+    open: &str,
+    items: &[Part<'_>],
+    close: &str,
+    col: usize,
+    cont: usize,
+    base: usize,
+) -> String {
+    let pad = " ".repeat(cont.saturating_sub(base));
+    let mut out = open.to_string();
+    let mut at = col + width(open);
+    for (i, it) in items.iter().enumerate() {
+        let sep = if i + 1 < items.len() { "," } else { close };
+        let piece = format!("{}{sep}", it.flat);
+        if i > 0 {
+            if at + 1 + width(&piece) <= WIDTH {
+                out.push(' ');
+                out.push_str(&piece);
+                at += 1 + width(&piece);
+                continue;
+            }
+            out.push('\n');
+            out.push_str(&pad);
+            at = cont;
+        } else if at + width(&piece) > WIDTH && at > cont && cont + width(&piece) <= WIDTH {
+            // The first item fits on a line of its own: break after the bracket.
+            out.push('\n');
+            out.push_str(&pad);
+            at = cont;
+        }
+        if at + width(&piece) <= WIDTH {
+            out.push_str(&piece);
+            at += width(&piece);
+            continue;
+        }
+        let mut t = layout(it.value, 0, at, cont + CONTINUATION, base);
+        if let Some(f) = it.filter {
+            let from = end_col(&t, at, base) + width(" where ");
+            t.push_str(" where ");
+            t.push_str(&layout(f, 0, from, cont + CONTINUATION, base));
+        }
+        at = end_col(&t, at, base) + width(sep);
+        out.push_str(&t);
+        out.push_str(sep);
+    }
+    out
 }
 
 /// The operands of a chain of `op` (for `+` and `-`, of both), each with the operator
