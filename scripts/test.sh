@@ -34,8 +34,8 @@ fi
 
 step "policy pack: every example block, formatting, and the shared worked cases"
 cargo build -j "$JOBS" --release -p clausula-cli
-./target/release/clausula test policies/ examples/policies/
-./target/release/clausula fmt --check policies/ examples/policies/
+./target/release/clausula test policies/ examples/scoring/
+./target/release/clausula fmt --check policies/ examples/scoring/
 if [ -f ../shared/policy-pack/run_cases.py ]; then
   NO_BUILD=1 python3 ../shared/policy-pack/run_cases.py ../shared/policy-pack/cases/cases.json .
   NO_BUILD=1 python3 ../shared/policy-pack/run_cases.py ../shared/policy-pack/cases/seeds-8-11.json .

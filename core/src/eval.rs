@@ -249,10 +249,23 @@ impl Plan {
             .collect();
         let mut ranges = Vec::new();
         let (mut order, mut watch) = (Vec::new(), Vec::new());
-        if g.entities
+        // Intervals can decide something with a declared range, or through a table, a
+        // `count`/`sum` or a lookup in an enum-keyed directory (R2): only then is a row that
+        // left something unknown looked at again.
+        let ranged = g
+            .entities
             .iter()
-            .any(|e| !e.is_list && e.fields.iter().any(|f| f.range.is_some()))
-        {
+            .any(|e| !e.is_list && e.fields.iter().any(|f| f.range.is_some()));
+        let through = g.nodes.iter().any(|n| match &n.op {
+            Op::Table(_) => true,
+            Op::Agg { kind, .. } => matches!(kind, AggKind::Count | AggKind::Sum),
+            Op::DirGet(d, _, _) => g
+                .directories
+                .get(*d as usize)
+                .is_some_and(|d| matches!(d.key_ty, crate::types::Type::Enum(_))),
+            _ => false,
+        });
+        if ranged || through {
             for e in g.entities.iter().filter(|e| !e.is_list) {
                 for (k, f) in e.fields.iter().enumerate() {
                     let slot = (e.base as usize).saturating_add(k);
@@ -368,7 +381,7 @@ pub(crate) fn run<S: Source + ?Sized>(g: &Graph, plan: &Plan, rows: &S, as_of: i
         }
         eval_node(&mut f, id);
     }
-    if !plan.ranges.is_empty() {
+    if !plan.order.is_empty() {
         crate::intervals::refine(g, &mut f, &plan.ranges, &plan.order, &plan.watch, n, as_of);
         // Looked up by node when explaining: sorted, so each lookup is a binary search.
         f.bounds.sort_by_key(|(id, _)| *id);

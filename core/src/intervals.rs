@@ -25,7 +25,7 @@ use rust_decimal::Decimal;
 
 use crate::eval::{self, Frame, Res};
 use crate::graph::{Graph, NodeId, Op, ROW};
-use crate::ir::{ArithOp, CmpOp, FieldRange, Hit};
+use crate::ir::{AggKind, ArithOp, CmpOp, FieldRange, Hit};
 use crate::value::{Const, Val};
 
 /// A closed interval of numbers, dates or day counts; `None` is an unbounded end. `err`:
@@ -428,7 +428,9 @@ fn table_interval(
                 let v = at(row.value);
                 // A condition that may still fail (`x / y > 1` with y unknown) may make the
                 // table an error.
-                if row.cond.is_some_and(|c| at(c).err) && truth(row) == Val::Unknown {
+                if truth(row) == Val::Unknown
+                    && row.cond.is_some_and(|c| !settles_cleanly(g, f, at, c, r))
+                {
                     return Iv::UNSURE;
                 }
                 match truth(row) {
@@ -450,7 +452,9 @@ fn table_interval(
                 } else {
                     at(row.value)
                 };
-                if row.cond.is_some_and(|c| at(c).err) && truth(row) == Val::Unknown {
+                if truth(row) == Val::Unknown
+                    && row.cond.is_some_and(|c| !settles_cleanly(g, f, at, c, r))
+                {
                     return Iv::UNSURE;
                 }
                 let add = match truth(row) {
@@ -467,32 +471,177 @@ fn table_interval(
     }
 }
 
-/// `D[k].c` with `k` unknown (R2): when an enum keys D and every value has a row, the hull
-/// of column `c` over the rows (their number is the enum's); otherwise any value, since `k`
-/// may have no row.
+/// `D[k].c` with `k` unknown (R2): when an enum keys D and every value has a row with a
+/// value in column `c`, the hull of the column over those rows (their number is the enum's).
+/// Otherwise the lookup may stay unknown whatever the facts (a key without a row, an empty
+/// cell), which is not a number at all: nothing may be decided from it.
 fn lookup_interval(g: &Graph, d: u32, col: u32) -> Iv {
     let Some(dir) = g.directories.get(d as usize) else {
-        return Iv::ANY;
+        return Iv::UNSURE;
     };
     if !matches!(dir.key_ty, crate::types::Type::Enum(_))
         || dir.variants.is_empty()
         || dir.variants.contains(&u32::MAX)
     {
-        return Iv::ANY;
+        return Iv::UNSURE;
     }
     let mut acc: Option<Iv> = None;
     for &row in &dir.variants {
         let v = match dir.cell(row, col) {
             Some(c) => Iv::point(&c.to_val()),
-            // An empty cell: that lookup is unknown, any value.
-            None => return Iv::ANY,
+            None => return Iv::UNSURE,
         };
         if v.is_any() {
-            return Iv::ANY;
+            return Iv::UNSURE;
         }
         acc = Some(acc.map_or(v.clone(), |a| hull(&a, &v)));
     }
-    acc.unwrap_or(Iv::ANY)
+    acc.unwrap_or(Iv::UNSURE)
+}
+
+/// `count` and `sum` over a list (R2), from the items' filters and values as evaluated:
+/// an item whose filter is true adds its value, one whose filter is undecided adds the hull
+/// of 0 and its value; over an absent list, `count` is 0 or more. An unknown value, an
+/// error, `min`, `max`, `any` and `all` decide nothing here (the evaluator's own rules
+/// already decide what they can).
+/// Whether row-scope node `n`, undecided at row `r`, cannot turn out an evaluation error once
+/// its facts are known: everything below it is known, or logic and comparisons, or
+/// arithmetic whose interval is bounded and error-free (its ends computed without overflow
+/// or a possible zero divisor, so no value inside fails either).
+fn settles_cleanly(g: &Graph, f: &Frame, at: &dyn Fn(NodeId) -> Iv, n: NodeId, r: usize) -> bool {
+    let mut stack = vec![n];
+    let mut seen = 0usize;
+    while let Some(id) = stack.pop() {
+        seen += 1;
+        if seen > 256 {
+            return false;
+        }
+        let v = f.value(id, r);
+        if v.is_known() {
+            continue;
+        }
+        if matches!(v, Val::Err(_)) {
+            return false;
+        }
+        let Some(node) = g.nodes.get(id as usize) else {
+            return false;
+        };
+        let iv = at(id);
+        let ok = match node.op {
+            Op::Fact(_) | Op::Not(_) | Op::And(_) | Op::Or(_) | Op::Cmp(..) | Op::If(..) => true,
+            Op::Arith(..)
+            | Op::Neg(_)
+            | Op::Abs(_)
+            | Op::Round { .. }
+            | Op::MinMax { .. }
+            | Op::DateShift { .. }
+            | Op::DaysArith { .. }
+            | Op::DateDiff(..)
+            | Op::YearsBetween(..)
+            | Op::MonthsBetween(..) => !iv.err && iv.lo.is_some() && iv.hi.is_some(),
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+        stack.extend(g.children(&node.op));
+    }
+    true
+}
+
+/// Whether node `n` can never be an evaluation error: it and everything below it are facts,
+/// constants, logic, comparisons and membership tests (no arithmetic, which may divide by
+/// zero or overflow; no tables, lookups of values, aggregates or params).
+fn cannot_fail(g: &Graph, n: NodeId) -> bool {
+    let mut stack = vec![n];
+    let mut seen = 0usize;
+    while let Some(id) = stack.pop() {
+        seen += 1;
+        let Some(node) = g.nodes.get(id as usize) else {
+            return false;
+        };
+        let ok = matches!(
+            node.op,
+            Op::Const(_)
+                | Op::Fact(_)
+                | Op::ItemFact { .. }
+                | Op::AsOf
+                | Op::Broadcast(_)
+                | Op::Not(_)
+                | Op::And(_)
+                | Op::Or(_)
+                | Op::Cmp(..)
+                | Op::InSet(..)
+                | Op::DirHas(..)
+                | Op::Within(..)
+                | Op::WithinDir(..)
+        );
+        // Bounded: a filter is small; a huge one is simply not reasoned about.
+        if !ok || seen > 256 {
+            return false;
+        }
+        stack.extend(g.children(&node.op));
+    }
+    true
+}
+
+fn aggregate_interval(
+    g: &Graph,
+    f: &Frame,
+    kind: AggKind,
+    list: u32,
+    filter: Option<NodeId>,
+    value: Option<NodeId>,
+    r: usize,
+) -> Iv {
+    let zero = Iv::point(&Val::Num(Decimal::ZERO));
+    let present = f
+        .list_present
+        .get(list as usize)
+        .and_then(|p| p.get(r))
+        .copied()
+        .unwrap_or(false);
+    if !present {
+        return match kind {
+            AggKind::Count => Iv {
+                lo: Some(Val::Num(Decimal::ZERO)),
+                ..Iv::ANY
+            },
+            _ => Iv::UNSURE,
+        };
+    }
+    if !matches!(kind, AggKind::Count | AggKind::Sum) {
+        return Iv::UNSURE;
+    }
+    // An undecided filter counts as "maybe" only if it cannot turn out an error (a division,
+    // an overflow) once its facts are known: that would make the aggregate an error.
+    let mut safe: Option<bool> = None;
+    let mut acc = zero.clone();
+    for j in f.items(list, r) {
+        let sure = match filter.map_or(Val::Bool(true), |fl| f.value(fl, j).clone()) {
+            Val::Bool(true) => true,
+            Val::Bool(false) => continue,
+            Val::Unknown => {
+                let ok = *safe.get_or_insert_with(|| filter.is_some_and(|fl| cannot_fail(g, fl)));
+                if !ok {
+                    return Iv::UNSURE;
+                }
+                false
+            }
+            _ => return Iv::UNSURE,
+        };
+        let v = match (kind, value) {
+            (AggKind::Count, _) => Iv::point(&Val::Num(Decimal::ONE)),
+            (_, Some(v)) => match f.value(v, j) {
+                x @ Val::Num(_) => Iv::point(x),
+                _ => return Iv::UNSURE,
+            },
+            (_, None) => return Iv::UNSURE,
+        };
+        let add = if sure { v } else { hull(&zero, &v) };
+        acc = up2(&acc, &add, &|x, y| eval::arith(ArithOp::Add, x, y));
+    }
+    acc
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -608,8 +757,14 @@ fn interval(
         }
         Op::Table(t) => table_interval(g, f, &at, *t, r, as_of),
         Op::DirGet(d, k, col) if *f.value(*k, r) == Val::Unknown => lookup_interval(g, *d, *col),
-        // An aggregate may run over an empty list.
-        Op::Agg { .. } => Iv::UNSURE,
+        // A known key without a row (or an empty cell) is unknown for good.
+        Op::DirGet(..) => Iv::UNSURE,
+        Op::Agg {
+            kind,
+            list,
+            filter,
+            value,
+        } => aggregate_interval(g, f, *kind, *list, *filter, *value, r),
         _ => Iv::ANY,
     };
     iv.err |= kids_err;

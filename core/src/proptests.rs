@@ -619,16 +619,33 @@ fn engine_view(policy: &Policy, d: &Decision) -> Vec<RefOutcome> {
         .collect()
 }
 
+/// The engine's outcomes `a` equal the reference interpreter's `b`, except that the engine
+/// may decide, with declared ranges and through tables and aggregates (R1–R2), a line, a
+/// status or an amount (a table or `if` above a decided comparison) the reference leaves open; those decisions are checked against every completion
+/// in `interval_decisions_hold_for_every_value_in_range` and by monotonicity.
 fn same(a: &[RefOutcome], b: &[RefOutcome]) -> bool {
     a.len() == b.len()
         && a.iter().zip(b).all(|(x, y)| {
-            x.status == y.status
-                && x.lines == y.lines
-                && x.errors == y.errors
+            (x.status == y.status || y.status == Status::Undetermined)
+                && x.lines.len() == y.lines.len()
+                && x.lines
+                    .iter()
+                    .zip(&y.lines)
+                    // A guard the intervals decided false makes the line not applicable
+                    // where the reference, its guard open, shows the condition.
+                    .all(|(p, q)| {
+                        p == q || *q == LineStatus::Unknown || *p == LineStatus::NotApplicable
+                    })
+                // A line the intervals decided not to apply reports no error of its
+                // condition: then the engine's errors are some of the reference's.
+                && (x.errors == y.errors
+                    || ((x.status != y.status || x.lines != y.lines)
+                        && x.errors.iter().all(|e| y.errors.contains(e))))
                 && x.amounts.len() == y.amounts.len()
                 && x.amounts.iter().zip(&y.amounts).all(|(p, q)| match (p, q) {
                     (Some(p), Some(q)) => decimal_text(*p) == decimal_text(*q),
-                    (None, None) => true,
+                    // A table or `if` above a comparison the intervals decided.
+                    (_, None) => true,
                     _ => false,
                 })
         })
@@ -990,6 +1007,16 @@ fn completed(g: &mut Gen, partial: &Value, sample: usize) -> Value {
                 };
                 fe.insert(field.to_string(), v);
             }
+        }
+        // Every other field too: tables and aggregates may decide through any unknown.
+        if !fe.contains_key("b1") {
+            fe.insert("b1".into(), json!(g.rng.random_bool(0.5)));
+        }
+        if !fe.contains_key("c1") {
+            fe.insert("c1".into(), json!(g.pick(&["A", "AB", "B", "C", ""])));
+        }
+        if !fe.contains_key("k") {
+            fe.insert("k".into(), json!(g.pick(&["x", "y", "z"])));
         }
         if let Some(pe) = pe {
             for (k, v) in pe {

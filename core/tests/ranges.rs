@@ -203,3 +203,49 @@ outcome incomplete {
     assert_eq!(d.outcome("banded").unwrap().status, Status::Eligible);
     assert_eq!(d.outcome("unsure").unwrap().status, Status::Eligible);
 }
+
+/// R2: `count` and `sum` over a known list take the items whose filter is undecided as
+/// maybe; over an absent list `count` is 0 or more.
+#[test]
+fn counts_and_sums_over_lists_decide_under_intervals() {
+    let p = Policy::compile(
+        r#"policy lists "清单"
+
+input item[] { eligible: bool, price: money }
+
+outcome many {
+  require count(item where eligible) >= 2 "至少两项合格"
+  require sum(item where eligible, price) <= 1000 "合格项合计不超过1000"
+}
+
+outcome some {
+  require count(item where eligible) >= 0 "合格项不为负"
+}
+"#,
+    )
+    .unwrap();
+    // Two sure, one unknown: the count is 2..3, the sum 500..900.
+    let facts = json!({"item": [
+        {"eligible": true, "price": 200},
+        {"eligible": true, "price": 300},
+        {"price": 400},
+        {"eligible": false, "price": 5000}
+    ]});
+    let d = p.decide(&facts, day());
+    let many = d.outcome("many").unwrap();
+    assert_eq!(many.status, Status::Eligible, "{:?}", many.requirements);
+    assert!(many.missing.is_empty(), "{:?}", many.missing);
+    // One unknown item that would push the sum past 1000: undetermined, and it is asked.
+    let facts = json!({"item": [
+        {"eligible": true, "price": 200},
+        {"eligible": true, "price": 300},
+        {"price": 600}
+    ]});
+    let d = p.decide(&facts, day());
+    let many = d.outcome("many").unwrap();
+    assert_eq!(many.status, Status::Undetermined);
+    assert_eq!(many.missing, vec!["item[2].eligible".to_string()]);
+    // No list at all: a count is never negative.
+    let d = p.decide(&json!({}), day());
+    assert_eq!(d.outcome("some").unwrap().status, Status::Eligible);
+}

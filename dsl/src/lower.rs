@@ -418,24 +418,22 @@ impl<'c> Lowerer<'c> {
         self.take(&mut it, Rule::kw_enum);
         let name = self.ident(self.next(&mut it, Rule::ident, span, "enum name")?);
         let label = self.opt_string(&mut it)?;
-        let mut variants = Vec::new();
-        for v in it {
-            let vspan = self.span(&v);
-            let mut vi = v.into_inner().peekable();
-            let vname = self.ident(self.next(&mut vi, Rule::ident, vspan, "enum value")?);
-            let vlabel = self.opt_string(&mut vi)?;
-            variants.push(Variant {
-                name: vname,
-                label: vlabel,
-                span: vspan,
-            });
-        }
+        let variants = it.map(|v| self.variant(v)).collect::<Res<Vec<_>>>()?;
         Ok(Item::Enum(EnumDecl {
             name,
             label,
             variants,
             span,
         }))
+    }
+
+    /// `small "小型"`: one value of an enum, named or inline.
+    fn variant(&self, v: Pair<'_, Rule>) -> Res<Variant> {
+        let span = self.span(&v);
+        let mut vi = v.into_inner().peekable();
+        let name = self.ident(self.next(&mut vi, Rule::ident, span, "enum value")?);
+        let label = self.opt_string(&mut vi)?;
+        Ok(Variant { name, label, span })
     }
 
     fn type_expr(&self, p: Pair<'_, Rule>) -> Res<TypeExpr> {
@@ -450,18 +448,7 @@ impl<'c> Lowerer<'c> {
                 for v in inner.into_inner() {
                     match v.as_rule() {
                         Rule::kw_enum => {}
-                        Rule::enum_variant => {
-                            let vspan = self.span(&v);
-                            let mut vi = v.into_inner().peekable();
-                            let name =
-                                self.ident(self.next(&mut vi, Rule::ident, vspan, "enum value")?);
-                            let label = self.opt_string(&mut vi)?;
-                            variants.push(Variant {
-                                name,
-                                label,
-                                span: vspan,
-                            });
-                        }
+                        Rule::enum_variant => variants.push(self.variant(v)?),
                         _ => return Err(self.internal(self.span(&v), "enum")),
                     }
                 }
