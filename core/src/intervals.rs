@@ -610,6 +610,9 @@ fn aggregate_interval(
             _ => Iv::UNSURE,
         };
     }
+    if matches!(kind, AggKind::Min | AggKind::Max) {
+        return extreme_interval(g, f, kind == AggKind::Max, list, filter, value, r);
+    }
     if !matches!(kind, AggKind::Count | AggKind::Sum) {
         return Iv::UNSURE;
     }
@@ -642,6 +645,74 @@ fn aggregate_interval(
         acc = up2(&acc, &add, &|x, y| eval::arith(ArithOp::Add, x, y));
     }
     acc
+}
+
+/// `min`/`max` over a given list (R2): with at least one item sure to pass its filter, the
+/// extreme lies between the sure items' extreme and the extreme of the sure and undecided
+/// items together; with none sure, the filtered list may be empty (an error), and nothing
+/// is decided. Every value involved must be known.
+fn extreme_interval(
+    g: &Graph,
+    f: &Frame,
+    max: bool,
+    list: u32,
+    filter: Option<NodeId>,
+    value: Option<NodeId>,
+    r: usize,
+) -> Iv {
+    let Some(value) = value else {
+        return Iv::UNSURE;
+    };
+    let better = |a: Option<Val>, b: &Val| -> Option<Option<Val>> {
+        Some(Some(match a {
+            None => b.clone(),
+            Some(a) => pick(&Some(a), &Some(b.clone()), !max)?,
+        }))
+    };
+    let (mut sure, mut all): (Option<Val>, Option<Val>) = (None, None);
+    let mut safe: Option<bool> = None;
+    for j in f.items(list, r) {
+        let is_sure = match filter.map_or(Val::Bool(true), |fl| f.value(fl, j).clone()) {
+            Val::Bool(true) => true,
+            Val::Bool(false) => continue,
+            Val::Unknown => {
+                if !*safe.get_or_insert_with(|| filter.is_some_and(|fl| cannot_fail(g, fl))) {
+                    return Iv::UNSURE;
+                }
+                false
+            }
+            _ => return Iv::UNSURE,
+        };
+        let v = f.value(value, j);
+        if !matches!(v, Val::Num(_) | Val::Date(_)) {
+            return Iv::UNSURE;
+        }
+        let Some(a) = better(all.take(), v) else {
+            return Iv::UNSURE;
+        };
+        all = a;
+        if is_sure {
+            let Some(s) = better(sure.take(), v) else {
+                return Iv::UNSURE;
+            };
+            sure = s;
+        }
+    }
+    match (sure, all) {
+        (Some(s), Some(a)) if max => Iv {
+            lo: Some(s),
+            hi: Some(a),
+            err: false,
+            long: false,
+        },
+        (Some(s), Some(a)) => Iv {
+            lo: Some(a),
+            hi: Some(s),
+            err: false,
+            long: false,
+        },
+        _ => Iv::UNSURE,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -221,6 +221,11 @@ outcome many {
 outcome some {
   require count(item where eligible) >= 0 "合格项不为负"
 }
+
+outcome extremes {
+  require max(item where eligible, price) >= 300 "最高单价不低于300"
+  require min(item where eligible, price) <= 400 "最低单价不高于400"
+}
 "#,
     )
     .unwrap();
@@ -235,6 +240,14 @@ outcome some {
     let many = d.outcome("many").unwrap();
     assert_eq!(many.status, Status::Eligible, "{:?}", many.requirements);
     assert!(many.missing.is_empty(), "{:?}", many.missing);
+    // The max of 200, 300 and maybe 400 is 300..400; the min of those 200..200.
+    let extremes = d.outcome("extremes").unwrap();
+    assert_eq!(
+        extremes.status,
+        Status::Eligible,
+        "{:?}",
+        extremes.requirements
+    );
     // One unknown item that would push the sum past 1000: undetermined, and it is asked.
     let facts = json!({"item": [
         {"eligible": true, "price": 200},
@@ -245,7 +258,11 @@ outcome some {
     let many = d.outcome("many").unwrap();
     assert_eq!(many.status, Status::Undetermined);
     assert_eq!(many.missing, vec!["item[2].eligible".to_string()]);
-    // No list at all: a count is never negative.
+    // No list at all: a count is never negative; a maximum may have no items at all.
     let d = p.decide(&json!({}), day());
     assert_eq!(d.outcome("some").unwrap().status, Status::Eligible);
+    assert_eq!(d.outcome("extremes").unwrap().status, Status::Undetermined);
+    // Nothing sure to pass: the filtered list may be empty, so the maximum may fail.
+    let d = p.decide(&json!({"item": [{"price": 500}]}), day());
+    assert_eq!(d.outcome("extremes").unwrap().status, Status::Undetermined);
 }
