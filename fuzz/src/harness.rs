@@ -610,6 +610,8 @@ pub(crate) struct Case {
     drop: u8,
     /// Declare ranges on the number, percent and date fields (interval reasoning, R1).
     ranged: bool,
+    /// Now and then an entity or the list is `null`: the same as absent (R17).
+    nulls: u8,
 }
 
 const FIELDS: [&str; 9] = ["ok", "flag", "m", "base", "n", "p", "d", "c", "k"];
@@ -718,7 +720,15 @@ impl Case {
                 )
             })
             .collect();
-        let mut top = vec![("a", Some(object(&a)))];
+        let a = if self.nulls % 16 == 1 {
+            "null".to_string()
+        } else {
+            object(&a)
+        };
+        let mut top = vec![("a", Some(a))];
+        if self.xs.is_none() && self.nulls % 16 == 2 {
+            top.push(("xs", Some("null".to_string())));
+        }
         if let Some(items) = &self.xs {
             let list: Vec<String> = items
                 .iter()
