@@ -906,6 +906,24 @@ fn same_json(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Whether an object anywhere in `v` has serde_json's private number key.
+fn mentions_private_number(v: &Value) -> bool {
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(m) => {
+                if m.contains_key("$serde_json::private::Number") {
+                    return true;
+                }
+                stack.extend(m.values());
+            }
+            Value::Array(a) => stack.extend(a),
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Whether `v` nests arrays and objects deeper than `limit`.
 fn deeper_than(v: &Value, limit: usize) -> bool {
     let mut stack = vec![(v, 0usize)];
@@ -936,6 +954,9 @@ pub(crate) fn facts_json(data: &[u8]) {
     let theirs: Result<Value, _> = serde_json::from_slice(body);
     match (&ours, &theirs) {
         (Ok(a), Ok(b)) => assert!(same_json(a, b), "the documents differ: {a} vs {b}"),
+        // serde_json with `arbitrary_precision` reserves this key for its own numbers and
+        // refuses it with any other value; the engine reads it as the ordinary key it is.
+        (Ok(a), Err(_)) if mentions_private_number(a) => {}
         (Ok(a), Err(e)) => panic!("accepted what serde_json refuses ({e}): {a}"),
         (Err(e), Ok(b)) => {
             let stricter = matches!(
