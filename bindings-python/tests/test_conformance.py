@@ -62,6 +62,30 @@ def test_summary_is_the_decision_without_explanations(topic, case):
     assert [e.code for e in s.errors] == [e["code"] for e in case["expect"]["errors"]]
 
 
+GRAPHS = sorted((CORPUS / "graphs").glob("*.clag"))
+
+
+@pytest.mark.parametrize("graph", GRAPHS, ids=[g.stem for g in GRAPHS])
+def test_golden_graph_decides_as_recorded(graph):
+    """A graph compiled and stored by the Rust runner decides every case of its topic."""
+    p = clausula.Policy.from_bytes(graph.read_bytes())
+    for case in json.loads((CORPUS / "eval" / graph.stem / "cases.json").read_text()):
+        if "facts_json" in case:
+            d = p.decide_json(case["facts_json"], as_of=case["as_of"])
+        else:
+            d = p.decide(case["facts"], as_of=case["as_of"])
+        expected = json.dumps(case["expect"], ensure_ascii=False, separators=(",", ":"))
+        assert d.to_json() == expected, case["name"]
+
+
+def test_a_graph_of_another_format_version_is_refused():
+    data = bytearray(GRAPHS[0].read_bytes())
+    data[4] = (data[4] - 1) % 256
+    with pytest.raises(clausula.LoadError) as e:
+        clausula.Policy.from_bytes(bytes(data))
+    assert e.value.code == "load/unsupported-version"
+
+
 COMPILE = CORPUS / "compile"
 EXPECTED = json.loads((COMPILE / "expected.json").read_text())
 

@@ -306,3 +306,80 @@ fn hostile_files() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(names.len() >= 15);
 }
+
+/// Topics whose compiled graphs are kept as golden files in `conformance/graphs/`: a change
+/// to the byte format (an enum variant reordered, a field added) must be deliberate, and a
+/// stored graph decides exactly what its source does.
+const GOLDEN: [&str; 6] = [
+    "functions",
+    "keyed-directories",
+    "policy-imports",
+    "tables",
+    "ranges",
+    "errors",
+];
+
+/// The golden graphs: compiling each topic gives the stored bytes (re-record with
+/// `CLAUSULA_BLESS=1` when the format changes on purpose, bumping `FORMAT`), and the stored
+/// graph, loaded, decides every case of its topic as recorded.
+#[test]
+fn golden_graphs() {
+    let dir = corpus().join("graphs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut failures = Vec::new();
+    for topic in GOLDEN {
+        let tdir = corpus().join("eval").join(topic);
+        let files = files(&tdir);
+        let loader: MemoryLoader = files.iter().cloned().collect();
+        let main = files
+            .iter()
+            .find(|(p, _)| p == "policy.cla")
+            .map(|(_, t)| t.clone())
+            .unwrap();
+        let compiled = Policy::compile_with(&loader, "policy.cla", &main)
+            .unwrap_or_else(|e| panic!("{topic}:\n{e}"))
+            .to_bytes();
+        let path = dir.join(format!("{topic}.clag"));
+        if bless() {
+            std::fs::write(&path, &compiled).unwrap();
+        }
+        let stored = std::fs::read(&path)
+            .unwrap_or_else(|_| panic!("{topic}: no golden graph (run with CLAUSULA_BLESS=1)"));
+        if stored != compiled {
+            failures.push(format!(
+                "{topic}: the compiled graph's bytes changed ({} bytes stored, {} now): if the \
+                 format changed on purpose, bump FORMAT and re-record with CLAUSULA_BLESS=1",
+                stored.len(),
+                compiled.len()
+            ));
+        }
+        let policy = Policy::from_bytes(&stored).unwrap_or_else(|e| panic!("{topic}: {e:?}"));
+        let cases: Vec<Value> =
+            serde_json::from_str(&std::fs::read_to_string(tdir.join("cases.json")).unwrap())
+                .unwrap();
+        for c in &cases {
+            let as_of = parse_date(c["as_of"].as_str().unwrap()).unwrap();
+            let decision = match c.get("facts_json") {
+                Some(Value::String(text)) => policy.decide_json(text.as_bytes(), as_of),
+                _ => policy.decide(&c["facts"], as_of),
+            };
+            if serde_json::to_value(&decision).unwrap() != c["expect"] {
+                failures.push(format!(
+                    "{topic} / {}: the stored graph decides otherwise",
+                    c["name"]
+                ));
+            }
+        }
+        // A graph of another format version is refused, never read differently.
+        let mut old = stored.clone();
+        if let Some(v) = old.get_mut(4) {
+            *v = v.wrapping_sub(1);
+        }
+        match Policy::from_bytes(&old) {
+            Err(e) if e.code == "load/unsupported-version" => {}
+            Err(e) => failures.push(format!("{topic}: an older version gives {}", e.code)),
+            Ok(_) => failures.push(format!("{topic}: an older version loads")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
