@@ -5,6 +5,7 @@ mod style;
 mod batch;
 mod commands;
 mod compare;
+mod lsp;
 mod records;
 mod render;
 
@@ -101,6 +102,9 @@ enum Command {
         /// Files or folders (default: the current folder).
         paths: Vec<PathBuf>,
     },
+    /// Run the language server over stdin/stdout, for editors (diagnostics as you type,
+    /// formatting, symbols, hover, go to definition).
+    Lsp,
     /// Format policy files in place (or only check with --check).
     Fmt {
         /// Do not write; exit 1 if a file is not formatted.
@@ -235,6 +239,7 @@ fn main() -> ExitCode {
         } => commands::eval(&style, &policy, &facts, &as_of, format == Format::Json),
         Command::Test { paths } => commands::test(&style, &paths),
         Command::Fmt { check, files } => commands::fmt(&style, check, &files),
+        Command::Lsp => lsp::run().map(|()| ExitCode::SUCCESS),
         Command::Batch {
             policy,
             input,
