@@ -382,10 +382,12 @@ fn hover(text: &str, at: usize) -> Option<Hover> {
     let (word, _) = word_at(text, at)?;
     let decls = declarations(&file);
     let body = if let Some(d) = decls.iter().find(|d| d.name == word) {
-        match d.label {
+        let mut body = match d.label {
             Some(l) => format!("**{}** `{}` — {l}", d.kind.0, d.name),
             None => format!("**{}** `{}`", d.kind.0, d.name),
-        }
+        };
+        body.push_str(&details(&file, d.name));
+        body
     } else {
         // `entity.field`: the field's label and type.
         let (entity, field) = word.split_once('.')?;
@@ -419,6 +421,39 @@ fn hover(text: &str, at: usize) -> Option<Hover> {
         }),
         range: None,
     })
+}
+
+/// What a hover adds below a declaration's title: a param's steps with their citations, a
+/// directory's key and columns.
+fn details(file: &SourceFile, name: &str) -> String {
+    let mut out = String::new();
+    for item in &file.items {
+        match item {
+            Item::Param(p) if p.name.name == name => {
+                for s in &p.steps {
+                    out.push_str(&format!(
+                        "\n- from {}: `{}`",
+                        s.from.value,
+                        clausula_dsl::print_expr(&s.value)
+                    ));
+                    if let Some(c) = &s.cite {
+                        out.push_str(&format!(" — {}", c.value));
+                    }
+                }
+            }
+            Item::Directory(d) if d.name.name == name => {
+                out.push_str(&format!("\n- key `{}`", d.key.name));
+                for c in &d.columns {
+                    out.push_str(&format!("\n- `{}`", c.name.name));
+                    if let Some(l) = &c.label {
+                        out.push_str(&format!(" — {}", l.value));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 fn definition(text: &str, at: usize) -> Option<Range> {

@@ -169,6 +169,36 @@ fn an_editor_session() {
     assert_eq!(formatted, clausula_dsl::format(&fixed).unwrap());
     assert!(formatted.contains("input 企业 \"申报企业\" {\n  投资: money \"项目总投资\"\n}"));
 
+    // A param's hover lists its steps with their citations (the Shanghai policy).
+    let shanghai = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../policies/shanghai/key-tech-transformation.cla"),
+    )
+    .unwrap();
+    let suri = format!("file://{}", dir.join("shanghai.cla").to_str().unwrap());
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": suri, "languageId": "clausula", "version": 1, "text": shanghai}}),
+    );
+    let _ = c.diagnostics();
+    let (line, col) = shanghai
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| {
+            l.strip_prefix("param ")
+                .filter(|rest| rest.starts_with("单个项目支持上限"))
+                .map(|_| (i, 7))
+        })
+        .unwrap();
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": suri}, "position": {"line": line, "character": col}}),
+    );
+    let text = h["contents"]["value"].as_str().unwrap();
+    assert!(text.starts_with("**param** `单个项目支持上限`"), "{text}");
+    assert_eq!(text.matches("\n- from ").count(), 2, "{text}");
+    assert!(text.contains("— "), "{text}");
+
     assert_eq!(c.request("shutdown", Value::Null), Value::Null);
     c.notify("exit", Value::Null);
     assert!(c.child.wait().unwrap().success());
