@@ -602,8 +602,9 @@ fn aggregate_interval(
         .copied()
         .unwrap_or(false);
     if !present {
+        // Items still to come could make a filter that may fail an error.
         return match kind {
-            AggKind::Count => Iv {
+            AggKind::Count if filter.is_none_or(|fl| cannot_fail(g, fl)) => Iv {
                 lo: Some(Val::Num(Decimal::ZERO)),
                 ..Iv::ANY
             },
