@@ -446,7 +446,17 @@ fn table_interval(
         Hit::Sum | Hit::Count => {
             let zero = Iv::point(&Val::Num(Decimal::ZERO));
             let mut acc = zero.clone();
+            // `otherwise` applies only when no other row matches: a count ignores it; a sum
+            // is its value then (so with no row sure to match, either may be the result).
+            let mut sure_match = false;
+            let mut otherwise: Option<Iv> = None;
             for row in rows {
+                if row.cond.is_none() {
+                    if hit == Hit::Sum {
+                        otherwise = Some(at(row.value));
+                    }
+                    continue;
+                }
                 let v = if hit == Hit::Count {
                     Iv::point(&Val::Num(Decimal::ONE))
                 } else {
@@ -459,13 +469,19 @@ fn table_interval(
                 }
                 let add = match truth(row) {
                     Val::Bool(false) => continue,
-                    Val::Bool(true) => v,
+                    Val::Bool(true) => {
+                        sure_match = true;
+                        v
+                    }
                     Val::Err(_) => return Iv::UNSURE,
                     _ => hull(&zero, &v),
                 };
                 acc = up2(&acc, &add, &|x, y| eval::arith(ArithOp::Add, x, y));
             }
-            acc
+            match otherwise {
+                Some(o) if !sure_match => hull(&acc, &o),
+                _ => acc,
+            }
         }
         Hit::Unique | Hit::Min | Hit::Max => Iv::UNSURE,
     }
