@@ -100,8 +100,8 @@ fn check(actual: &Value, checks: &Map<String, Value>) -> Vec<String> {
     out
 }
 
-fn run_topic(dir: &Path) -> (usize, Vec<String>) {
-    let topic = dir.file_name().unwrap().to_str().unwrap().to_string();
+/// A topic's `policy.cla`, compiled with the files beside it.
+fn compile_topic(dir: &Path) -> Policy {
     let files = files(dir);
     let loader: MemoryLoader = files.iter().cloned().collect();
     let main = files
@@ -109,8 +109,13 @@ fn run_topic(dir: &Path) -> (usize, Vec<String>) {
         .find(|(p, _)| p == "policy.cla")
         .map(|(_, t)| t.clone())
         .unwrap();
-    let policy = Policy::compile_with(&loader, "policy.cla", &main)
-        .unwrap_or_else(|e| panic!("{topic}:\n{e}"));
+    Policy::compile_with(&loader, "policy.cla", &main)
+        .unwrap_or_else(|e| panic!("{}:\n{e}", dir.display()))
+}
+
+fn run_topic(dir: &Path) -> (usize, Vec<String>) {
+    let topic = dir.file_name().unwrap().to_str().unwrap().to_string();
+    let policy = compile_topic(dir);
     let cases_path = dir.join("cases.json");
     let mut cases: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(&cases_path).unwrap()).unwrap();
@@ -329,16 +334,7 @@ fn golden_graphs() {
     let mut failures = Vec::new();
     for topic in GOLDEN {
         let tdir = corpus().join("eval").join(topic);
-        let files = files(&tdir);
-        let loader: MemoryLoader = files.iter().cloned().collect();
-        let main = files
-            .iter()
-            .find(|(p, _)| p == "policy.cla")
-            .map(|(_, t)| t.clone())
-            .unwrap();
-        let compiled = Policy::compile_with(&loader, "policy.cla", &main)
-            .unwrap_or_else(|e| panic!("{topic}:\n{e}"))
-            .to_bytes();
+        let compiled = compile_topic(&tdir).to_bytes();
         let path = dir.join(format!("{topic}.clag"));
         if bless() {
             std::fs::write(&path, &compiled).unwrap();
